@@ -1,0 +1,1 @@
+"""The generation pipeline: request → stages → result."""

@@ -1,0 +1,160 @@
+"""Plain data that crosses the pipeline's boundary: what to make, how it is going, what came out.
+
+These are the only types the GUI worker, the CLI and the tests exchange with the pipeline; they
+hold no behaviour beyond validation so they can be copied between threads and serialised.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import Cancelled, InputError
+
+DEFAULT_LODS: tuple[str, ...] = ("50%", "25%", "10%")
+
+
+@dataclass(frozen=True)
+class LodTarget:
+    """One LOD below LOD0: a fraction of LOD0's triangles, or an absolute triangle budget."""
+
+    fraction: float | None = None
+    triangles: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> LodTarget:
+        """`"50%"` is half of LOD0's triangles; `"5000"` is a budget of 5000 triangles."""
+        raw = text.strip()
+        try:
+            if raw.endswith("%"):
+                pct = float(raw[:-1])
+                if not 0 < pct < 100:
+                    raise ValueError
+                return cls(fraction=pct / 100.0)
+            count = int(raw)
+            if count < 4:
+                raise ValueError
+            return cls(triangles=count)
+        except ValueError:
+            raise InputError(
+                f"LOD target {text!r} is not valid: use a percentage of LOD0 such as 50% "
+                "(between 0 and 100, exclusive) or a triangle budget such as 5000"
+            ) from None
+
+    def resolve(self, lod0_triangles: int) -> int:
+        if self.fraction is not None:
+            return max(4, int(round(lod0_triangles * self.fraction)))
+        assert self.triangles is not None
+        return self.triangles
+
+    def label(self) -> str:
+        return f"{self.fraction * 100:g}%" if self.fraction is not None else f"{self.triangles} tris"
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    """Everything that decides the output; recorded verbatim as provenance."""
+
+    image_path: Path
+    engine: str = "relief"
+    name: str | None = None
+    height_m: float = 1.0
+    lods: tuple[LodTarget, ...] = tuple(LodTarget.parse(t) for t in DEFAULT_LODS)
+    lod0_triangles: int | None = None
+    seed: int = 0
+    texture_size: int = 1024
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not 0.001 <= self.height_m <= 10000:
+            raise InputError(f"height {self.height_m} m is out of range (0.001 to 10000 metres)")
+        if self.texture_size not in (256, 512, 1024, 2048, 4096):
+            raise InputError(
+                f"texture size {self.texture_size} is not supported: use 256, 512, 1024, 2048 or 4096"
+            )
+        if self.lod0_triangles is not None and self.lod0_triangles < 4:
+            raise InputError("the LOD0 triangle budget must be at least 4")
+
+    @property
+    def asset_name(self) -> str:
+        return self.name or Path(self.image_path).stem
+
+    def provenance_params(self) -> dict[str, Any]:
+        return {
+            "height_m": self.height_m,
+            "lods": [t.label() for t in self.lods],
+            "lod0_triangles": self.lod0_triangles,
+            "texture_size": self.texture_size,
+            **self.params,
+        }
+
+
+class Status(str, Enum):
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class LodInfo:
+    level: int
+    triangles: int
+    vertices: int
+    error_pct: float
+    """Geometric deviation from LOD0, in % of LOD0's bounding-box diagonal."""
+
+
+@dataclass
+class GenerationResult:
+    request: GenerationRequest
+    status: Status
+    output_path: Path | None = None
+    message: str = ""
+    lods: list[LodInfo] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent in each pipeline stage, in stage order."""
+    report: dict[str, Any] = field(default_factory=dict)
+    """LOD0's validation report (watertight, manifold, counts, bounds)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.DONE
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report: which stage, how far within it, how far overall, and what is happening."""
+
+    stage: str
+    fraction: float
+    overall: float
+    message: str = ""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class CancelToken:
+    """Cooperative cancel: set from any thread, checked between stages and inside long loops."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+
+def never_cancelled() -> CancelToken:
+    return CancelToken()

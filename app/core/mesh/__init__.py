@@ -1,0 +1,1 @@
+"""Triangle meshes: cleanup, normalisation, LODs, validation and metrics, all on numpy arrays."""
