@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from app.core.errors import Cancelled, InputError
+from app.core.mesh.types import LodSet
 
 DEFAULT_LODS: tuple[str, ...] = ("50%", "25%", "10%")
 
@@ -47,7 +48,7 @@ class LodTarget:
 
     def resolve(self, lod0_triangles: int) -> int:
         if self.fraction is not None:
-            return max(4, int(round(lod0_triangles * self.fraction)))
+            return max(4, round(lod0_triangles * self.fraction))
         assert self.triangles is not None
         return self.triangles
 
@@ -68,6 +69,7 @@ class GenerationRequest:
     seed: int = 0
     texture_size: int = 1024
     params: dict[str, Any] = field(default_factory=dict)
+    """Engine parameters by name; the engine fills in defaults and refuses unknown names."""
 
     def __post_init__(self) -> None:
         if not 0.001 <= self.height_m <= 10000:
@@ -93,7 +95,7 @@ class GenerationRequest:
         }
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
@@ -119,6 +121,8 @@ class GenerationResult:
     """Seconds spent in each pipeline stage, in stage order."""
     report: dict[str, Any] = field(default_factory=dict)
     """LOD0's validation report (watertight, manifold, counts, bounds)."""
+    model: LodSet | None = None
+    """What was written, for a front end to show without reading the file back."""
 
     @property
     def ok(self) -> bool:
@@ -154,7 +158,3 @@ class CancelToken:
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
             raise Cancelled()
-
-
-def never_cancelled() -> CancelToken:
-    return CancelToken()

@@ -1,0 +1,288 @@
+"""`sweedle` on the command line: the same pipeline as the window, headless.
+
+Exit codes: 0 everything succeeded, 1 at least one input failed (the others still ran),
+2 bad usage, 130 interrupted with Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+
+import app
+from app.core.cli_progress import ProgressBar
+from app.core.errors import SweedleError
+from app.core.generation.request import (
+    DEFAULT_LODS,
+    CancelToken,
+    GenerationRequest,
+    GenerationResult,
+    LodTarget,
+    Status,
+)
+from app.core.mesh.types import LodSet
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except SweedleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _parser() -> argparse.ArgumentParser:
+    from app.core.generation.engines.registry import engine_names, get_engine
+
+    parser = argparse.ArgumentParser(
+        prog="sweedle",
+        description="Turn pictures into game-ready 3D assets (GLB/OBJ with LODs), on this machine.",
+    )
+    parser.add_argument("--version", action="version", version=f"Sweedle {app.__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details (and tracebacks of bugs)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    engines_help = "\n".join(
+        f"  {name}: "
+        + ", ".join(f"{p.name} (default {p.default}): {p.help}" for p in get_engine(name).params)
+        for name in engine_names()
+    )
+    gen = sub.add_parser(
+        "generate",
+        help="turn images into 3D assets",
+        description="Turn each IMAGE into a 3D asset. Several images are a batch: "
+        "one bad image is reported and the others still run.",
+        epilog="engine parameters (--param NAME=VALUE):\n" + engines_help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    gen.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    gen.add_argument(
+        "-o", "--output", type=Path, help="output file (one image) or folder (default: current folder)"
+    )
+    gen.add_argument("--engine", default="relief", choices=engine_names())
+    gen.add_argument("--format", choices=("glb", "obj"), help="output format (default: from -o, else glb)")
+    gen.add_argument(
+        "--height", type=float, default=1.0, metavar="METRES", help="real-world height (default 1.0)"
+    )
+    gen.add_argument(
+        "--lods",
+        default=",".join(DEFAULT_LODS),
+        metavar="LIST",
+        help="LODs after LOD0: percentages of LOD0 (50%%) or triangle budgets (5000), "
+        "comma-separated, or 'none' (default %(default)s)",
+    )
+    gen.add_argument("--lod0-triangles", type=int, metavar="N", help="triangle budget for LOD0")
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--texture-size", type=int, default=1024, choices=(256, 512, 1024, 2048, 4096))
+    gen.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="engine parameter, repeatable",
+    )
+    gen.add_argument("--json", action="store_true", help="print one JSON result per image on stdout")
+    gen.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(run=_cmd_generate)
+
+    info = sub.add_parser("info", help="validate a GLB and print its LOD table")
+    info.add_argument("file", type=Path, metavar="FILE.glb")
+    info.add_argument("--json", action="store_true", help="print the report as JSON")
+    info.set_defaults(run=_cmd_info)
+    return parser
+
+
+def _parse_lods(text: str) -> tuple[LodTarget, ...]:
+    if text.strip().lower() in ("", "none", "0"):
+        return ()
+    return tuple(LodTarget.parse(part) for part in text.split(",") if part.strip())
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SweedleError(f"--param {pair!r} must look like NAME=VALUE, e.g. thickness=0.5")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def _output_paths(images: list[Path], output: Path | None, fmt: str | None) -> tuple[list[Path], str]:
+    """One output file per image; a single image may name its output file exactly."""
+    if (
+        output is not None
+        and len(images) == 1
+        and output.suffix.lower() in (".glb", ".obj")
+        and not output.is_dir()
+    ):
+        suffix_fmt = output.suffix.lower()[1:]
+        if fmt is not None and fmt != suffix_fmt:
+            raise SweedleError(f"--format {fmt} contradicts the output file name {output.name}")
+        return [output], suffix_fmt
+    fmt = fmt or "glb"
+    folder = output if output is not None else Path.cwd()
+    used: set[str] = set()
+    paths = []
+    for image in images:
+        stem, n = image.stem, 2
+        while stem.lower() in used:
+            stem, n = f"{image.stem}-{n}", n + 1
+        used.add(stem.lower())
+        paths.append(folder / f"{stem}.{fmt}")
+    return paths, fmt
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from app.core.generation.stages import generate
+
+    lods = _parse_lods(args.lods)
+    params = _parse_params(args.param)
+    outputs, fmt = _output_paths(args.images, args.output, args.format)
+    cancel = CancelToken()
+    previous = signal.signal(signal.SIGINT, _cancel_on_interrupt(cancel))
+    failures = 0
+    try:
+        for index, (image, output) in enumerate(zip(args.images, outputs, strict=True), start=1):
+            label = f"[{index}/{len(args.images)}] {image.name}"
+            try:
+                request = GenerationRequest(
+                    image_path=image,
+                    engine=args.engine,
+                    height_m=args.height,
+                    lods=lods,
+                    lod0_triangles=args.lod0_triangles,
+                    seed=args.seed,
+                    texture_size=args.texture_size,
+                    params=params,
+                )
+            except SweedleError as exc:
+                print(f"error: {image.name}: {exc}", file=sys.stderr)
+                failures += 1
+                continue
+            bar = ProgressBar(label, sys.stderr, enabled=not args.quiet)
+            result = generate(request, output, fmt, on_progress=bar.update, cancel=cancel)
+            bar.close()
+            _print_result(result, label, args.json)
+            if result.status is Status.CANCELLED:
+                return EXIT_INTERRUPTED
+            failures += result.status is Status.FAILED
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _cancel_on_interrupt(cancel: CancelToken) -> Callable[[int, FrameType | None], None]:
+    """First Ctrl+C cancels the running job cleanly; a second one aborts at once."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print("\ncancelling… (Ctrl+C again to abort at once)", file=sys.stderr)
+
+    return handler
+
+
+def _print_result(result: GenerationResult, label: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(_result_dict(result)))
+    if result.status is Status.DONE:
+        lods = " / ".join(f"{lod.triangles:,}" for lod in result.lods)
+        total = sum(result.timings.values())
+        print(f"ok    {label} → {result.output_path}  (triangles {lods}; {total:.2f} s)", file=sys.stderr)
+    elif result.status is Status.CANCELLED:
+        print(f"cancelled {label}", file=sys.stderr)
+    else:
+        print(f"error: {result.message}", file=sys.stderr)
+
+
+def _result_dict(result: GenerationResult) -> dict[str, object]:
+    return {
+        "image": str(result.request.image_path),
+        "status": result.status.value,
+        "output": str(result.output_path) if result.output_path else None,
+        "message": result.message,
+        "lods": [lod.__dict__ for lod in result.lods],
+        "timings": result.timings,
+        "report": result.report,
+    }
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from app.core.formats.glb import read_glb
+    from app.core.mesh.validate import validate
+
+    lodset = read_glb(args.file)
+    report = validate(lodset.lod0).to_dict()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "file": str(args.file),
+                    "name": lodset.name,
+                    "provenance": lodset.provenance,
+                    "lod0": report,
+                    "lods": [
+                        {
+                            "level": lod.level,
+                            "triangles": lod.mesh.triangle_count,
+                            "vertices": lod.mesh.vertex_count,
+                            "error_pct": lod.error_pct,
+                        }
+                        for lod in lodset.lods
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    print(_info_text(args.file, lodset, report))
+    return EXIT_OK
+
+
+def _info_text(path: Path, lodset: LodSet, report: dict[str, object]) -> str:
+    prov = lodset.provenance
+    lines = [f"{path.name}: {lodset.name}"]
+    if prov:
+        lines.append(
+            f"  made by Sweedle {prov.get('app_version', '?')}, engine {prov.get('engine', '?')}, "
+            f"model {prov.get('model', '?')}, seed {prov.get('seed', '?')}"
+        )
+
+    def yes(key: str) -> str:
+        value = report.get(key)
+        return "n/a" if value is None else ("yes" if value else "NO")
+
+    size = report.get("size", [0.0, 0.0, 0.0])
+    assert isinstance(size, list)
+    lines += [
+        f"  LOD0: watertight {yes('watertight')}, manifold {yes('manifold')}, "
+        f"consistent winding {yes('winding_consistent')}, outward {yes('outward')}, "
+        f"{report.get('components')} component(s)",
+        f"  size: {size[0]:.3f} × {size[1]:.3f} × {size[2]:.3f} m (x × y × z)",
+        "",
+        "  LOD   triangles   vertices   error (% of diagonal)",
+    ]
+    for lod in lodset.lods:
+        tris, verts = lod.mesh.triangle_count, lod.mesh.vertex_count
+        lines.append(f"  {lod.level:>3}  {tris:>10,}  {verts:>9,}   {lod.error_pct:.3f}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Generation engines, one module each, behind the small protocol in `base`."""

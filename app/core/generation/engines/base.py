@@ -1,0 +1,90 @@
+"""The protocol every engine implements, and how its parameters are declared.
+
+Engines declare their parameters as data (`ParamSpec`) so the CLI, the GUI's parameter panel and
+provenance all come from one list, and a bad value is refused with the same message everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from app.core.errors import InputError
+from app.core.generation.request import CancelToken
+from app.core.imaging import FramedImage
+from app.core.mesh.types import Material, Mesh
+
+StageProgress = Callable[[float, str], None]
+"""Reports (fraction of the current stage in [0, 1], message)."""
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    kind: type
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    help: str = ""
+
+    def coerce(self, value: Any) -> Any:
+        try:
+            coerced = self.kind(value)
+        except (TypeError, ValueError):
+            raise InputError(f"parameter {self.name}={value!r} must be a {self.kind.__name__}") from None
+        if self.minimum is not None and coerced < self.minimum:
+            raise InputError(f"parameter {self.name}={value} is below its minimum {self.minimum:g}")
+        if self.maximum is not None and coerced > self.maximum:
+            raise InputError(f"parameter {self.name}={value} is above its maximum {self.maximum:g}")
+        return coerced
+
+
+def resolve_params(specs: tuple[ParamSpec, ...], given: Mapping[str, Any]) -> dict[str, Any]:
+    """Defaults filled in, values checked; unknown names are refused rather than ignored."""
+    known = {s.name: s for s in specs}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        names = ", ".join(known) or "none"
+        raise InputError(f"unknown parameter(s) {', '.join(unknown)}; this engine takes: {names}")
+    return {name: spec.coerce(given[name]) if name in given else spec.default for name, spec in known.items()}
+
+
+@dataclass(frozen=True)
+class Availability:
+    ok: bool
+    reason: str = ""
+
+
+@dataclass
+class ShapeInput:
+    """What an engine receives: the framed subject (and later, more views)."""
+
+    front: FramedImage
+    seed: int = 0
+
+
+@dataclass
+class EngineOutput:
+    mesh: Mesh
+    """In any unit, +Y up, front facing +Z; post-processing scales and places it."""
+    material: Material
+    model_id: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    name: str
+    label: str
+    version: str
+    params: tuple[ParamSpec, ...]
+
+    def availability(self) -> Availability: ...
+
+    def generate(
+        self,
+        shape_input: ShapeInput,
+        params: dict[str, Any],
+        progress: StageProgress,
+        cancel: CancelToken,
+    ) -> EngineOutput: ...

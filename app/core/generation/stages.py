@@ -1,0 +1,217 @@
+"""The pipeline: preprocess → shape → post-process → LODs → save, each reporting progress.
+
+One function runs one request from start to finish for every front end (CLI, GUI worker, tests);
+progress and cancel travel as a callback and a token, so the GUI wraps them in signals and the
+CLI in a progress bar. Expected failures come back as a failed result with a message a person can
+act on; the output file appears only when everything succeeded (written under a temporary name,
+then renamed), so a failed or cancelled run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import app
+from app.core.errors import Cancelled, InputError, SweedleError
+from app.core.formats.glb import write_glb
+from app.core.formats.obj import write_obj
+from app.core.generation.engines.base import ShapeInput, resolve_params
+from app.core.generation.engines.registry import get_engine
+from app.core.generation.request import (
+    CancelToken,
+    GenerationRequest,
+    GenerationResult,
+    LodInfo,
+    Progress,
+    ProgressCallback,
+    Status,
+)
+from app.core.imaging import foreground_mask, frame_subject, load_image
+from app.core.mesh.cleanup import clean
+from app.core.mesh.lod import build_lods
+from app.core.mesh.normalize import normalize
+from app.core.mesh.normals import vertex_normals
+from app.core.mesh.orient import fix_winding
+from app.core.mesh.types import LodSet
+from app.core.mesh.validate import validate
+from app.core.paths import models_dir
+
+log = logging.getLogger(__name__)
+
+STAGES: dict[str, float] = {
+    "preprocess": 0.10,
+    "shape": 0.35,
+    "post-process": 0.10,
+    "lods": 0.30,
+    "save": 0.15,
+}
+"""Stage name → share of the whole run, for the overall progress fraction."""
+
+OUTPUT_FORMATS = ("glb", "obj")
+
+
+class _Tracker:
+    """Turns per-stage progress into `Progress` reports and records each stage's wall time."""
+
+    def __init__(self, on_progress: ProgressCallback | None, cancel: CancelToken) -> None:
+        self._on_progress = on_progress
+        self._cancel = cancel
+        self._done = 0.0
+        self._stage = ""
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self._cancel.raise_if_cancelled()
+        self._stage = name
+        self.report(0.0, "")
+        start = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - start
+        self.report(1.0, "")
+        self._done += STAGES[name]
+        self._cancel.raise_if_cancelled()
+
+    def report(self, fraction: float, message: str) -> None:
+        if self._on_progress is None:
+            return
+        fraction = min(max(fraction, 0.0), 1.0)
+        overall = min(self._done + STAGES[self._stage] * fraction, 1.0)
+        self._on_progress(Progress(self._stage, fraction, overall, message))
+
+
+def generate(
+    request: GenerationRequest,
+    output_path: Path,
+    fmt: str = "glb",
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> GenerationResult:
+    """Run one request and write `output_path`; never raises for expected failures."""
+    cancel = cancel or CancelToken()
+    tracker = _Tracker(on_progress, cancel)
+    try:
+        return _run(request, Path(output_path), fmt, tracker, cancel)
+    except Cancelled:
+        return GenerationResult(request, Status.CANCELLED, message="cancelled", timings=tracker.timings)
+    except SweedleError as exc:
+        return GenerationResult(request, Status.FAILED, message=str(exc), timings=tracker.timings)
+    except MemoryError:
+        return GenerationResult(
+            request,
+            Status.FAILED,
+            message="ran out of memory: lower the resolution, the texture size or the LOD0 budget",
+            timings=tracker.timings,
+        )
+    except Exception as exc:  # a bug: report it on one line, keep the batch and the app alive
+        log.exception("generation of %s failed unexpectedly", request.image_path)
+        return GenerationResult(
+            request,
+            Status.FAILED,
+            message=f"unexpected error (please report it): {type(exc).__name__}: {exc}",
+            timings=tracker.timings,
+        )
+
+
+def _run(
+    request: GenerationRequest, output_path: Path, fmt: str, tracker: _Tracker, cancel: CancelToken
+) -> GenerationResult:
+    if fmt not in OUTPUT_FORMATS:
+        raise InputError(f"unknown output format {fmt!r}; use one of: {', '.join(OUTPUT_FORMATS)}")
+    engine = get_engine(request.engine)
+    available = engine.availability()
+    if not available.ok:
+        raise InputError(f"the {engine.label} engine cannot run here: {available.reason}")
+    params = resolve_params(engine.params, request.params)
+
+    with tracker.stage("preprocess"):
+        image = load_image(request.image_path)
+        tracker.report(0.3, "finding the subject")
+        mask = foreground_mask(image, models_dir(), cancel)
+        tracker.report(0.8, "framing")
+        framed = frame_subject(image, mask, request.texture_size)
+
+    with tracker.stage("shape"):
+        shaped = engine.generate(ShapeInput(framed, request.seed), params, tracker.report, cancel)
+
+    with tracker.stage("post-process"):
+        mesh = fix_winding(clean(shaped.mesh))
+        tracker.report(0.5, "scaling to real-world size")
+        mesh = normalize(mesh, request.height_m, pivot="bottom-center")
+        mesh.normals = vertex_normals(mesh.vertices, mesh.faces)
+
+    with tracker.stage("lods"):
+        if request.lod0_triangles is not None and mesh.triangle_count > request.lod0_triangles:
+            tracker.report(0.0, f"reducing LOD0 to {request.lod0_triangles} triangles")
+            mesh = build_lods(mesh, [request.lod0_triangles], cancel, measure_samples=0)[1].mesh
+        targets = _lod_targets(request, mesh.triangle_count)
+        lods = build_lods(mesh, targets, cancel, on_progress=tracker.report)
+        report = validate(lods[0].mesh).to_dict()
+
+    with tracker.stage("save"):
+        lodset = LodSet(
+            name=request.asset_name,
+            lods=lods,
+            material=shaped.material,
+            provenance=_provenance(
+                request, engine.name, engine.version, shaped.model_id, params, mask.method
+            ),
+        )
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "glb":
+            write_glb(lodset, output_path)
+        else:
+            write_obj(lodset, output_path)
+
+    infos = [
+        LodInfo(lod.level, lod.mesh.triangle_count, lod.mesh.vertex_count, lod.error_pct) for lod in lods
+    ]
+    return GenerationResult(
+        request,
+        Status.DONE,
+        output_path=output_path,
+        lods=infos,
+        timings=tracker.timings,
+        report=report,
+        model=lodset,
+    )
+
+
+def _lod_targets(request: GenerationRequest, lod0_triangles: int) -> list[int]:
+    targets = [t.resolve(lod0_triangles) for t in request.lods]
+    previous = lod0_triangles
+    for target, spec in zip(targets, request.lods, strict=True):
+        if target >= previous:
+            raise InputError(
+                f"LOD target {spec.label()} ({target} triangles) is not below the previous level "
+                f"({previous} triangles): each LOD must have fewer triangles than the one before"
+            )
+        previous = target
+    return targets
+
+
+def _provenance(
+    request: GenerationRequest,
+    engine: str,
+    engine_version: str,
+    model_id: str,
+    params: dict[str, object],
+    mask_method: str,
+) -> dict[str, object]:
+    return {
+        "app": "Sweedle",
+        "app_version": app.__version__,
+        "engine": engine,
+        "engine_version": engine_version,
+        "model": model_id,
+        "seed": request.seed,
+        "parameters": {**request.provenance_params(), **params},
+        "source_image": Path(request.image_path).name,
+        "mask": mask_method,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }

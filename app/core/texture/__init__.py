@@ -1,0 +1,1 @@
+"""Texture work: filling, and later UV unwrap and projection baking."""

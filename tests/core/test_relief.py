@@ -1,0 +1,105 @@
+"""The Relief engine's solid: closed, manifold, outward, no fold-overs, thickness as asked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.errors import Cancelled
+from app.core.generation.engines.base import ShapeInput, resolve_params
+from app.core.generation.engines.relief import ReliefEngine
+from app.core.generation.request import CancelToken
+from app.core.imaging import FramedImage
+from app.core.mesh.validate import validate
+
+
+def _framed(alpha: np.ndarray) -> FramedImage:
+    size = alpha.shape[0]
+    rgb = np.zeros((size, size, 3), dtype=np.uint8)
+    rgb[alpha > 0.5] = (200, 40, 10)
+    return FramedImage(
+        rgb=rgb, alpha=alpha.astype(np.float32), crop_box=(0, 0, size, size), scale=1.0, offset=(0.0, 0.0)
+    )
+
+
+def _ring(size: int = 256) -> np.ndarray:
+    """A thick ring with a square notch: a hole (genus 1) and a concave outline."""
+    y, x = np.mgrid[0:size, 0:size] + 0.5
+    r = np.hypot(x - size / 2, y - size / 2)
+    alpha = ((r < size * 0.42) & (r > size * 0.18)).astype(np.float32)
+    alpha[int(size * 0.45) : int(size * 0.55), int(size * 0.8) :] = 0.0
+    return alpha
+
+
+def _run(alpha: np.ndarray, **params: float) -> tuple[object, dict]:
+    engine = ReliefEngine()
+    resolved = resolve_params(engine.params, params)
+    out = engine.generate(ShapeInput(_framed(alpha)), resolved, lambda f, m: None, CancelToken())
+    return out, resolved
+
+
+def test_ring_is_a_closed_outward_manifold_genus_one_solid() -> None:
+    out, _ = _run(_ring())
+    report = validate(out.mesh)
+    assert report.watertight and report.manifold and report.winding_consistent
+    assert report.outward is True
+    assert report.components == 1
+    # Euler characteristic of a closed genus-1 surface (a torus-like ring) is 0.
+    edges = np.unique(
+        np.sort(
+            np.concatenate([out.mesh.faces[:, [0, 1]], out.mesh.faces[:, [1, 2]], out.mesh.faces[:, [2, 0]]]),
+            axis=1,
+        ),
+        axis=0,
+    )
+    assert out.mesh.vertex_count - len(edges) + out.mesh.triangle_count == 0
+
+
+def test_front_and_back_are_height_fields_without_fold_overs() -> None:
+    out, _ = _run(_ring())
+    v, f = out.mesh.vertices, out.mesh.faces
+    a = v[f[:, 1], :2] - v[f[:, 0], :2]
+    b = v[f[:, 2], :2] - v[f[:, 0], :2]
+    signed = 0.5 * (a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0])
+    normal_z = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])[:, 2]
+    front = normal_z > 0
+    # Every triangle faces clearly front or back, and in projection the front triangles tile the
+    # silhouette exactly once (no overlap): their signed areas sum to their absolute areas.
+    assert (np.abs(signed) > 0).all()
+    assert front.sum() == (~front).sum()
+    assert np.isclose(signed[front].sum(), np.abs(signed[front]).sum())
+    assert np.isclose(signed[front].sum(), -signed[~front].sum(), rtol=1e-5)
+    # The region's area matches the mask's area (within the outline's sub-cell error).
+    assert signed[front].sum() == pytest.approx(_ring().sum(), rel=0.02)
+
+
+def test_thickness_sets_the_depth_and_the_uvs_project_the_picture() -> None:
+    thin, _ = _run(_ring(), thickness=0.1)
+    thick, _ = _run(_ring(), thickness=0.6)
+    depth = lambda m: float(np.ptp(m.mesh.vertices[:, 2]))  # noqa: E731
+    width = lambda m: float(np.ptp(m.mesh.vertices[:, 0]))  # noqa: E731
+    assert depth(thin) == pytest.approx(0.1 * width(thin), rel=0.1)
+    assert depth(thick) == pytest.approx(0.6 * width(thick), rel=0.1)
+    # UV = framed pixel position / size, so front and back share the picture (mirrored behind).
+    v, uv = thick.mesh.vertices, thick.mesh.uvs
+    assert np.allclose(uv[:, 0] * 256, v[:, 0], atol=1e-3)
+    assert np.allclose(uv[:, 1] * 256, -v[:, 1], atol=1e-3)
+    texture = thick.material.base_color_texture
+    assert texture.shape == (256, 256, 3)
+    # The bleed replaced the black background with the subject's colour, so edges have no fringe.
+    assert tuple(texture[0, 0]) == (200, 40, 10)
+
+
+def test_cancel_inside_the_engine_raises_cancelled() -> None:
+    engine = ReliefEngine()
+    token = CancelToken()
+    seen: list[float] = []
+
+    def progress(fraction: float, message: str) -> None:
+        seen.append(fraction)
+        if fraction >= 0.3:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        engine.generate(ShapeInput(_framed(_ring())), resolve_params(engine.params, {}), progress, token)
+    assert max(seen) < 0.7
