@@ -1,0 +1,59 @@
+"""Atomic file writes: a reader (a game engine watching its folder, or the user) sees either the
+old file or the complete new one, never a truncated file, even if the app dies mid-write.
+
+The data goes to a hidden temporary file in the target's folder (same file system, so the final
+`os.replace` is atomic; the leading dot keeps Unity and Godot from importing it), is flushed to
+disk, then renamed over the target. Leftovers of a killed process end in `TEMP_SUFFIX`, so a
+recovery pass can find and delete them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO, Any
+
+TEMP_PREFIX = "."
+TEMP_SUFFIX = ".sweedle-tmp"
+
+
+@contextmanager
+def atomic_write(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+    """Yield a file object whose content replaces `path` only when the block completes.
+
+    `mode` is "wb" (bytes) or "w" (UTF-8 text, "\\n" line ends on every OS). On any exception,
+    KeyboardInterrupt and cancellation included, the temporary file is deleted and `path` is
+    left untouched.
+    """
+    if mode not in ("wb", "w"):
+        raise ValueError(f"atomic_write mode must be 'wb' or 'w', not {mode!r}")
+    path = Path(path)
+    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    text = {"encoding": "utf-8", "newline": "\n"} if mode == "w" else {}
+    # Opened before the try: if the temp file cannot be created, there is nothing of ours to delete.
+    f = open(tmp, mode, opener=_create_exclusive, **text)
+    try:
+        with f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _create_exclusive(path: str, flags: int) -> int:
+    """Never clobber another writer's temp file; 0o666 lets the umask set permissions as for any
+    new file (mkstemp would force 0o600)."""
+    return os.open(path, flags | os.O_EXCL, 0o666)
+
+
+def atomic_write_bytes(path: Path, data: bytes | bytearray | memoryview) -> None:
+    """Replace `path` with `data` atomically."""
+    with atomic_write(path, "wb") as f:
+        f.write(data)
