@@ -70,12 +70,12 @@ class _Tracker:
         self._cancel.raise_if_cancelled()
         self._stage = name
         self.report(0.0, "")
+        self._cancel.raise_if_cancelled()
         start = time.perf_counter()
         yield
         self.timings[name] = time.perf_counter() - start
         self.report(1.0, "")
         self._done += STAGES[name]
-        self._cancel.raise_if_cancelled()
 
     def report(self, fraction: float, message: str) -> None:
         if self._on_progress is None:

@@ -42,10 +42,10 @@ class ReliefEngine:
         ParamSpec(
             "thickness",
             float,
-            0.4,
+            0.6,
             0.02,
-            1.5,
-            "Front-to-back depth at the thickest point, as a fraction of the subject's longest side.",
+            2.0,
+            "Depth at the thickest part relative to its width there: 1.0 makes a disc a ball.",
         ),
         ParamSpec(
             "resolution",
@@ -53,7 +53,7 @@ class ReliefEngine:
             192,
             32,
             1024,
-            "Grid cells across the subject's longest side; LOD0 has about 2·cells² triangles.",
+            "Grid cells across the subject's longest side; a typical LOD0 has 2–3 × cells² triangles.",
         ),
         ParamSpec(
             "smoothing",
@@ -98,8 +98,8 @@ class ReliefEngine:
         cancel.raise_if_cancelled()
 
         progress(0.5, "inflating front and back")
-        heights = _heights(field > 0, region.corner_index, params["smoothing"])
-        heights *= params["thickness"] * longest / 2.0 / cell
+        heights, radius = _heights(field > 0, region.corner_index, params["smoothing"])
+        heights *= params["thickness"] * radius
 
         progress(0.7, "building the solid")
         mesh = _solid(region.points, region.faces, region.corner_count, heights)
@@ -141,8 +141,9 @@ def _coverage_field(
     return field, (x0, y0)
 
 
-def _heights(inside: np.ndarray, corner_index: np.ndarray, smoothing: float) -> np.ndarray:
-    """Normalised height in [0, 1] per inside corner: a circular arc of the distance to the outline."""
+def _heights(inside: np.ndarray, corner_index: np.ndarray, smoothing: float) -> tuple[np.ndarray, float]:
+    """Height in [0, 1] per inside corner (a circular arc of the distance to the outline), and the
+    largest distance in cells: with height × that radius, a disc inflates into a ball."""
     distance = ndimage.distance_transform_edt(inside).astype(np.float32)
     # The outline lies between the last inside and the first outside grid point.
     distance = np.where(inside, np.maximum(distance - 0.5, 0.25), 0.0).astype(np.float32)
@@ -151,8 +152,9 @@ def _heights(inside: np.ndarray, corner_index: np.ndarray, smoothing: float) -> 
         distance = np.where(inside, np.maximum(distance, 0.1), 0.0)
     per_corner = np.empty(int(corner_index.max()) + 1, dtype=np.float32)
     per_corner[corner_index[inside]] = distance[inside]
-    u = np.minimum(per_corner / per_corner.max(), 1.0)
-    return np.sqrt(u * (2.0 - u)).astype(np.float32)
+    radius = float(per_corner.max())
+    u = np.minimum(per_corner / radius, 1.0)
+    return np.sqrt(u * (2.0 - u)).astype(np.float32), radius
 
 
 def _solid(points: np.ndarray, faces: np.ndarray, corner_count: int, heights: np.ndarray) -> Mesh:

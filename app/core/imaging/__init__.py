@@ -1,0 +1,16 @@
+"""Pictures in: safe loading, the subject's mask, and framing for the shape engines."""
+
+from app.core.imaging.framing import FramedImage, frame_subject
+from app.core.imaging.loading import MAX_PIXELS, MIN_SIDE, LoadedImage, load_image
+from app.core.imaging.mask import MaskResult, foreground_mask
+
+__all__ = [
+    "MAX_PIXELS",
+    "MIN_SIDE",
+    "FramedImage",
+    "LoadedImage",
+    "MaskResult",
+    "foreground_mask",
+    "frame_subject",
+    "load_image",
+]
