@@ -228,7 +228,7 @@ def _result_dict(result: GenerationResult) -> dict[str, object]:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from app.core.formats.glb import read_glb
+    from app.core.formats.glb_reader import read_glb
     from app.core.mesh.validate import validate
 
     lodset = read_glb(args.file)
