@@ -35,7 +35,7 @@ from app.core.imaging import foreground_mask, frame_subject, load_image
 from app.core.mesh.cleanup import clean
 from app.core.mesh.lod import build_lods
 from app.core.mesh.normalize import normalize
-from app.core.mesh.normals import vertex_normals
+from app.core.mesh.normals import welded_vertex_normals
 from app.core.mesh.orient import fix_winding
 from app.core.mesh.types import LodSet
 from app.core.mesh.validate import validate
@@ -143,7 +143,7 @@ def _run(
         mesh = fix_winding(clean(shaped.mesh))
         tracker.report(0.5, "scaling to real-world size")
         mesh = normalize(mesh, request.height_m, pivot="bottom-center")
-        mesh.normals = vertex_normals(mesh.vertices, mesh.faces)
+        mesh.normals = welded_vertex_normals(mesh.vertices, mesh.faces)
 
     with tracker.stage("lods"):
         if request.lod0_triangles is not None and mesh.triangle_count > request.lod0_triangles:
