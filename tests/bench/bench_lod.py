@@ -135,7 +135,7 @@ def _measure(reference: Mesh, deviation: Deviation, levels: Sequence[Level]) -> 
 
 
 _COLUMNS = (
-    ("mesh", "<10"),
+    ("mesh", "<14"),
     ("tool", "<14"),
     ("level", ">6"),
     ("target", ">10"),
@@ -207,6 +207,9 @@ def compare_with_gltfpack(
             _row(name, "gltfpack I/O", "none", "", f"{mesh.triangle_count:,}", f"{io_seconds:.2f}")
             + "  (no -si)"
         )
+        for tool in GLTFPACK_MODES:
+            net = sum(lv.seconds for lv in tools[tool]) - len(tools[tool]) * io_seconds
+            print(_row(name, tool, "net", "", "", f"{max(net, 0.0):.2f}") + "  (total minus load/save per run)")
         results[name] = tools
     return results
 

@@ -1,4 +1,4 @@
-"""Pictures in: safe loading, the subject's mask, and framing for the shape engines."""
+"""Picture in, clean subject out: safe loading, the foreground mask and square framing (no Qt)."""
 
 from app.core.imaging.framing import FramedImage, frame_subject
 from app.core.imaging.loading import MAX_PIXELS, MIN_SIDE, LoadedImage, load_image

@@ -1,8 +1,8 @@
-"""Framing: crop, centre and pad the subject the way image-to-3D models expect.
+"""Centre the subject on a square canvas at a fixed fill, and say exactly how pixels moved.
 
-Hunyuan3D-2's preprocessing (ImageProcessorV2.recenter, border ratio 0.15) puts the subject's
-bounding box, longer side at 85 % of a square canvas, in the middle. Every engine gets the same
-framing so the projection bake can map the mesh back onto the picture with the returned affine.
+Image-to-3D models expect the subject centred with a known margin (Hunyuan3D-2's recenter puts
+the bounding box's longer side at `size * (1 - border_ratio)`); later stages project the mesh
+back onto the source picture, so the source-to-framed mapping is returned exactly.
 """
 
 from __future__ import annotations
@@ -17,47 +17,88 @@ from app.core.errors import InputError
 from app.core.imaging.loading import LoadedImage
 from app.core.imaging.mask import MaskResult
 
+MARGIN_PX = 4
+"""Framed pixels resampled around the subject's box, so soft edges and filter tails survive."""
+ALPHA_LEVELS = 192
+"""Alpha steps while resampling: 255/192 leaves room for the bicubic filter's ~10 % overshoot."""
+
 
 @dataclass(frozen=True)
 class FramedImage:
+    """The subject on an S×S canvas; coordinates are pixel indices (pixel centres).
+
+    framed = src * scale + offset, for x and y alike. `crop_box` is (left, top, right, bottom) of
+    the subject's box in source pixels, right and bottom exclusive (Pillow's convention).
+    """
+
     rgb: np.ndarray
-    """(S, S, 3) uint8 subject on a square canvas (outside the mask: whatever the source had)."""
     alpha: np.ndarray
-    """(S, S) float32 in [0, 1]."""
     crop_box: tuple[int, int, int, int]
-    """(left, top, right, bottom) of the subject's bounding box in source pixels."""
     scale: float
-    """Framed pixels per source pixel."""
     offset: tuple[float, float]
-    """framed = source * scale + offset, for (x, y) pixel coordinates."""
 
 
 def frame_subject(image: LoadedImage, mask: MaskResult, size: int, border_ratio: float = 0.15) -> FramedImage:
-    rows, cols = np.nonzero(mask.alpha > 0.5)
-    if len(rows) == 0:
-        raise InputError(f"{image.path.name}: the subject mask is empty")
-    left, top, right, bottom = int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
+    """Scale and centre the box of `mask.alpha > 0.5` so its longer side spans size*(1-border_ratio)."""
+    if size < 1 or not 0.0 <= border_ratio < 1.0:
+        raise ValueError(f"bad framing: size {size}, border_ratio {border_ratio}")
+    if mask.alpha.shape != image.rgba.shape[:2]:
+        raise ValueError(f"mask {mask.alpha.shape} does not match image {image.rgba.shape[:2]}")
+    crop_box = _subject_box(image, mask)
+    left, top, right, bottom = crop_box
     scale = size * (1.0 - border_ratio) / max(right - left, bottom - top)
-    offset = (size / 2 - (left + right) / 2 * scale, size / 2 - (top + bottom) / 2 * scale)
-
-    src_h, src_w = mask.alpha.shape
-    # The framed pixels the source covers, rounded inwards, and the exact source box they map from.
-    x0, y0 = max(0, math.ceil(offset[0])), max(0, math.ceil(offset[1]))
-    x1 = min(size, math.floor(src_w * scale + offset[0]))
-    y1 = min(size, math.floor(src_h * scale + offset[1]))
-    box = ((x0 - offset[0]) / scale, (y0 - offset[1]) / scale, (x1 - offset[0]) / scale, (y1 - offset[1]) / scale)
-    box = (max(box[0], 0.0), max(box[1], 0.0), min(box[2], src_w), min(box[3], src_h))
-    target = (x1 - x0, y1 - y0)
+    # Continuous coordinates (pixel edges on integers): the box centre lands on the canvas centre.
+    shift_x = size / 2 - scale * (left + right) / 2
+    shift_y = size / 2 - scale * (top + bottom) / 2
+    height, width = mask.alpha.shape
+    x0, x1 = _span(left, right, width, scale, shift_x, size)
+    y0, y1 = _span(top, bottom, height, scale, shift_y, size)
     rgb = np.zeros((size, size, 3), dtype=np.uint8)
     alpha = np.zeros((size, size), dtype=np.float32)
-    source_rgb = Image.fromarray(image.rgba[..., :3])
-    rgb[y0:y1, x0:x1] = np.asarray(source_rgb.resize(target, Image.Resampling.BICUBIC, box=box))
-    source_alpha = Image.fromarray(np.ascontiguousarray(mask.alpha, dtype=np.float32), mode="F")
-    alpha[y0:y1, x0:x1] = np.asarray(source_alpha.resize(target, Image.Resampling.BILINEAR, box=box))
-    return FramedImage(
-        rgb=np.asarray(rgb, dtype=np.uint8),
-        alpha=np.clip(alpha, 0.0, 1.0),
-        crop_box=(left, top, right, bottom),
-        scale=float(scale),
-        offset=(float(offset[0]), float(offset[1])),
+    box = ((x0 - shift_x) / scale, (y0 - shift_y) / scale, (x1 - shift_x) / scale, (y1 - shift_y) / scale)
+    rgb[y0:y1, x0:x1], alpha[y0:y1, x0:x1] = _resample(image.rgba, mask, box, (x1 - x0, y1 - y0))
+    offset = (shift_x + 0.5 * scale - 0.5, shift_y + 0.5 * scale - 0.5)
+    return FramedImage(rgb, alpha, crop_box, scale, offset)
+
+
+def _subject_box(image: LoadedImage, mask: MaskResult) -> tuple[int, int, int, int]:
+    solid = mask.alpha > 0.5
+    rows = np.flatnonzero(solid.any(axis=1))
+    cols = np.flatnonzero(solid.any(axis=0))
+    if rows.size == 0:
+        raise InputError(f"{image.path.name}: no subject found (the mask is empty)")
+    return int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1
+
+
+def _span(lo: int, hi: int, extent: int, scale: float, shift: float, size: int) -> tuple[int, int]:
+    """Framed pixel range to fill: the box plus a margin, inside both the canvas and the source."""
+    start = max(0, math.floor(shift + scale * lo) - MARGIN_PX, math.ceil(shift - 1e-9))
+    stop = min(size, math.ceil(shift + scale * hi) + MARGIN_PX, math.floor(shift + scale * extent + 1e-9))
+    return start, stop
+
+
+def _resample(
+    rgba: np.ndarray, mask: MaskResult, box: tuple[float, float, float, float], out: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bicubic-resample the source region `box`, with the mask as alpha, to `out` pixels.
+
+    Pillow resamples RGBA premultiplied, so backdrop colour does not fringe the subject's edge.
+    The mask is stored at ALPHA_LEVELS (not 255) so the filter's overshoot at a hard edge is not
+    clamped, which would break the colour/alpha ratio and brighten the rim.
+    """
+    left, top = max(0, math.floor(box[0])), max(0, math.floor(box[1]))
+    right = min(rgba.shape[1], math.ceil(box[2]))
+    bottom = min(rgba.shape[0], math.ceil(box[3]))
+    # Clamped: the box may overrun the source by rounding error, which Pillow refuses.
+    local = (
+        max(0.0, box[0] - left),
+        max(0.0, box[1] - top),
+        min(float(right - left), box[2] - left),
+        min(float(bottom - top), box[3] - top),
     )
+    region = np.empty((bottom - top, right - left, 4), dtype=np.uint8)
+    region[..., :3] = rgba[top:bottom, left:right, :3]
+    region[..., 3] = np.rint(mask.alpha[top:bottom, left:right] * np.float32(ALPHA_LEVELS))
+    framed = np.asarray(Image.fromarray(region).resize(out, Image.Resampling.BICUBIC, box=local))
+    alpha = framed[..., 3].astype(np.float32) / np.float32(ALPHA_LEVELS)
+    return framed[..., :3], np.minimum(alpha, np.float32(1.0))
