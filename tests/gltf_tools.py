@@ -27,7 +27,10 @@ def validate_gltf(path: Path) -> dict[str, Any]:
         raise RuntimeError("node is not on PATH; the glTF validator needs Node.js 18 or newer")
     result = subprocess.run(
         [node, str(NODE_DIR / "validate.mjs"), str(path)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"glTF validator failed on {path}: {result.stderr.strip()}")

@@ -209,7 +209,9 @@ def compare_with_gltfpack(
         )
         for tool in GLTFPACK_MODES:
             net = sum(lv.seconds for lv in tools[tool]) - len(tools[tool]) * io_seconds
-            print(_row(name, tool, "net", "", "", f"{max(net, 0.0):.2f}") + "  (total minus load/save per run)")
+            print(
+                _row(name, tool, "net", "", "", f"{max(net, 0.0):.2f}") + "  (total minus load/save per run)"
+            )
         results[name] = tools
     return results
 

@@ -22,16 +22,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
-from bench_lod import compare_with_gltfpack  # noqa: E402
-
 from app.core.generation.request import GenerationRequest  # noqa: E402
 from app.core.generation.stages import STAGES, generate  # noqa: E402
+
+from bench_lod import compare_with_gltfpack  # noqa: E402
 
 DEFAULT_IMAGES = HERE.parents[2] / "shared" / "samples" / "images"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--images", type=Path, default=DEFAULT_IMAGES)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-gltfpack", action="store_true", help="skip the LOD comparison")
@@ -42,7 +44,9 @@ def main() -> int:
         print(f"no images in {args.images}", file=sys.stderr)
         return 1
     stages = list(STAGES)
-    header = f"{'image':<18}{'size':>11}{'LOD0 tris':>11}" + "".join(f"{s:>13}" for s in stages) + f"{'total':>9}"
+    header = (
+        f"{'image':<18}{'size':>11}{'LOD0 tris':>11}" + "".join(f"{s:>13}" for s in stages) + f"{'total':>9}"
+    )
     print("Relief pipeline, median of", args.repeat, "runs after a warm-up (seconds)")
     print(header)
     totals_1024: list[float] = []
@@ -73,7 +77,9 @@ def main() -> int:
                 + f"{total:>9.3f}"
             )
     if totals_1024:
-        print(f"\nmedian total, 1024x1024 images ({len(totals_1024)}): {statistics.median(totals_1024):.3f} s")
+        print(
+            f"\nmedian total, 1024x1024 images ({len(totals_1024)}): {statistics.median(totals_1024):.3f} s"
+        )
     print(f"median total, all images ({len(all_totals)}): {statistics.median(all_totals):.3f} s")
 
     if not args.no_gltfpack:

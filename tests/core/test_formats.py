@@ -7,10 +7,10 @@ import io
 import json
 import struct
 import subprocess
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-import gltf_tools
 import numpy as np
 import pytest
 import trimesh
@@ -24,6 +24,8 @@ from app.core.formats.glb_reader import read_glb
 from app.core.formats.images import encode_png
 from app.core.formats.obj import write_obj
 from app.core.mesh.types import Lod, LodSet, Material, Mesh
+
+import gltf_tools
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 CORNER_COLOURS = [((-1, -1), RED), ((1, -1), GREEN), ((-1, 1), BLUE), ((1, 1), WHITE)]
@@ -161,7 +163,7 @@ def test_glb_layout_lods_and_provenance(rock_glb: Path) -> None:
     assert nodes[1]["extensions"] == {"MSFT_lod": {"ids": [2, 3]}}
     assert doc["extensionsUsed"] == ["MSFT_lod"] and "extensionsRequired" not in doc
     coverage = nodes[1]["extras"]["MSFT_screencoverage"]
-    assert len(coverage) == 3 and all(1 >= a > b > 0 for a, b in zip(coverage, coverage[1:]))
+    assert len(coverage) == 3 and all(1 >= a > b > 0 for a, b in pairwise(coverage))
     assert [n["extras"]["sweedle_lod"] for n in nodes[1:]] == [
         {"level": 0, "triangles": 512, "error_pct": 0.0},
         {"level": 1, "triangles": 72, "error_pct": 0.4},
@@ -206,13 +208,14 @@ def test_trimesh_sees_lod0_only_with_its_texture(rock_glb: Path) -> None:
 
 # --- GLB: reading back ------------------------------------------------------------------------
 
+
 def test_read_glb_round_trips_what_we_wrote(rock_glb: Path) -> None:
     original = asset()
     loaded = read_glb(rock_glb)
     assert loaded.name == "Rock" and loaded.provenance == PROVENANCE
     assert [lod.level for lod in loaded.lods] == [0, 1, 2]
     assert [lod.error_pct for lod in loaded.lods] == [0.0, 0.4, 2.5]
-    for ours, theirs in zip(original.lods, loaded.lods):
+    for ours, theirs in zip(original.lods, loaded.lods, strict=True):
         np.testing.assert_array_equal(theirs.mesh.vertices, ours.mesh.vertices)
         np.testing.assert_array_equal(theirs.mesh.faces, ours.mesh.faces)
         np.testing.assert_array_equal(theirs.mesh.uvs, ours.mesh.uvs)
@@ -251,8 +254,12 @@ def test_read_glb_reads_a_gltfpack_quantized_file(rock_glb: Path, tmp_path: Path
     """gltfpack's default output needs KHR_mesh_quantization (integer attributes dequantized by
     the node transform) and moves UVs with KHR_texture_transform; it also drops MSFT_lod."""
     packed = tmp_path / "packed.glb"
-    subprocess.run([str(gltf_tools.gltfpack_path()), "-i", str(rock_glb), "-o", str(packed)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [str(gltf_tools.gltfpack_path()), "-i", str(rock_glb), "-o", str(packed)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert "KHR_mesh_quantization" in glb_chunks(packed)[0]["extensionsRequired"]
     loaded = read_glb(packed)
     mesh, texture = loaded.lod0, loaded.material.base_color_texture
@@ -297,7 +304,7 @@ def test_read_glb_rejects_bad_files_clearly(tmp_path: Path, content: bytes, mess
 def test_read_glb_rejects_a_truncated_export(rock_glb: Path) -> None:
     data = rock_glb.read_bytes()
     rock_glb.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputError, match="truncated.*copy it again"):
+    with pytest.raises(InputError, match=r"truncated.*copy it again"):
         read_glb(rock_glb)
 
 
@@ -307,11 +314,17 @@ def test_read_glb_rejects_broken_structure(rock_glb: Path, tmp_path: Path) -> No
     text = json.dumps(doc).encode()
     text += b" " * (-len(text) % 4)
     path = tmp_path / "broken.glb"
-    path.write_bytes(b"".join([
-        struct.pack("<4sII", b"glTF", 2, 28 + len(text) + len(binary)),
-        struct.pack("<II", len(text), 0x4E4F534A), text,
-        struct.pack("<II", len(binary), 0x004E4942), binary,
-    ]))
+    path.write_bytes(
+        b"".join(
+            [
+                struct.pack("<4sII", b"glTF", 2, 28 + len(text) + len(binary)),
+                struct.pack("<II", len(text), 0x4E4F534A),
+                text,
+                struct.pack("<II", len(binary), 0x004E4942),
+                binary,
+            ]
+        )
+    )
     with pytest.raises(InputError, match="damaged or malformed GLB"):
         read_glb(path)
 
@@ -330,10 +343,15 @@ def test_glb_bytes_rejects_a_textured_material_on_a_mesh_without_uvs() -> None:
 
 # --- OBJ -----------------------------------------------------------------------------------
 
+
 def test_obj_files_load_in_trimesh_with_material_texture_and_flipped_v(tmp_path: Path) -> None:
     written = write_obj(asset(), tmp_path / "Rock.obj")
     assert [p.name for p in written] == [
-        "Rock.obj", "Rock_LOD1.obj", "Rock_LOD2.obj", "Rock.mtl", "Rock_BaseColor.png",
+        "Rock.obj",
+        "Rock_LOD1.obj",
+        "Rock_LOD2.obj",
+        "Rock.mtl",
+        "Rock_BaseColor.png",
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
 
@@ -350,15 +368,23 @@ def test_obj_files_load_in_trimesh_with_material_texture_and_flipped_v(tmp_path:
     for line in ["mtllib Rock.mtl", "o Rock_LOD0", "usemtl Rock_Material"]:
         assert line + "\n" in text
     mtl = (tmp_path / "Rock.mtl").read_text()
-    for line in ["newmtl Rock_Material", "Kd 1.000000 0.900000 0.800000",
-                 "Ks 0.000000 0.000000 0.000000", "illum 2", "map_Kd Rock_BaseColor.png"]:
+    for line in [
+        "newmtl Rock_Material",
+        "Kd 1.000000 0.900000 0.800000",
+        "Ks 0.000000 0.000000 0.000000",
+        "illum 2",
+        "map_Kd Rock_BaseColor.png",
+    ]:
         assert line + "\n" in mtl
 
 
 def test_untextured_obj_has_no_texture_coordinates(tmp_path: Path) -> None:
     written = write_obj(asset(textured=False), tmp_path / "Plain.obj")
     assert [p.name for p in written] == [
-        "Plain.obj", "Plain_LOD1.obj", "Plain_LOD2.obj", "Plain.mtl",
+        "Plain.obj",
+        "Plain_LOD1.obj",
+        "Plain_LOD2.obj",
+        "Plain.mtl",
     ]
     text = (tmp_path / "Plain.obj").read_text()
     assert "\nvt " not in text and "\nf 1//1 " in text
@@ -367,6 +393,7 @@ def test_untextured_obj_has_no_texture_coordinates(tmp_path: Path) -> None:
 
 
 # --- test tooling, atomic writes and PNG ----------------------------------------------------
+
 
 def test_a_missing_validator_install_fails_with_instructions(
     rock_glb: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
@@ -381,10 +408,9 @@ def test_a_missing_validator_install_fails_with_instructions(
 def test_atomic_write_leaves_the_old_file_on_failure(tmp_path: Path, error: BaseException) -> None:
     target = tmp_path / "asset.glb"
     target.write_bytes(b"old content")
-    with pytest.raises(type(error)):
-        with atomic_write(target) as f:
-            f.write(b"new partial content")
-            raise error
+    with pytest.raises(type(error)), atomic_write(target) as f:
+        f.write(b"new partial content")
+        raise error
     assert target.read_bytes() == b"old content"
     assert [p.name for p in tmp_path.iterdir()] == ["asset.glb"]
 

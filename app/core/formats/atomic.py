@@ -34,7 +34,7 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
     text = {"encoding": "utf-8", "newline": "\n"} if mode == "w" else {}
     # Opened before the try: if the temp file cannot be created, there is nothing of ours to delete.
-    f = open(tmp, mode, opener=_create_exclusive, **text)
+    f = open(tmp, mode, opener=_create_exclusive, **text)  # noqa: SIM115 (closed by the with below)
     try:
         with f:
             yield f

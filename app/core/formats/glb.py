@@ -57,14 +57,25 @@ def glb_bytes(lodset: LodSet) -> bytes:
     for lod in lodset.lods:
         lod_name = f"{name}_LOD{len(meshes)}"
         meshes.append({"name": lod_name, "primitives": [_primitive(lod.mesh, blob)]})
-        nodes.append({"name": lod_name, "mesh": len(meshes) - 1, "extras": {"sweedle_lod": {
-            "level": len(meshes) - 1,
-            "triangles": lod.mesh.triangle_count,
-            "error_pct": float(lod.error_pct),
-        }}})
+        nodes.append(
+            {
+                "name": lod_name,
+                "mesh": len(meshes) - 1,
+                "extras": {
+                    "sweedle_lod": {
+                        "level": len(meshes) - 1,
+                        "triangles": lod.mesh.triangle_count,
+                        "error_pct": float(lod.error_pct),
+                    }
+                },
+            }
+        )
     doc: dict[str, Any] = {
-        "asset": {"version": "2.0", "generator": f"Sweedle {__version__}",
-                  "extras": {"sweedle": lodset.provenance}},
+        "asset": {
+            "version": "2.0",
+            "generator": f"Sweedle {__version__}",
+            "extras": {"sweedle": lodset.provenance},
+        },
         "scene": 0,
         "scenes": [{"name": name, "nodes": [0]}],
         "nodes": nodes,
@@ -76,8 +87,14 @@ def glb_bytes(lodset: LodSet) -> bytes:
         nodes[1]["extensions"] = {"MSFT_lod": {"ids": lod_nodes}}
         nodes[1]["extras"]["MSFT_screencoverage"] = _screen_coverages(len(lodset.lods))
     if lodset.material.base_color_texture is not None:
-        doc["samplers"] = [{"magFilter": _LINEAR, "minFilter": _LINEAR_MIPMAP_LINEAR,
-                            "wrapS": _CLAMP_TO_EDGE, "wrapT": _CLAMP_TO_EDGE}]
+        doc["samplers"] = [
+            {
+                "magFilter": _LINEAR,
+                "minFilter": _LINEAR_MIPMAP_LINEAR,
+                "wrapS": _CLAMP_TO_EDGE,
+                "wrapT": _CLAMP_TO_EDGE,
+            }
+        ]
         doc["textures"] = [{"sampler": 0, "source": 0}]
         doc["images"] = [{"bufferView": blob.texture_view, "mimeType": "image/png"}]
     doc["bufferViews"] = blob.views
@@ -116,7 +133,7 @@ def _screen_coverages(lod_count: int) -> list[float]:
     previous threshold, the last LOD culled below 1 %.
     """
     coverages = [0.6 * 0.5**i for i in range(lod_count - 1)]
-    return coverages + [min(0.01, coverages[-1] / 2)]
+    return [*coverages, min(0.01, coverages[-1] / 2)]
 
 
 class _BinaryChunk:
@@ -139,8 +156,9 @@ class _BinaryChunk:
         self.views.append(view)
         return len(self.views) - 1
 
-    def accessor(self, array: np.ndarray, component: int, kind: str, target: int,
-                 bounds: bool = False) -> int:
+    def accessor(
+        self, array: np.ndarray, component: int, kind: str, target: int, bounds: bool = False
+    ) -> int:
         accessor: dict[str, Any] = {
             "bufferView": self.view(array.tobytes(), target),
             "componentType": component,
@@ -195,8 +213,12 @@ def _assemble(doc: dict[str, Any], blob: _BinaryChunk) -> bytes:
     text = json.dumps(doc, separators=(",", ":"), allow_nan=False).encode("utf-8")
     text += b" " * (-len(text) % 4)
     total = 12 + 8 + len(text) + 8 + blob.size
-    return b"".join([
-        struct.pack("<4sII", GLB_MAGIC, 2, total),
-        struct.pack("<II", len(text), JSON_CHUNK), text,
-        struct.pack("<II", blob.size, BIN_CHUNK), *blob.parts,
-    ])
+    return b"".join(
+        [
+            struct.pack("<4sII", GLB_MAGIC, 2, total),
+            struct.pack("<II", len(text), JSON_CHUNK),
+            text,
+            struct.pack("<II", blob.size, BIN_CHUNK),
+            *blob.parts,
+        ]
+    )

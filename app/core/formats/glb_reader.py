@@ -21,8 +21,12 @@ from app.core.formats.glb import BIN_CHUNK, GLB_MAGIC, JSON_CHUNK, TRIANGLES, un
 from app.core.mesh.types import Lod, LodSet, Material, Mesh
 
 _COMPONENT_DTYPES = {
-    5120: np.int8, 5121: np.uint8, 5122: np.int16,
-    5123: np.uint16, 5125: np.uint32, 5126: np.float32,
+    5120: np.int8,
+    5121: np.uint8,
+    5122: np.int16,
+    5123: np.uint16,
+    5125: np.uint32,
+    5126: np.float32,
 }
 _TYPE_WIDTHS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 _READABLE_REQUIRED_EXTENSIONS = {"KHR_mesh_quantization"}
@@ -58,15 +62,14 @@ def read_glb(path: Path) -> LodSet:
 def _split_glb(data: bytes, path: Path) -> tuple[dict[str, Any], bytes]:
     """The JSON document and BIN chunk of a GLB, or an InputError saying what is wrong."""
     if data[:4] != GLB_MAGIC:
-        hint = " (it looks like a text .gltf file; export a binary .glb instead)" \
-            if data.lstrip()[:1] == b"{" else ""
-        raise InputError(
-            f"{path} is not a GLB file{hint}. Choose a .glb file exported by a 3D tool."
+        hint = (
+            " (it looks like a text .gltf file; export a binary .glb instead)"
+            if data.lstrip()[:1] == b"{"
+            else ""
         )
+        raise InputError(f"{path} is not a GLB file{hint}. Choose a .glb file exported by a 3D tool.")
     if len(data) < 20:
-        raise InputError(
-            f"{path} is truncated ({len(data)} bytes): it was not fully written or copied."
-        )
+        raise InputError(f"{path} is truncated ({len(data)} bytes): it was not fully written or copied.")
     version, declared = struct.unpack_from("<II", data, 4)
     if version != 2:
         raise InputError(f"{path} is glTF version {version}; only glTF 2.0 files can be read.")
@@ -175,7 +178,7 @@ class _Reader:
         uvs = [part.uvs for part in parts]
         return Mesh(
             vertices=np.concatenate([part.vertices for part in parts]),
-            faces=np.concatenate([part.faces + offset for part, offset in zip(parts, offsets)]),
+            faces=np.concatenate([part.faces + offset for part, offset in zip(parts, offsets, strict=True)]),
             normals=None if any(n is None for n in normals) else np.concatenate(normals),
             uvs=None if any(t is None for t in uvs) else np.concatenate(uvs),
         )
@@ -246,9 +249,7 @@ class _Reader:
             with Image.open(io.BytesIO(data)) as decoded:
                 return np.asarray(decoded.convert("RGB"))
         except (OSError, Image.DecompressionBombError) as exc:
-            raise InputError(
-                f"{self.path} has a damaged or unsupported texture image ({exc})."
-            ) from exc
+            raise InputError(f"{self.path} has a damaged or unsupported texture image ({exc}).") from exc
 
     def _floats(self, index: int) -> np.ndarray:
         """A float attribute accessor, normalized integers mapped to [0, 1] or [-1, 1]."""
@@ -308,11 +309,13 @@ def _local_matrix(node: dict[str, Any]) -> np.ndarray:
     if "matrix" in node:
         return np.array(node["matrix"], dtype=np.float64).reshape(4, 4).T
     x, y, z, w = node.get("rotation", (0.0, 0.0, 0.0, 1.0))
-    rotation = np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-    ])
+    rotation = np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
     matrix = np.eye(4)
     matrix[:3, :3] = rotation * np.asarray(node.get("scale", (1.0, 1.0, 1.0)), dtype=np.float64)
     matrix[:3, 3] = node.get("translation", (0.0, 0.0, 0.0))

@@ -42,8 +42,9 @@ def write_obj(lodset: LodSet, path: Path) -> list[Path]:
     material_name = _token(lodset.material.name)
     atomic_write_bytes(mtl_path, _mtl(lodset.material, material_name, texture_name).encode())
     for level in reversed(range(len(lodset.lods))):
-        text = _obj(lodset.lods[level].mesh, f"{_token(lodset.name)}_LOD{level}", mtl_path.name,
-                    material_name)
+        text = _obj(
+            lodset.lods[level].mesh, f"{_token(lodset.name)}_LOD{level}", mtl_path.name, material_name
+        )
         atomic_write_bytes(obj_paths[level], text.encode())
     return written
 

@@ -38,11 +38,11 @@ class Mesh:
 
     @property
     def triangle_count(self) -> int:
-        return int(len(self.faces))
+        return len(self.faces)
 
     @property
     def vertex_count(self) -> int:
-        return int(len(self.vertices))
+        return len(self.vertices)
 
     def bounds(self) -> np.ndarray:
         """(2, 3) array: min corner, max corner."""
