@@ -21,3 +21,13 @@ from gltf_tools import validate_gltf  # noqa: E402
 def gltf_validator() -> Callable[[Path], dict[str, Any]]:
     """validate_gltf(path) -> the Khronos validator's report (fails if it is not installed)."""
     return validate_gltf
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs with its own empty SWEEDLE_HOME and models store: no test reads or writes
+    the real user profile, and a model someone dropped into models_cache/ cannot change results."""
+    home = tmp_path_factory.mktemp("sweedle-home")
+    monkeypatch.setenv("SWEEDLE_HOME", str(home))
+    monkeypatch.setenv("SWEEDLE_MODELS", str(home / "models"))
+    return home

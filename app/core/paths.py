@@ -1,7 +1,8 @@
 """Where Sweedle keeps things.
 
 One environment variable, SWEEDLE_HOME, moves every per-user folder under one root: tests and
-portable installs use it so nothing touches the real user profile.
+portable installs use it so nothing touches the real user profile. (The library's data and the
+settings' config folders join here when those features land.)
 """
 
 from __future__ import annotations
@@ -17,23 +18,11 @@ MODELS_ENV = "SWEEDLE_MODELS"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = _PACKAGE_DIR.parent
-RESOURCES_DIR = REPO_ROOT / "resources"
 
 
 def _home_override() -> Path | None:
     value = os.environ.get(HOME_ENV)
     return Path(value).expanduser() if value else None
-
-
-def data_dir() -> Path:
-    """Per-user data (the asset library)."""
-    home = _home_override()
-    return home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-def config_dir() -> Path:
-    home = _home_override()
-    return home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
 def cache_dir() -> Path:

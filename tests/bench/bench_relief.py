@@ -22,6 +22,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[1]))
 
+from PIL import Image  # noqa: E402
+
 from app.core.generation.request import GenerationRequest  # noqa: E402
 from app.core.generation.stages import STAGES, generate  # noqa: E402
 
@@ -63,8 +65,6 @@ def main() -> int:
             runs = [generate(request, out) for _ in range(args.repeat)]
             per_stage = {s: statistics.median(r.timings[s] for r in runs) for s in stages}
             total = statistics.median(sum(r.timings.values()) for r in runs)
-            from PIL import Image
-
             with Image.open(image) as im:
                 size = im.size
             if size == (1024, 1024):
