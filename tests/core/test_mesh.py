@@ -18,8 +18,9 @@ from app.core.mesh.metrics import Surface, max_deviation, point_mesh_distance, s
 from app.core.mesh.normalize import normalize
 from app.core.mesh.normals import vertex_normals, welded_vertex_normals
 from app.core.mesh.orient import fix_winding
+from app.core.mesh.topology import _sort_order
 from app.core.mesh.types import Mesh
-from app.core.mesh.validate import _sort_order, validate
+from app.core.mesh.validate import validate
 
 # ----------------------------------------------------------------------------- test meshes
 

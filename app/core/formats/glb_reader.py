@@ -17,7 +17,8 @@ import numpy as np
 from PIL import Image
 
 from app.core.errors import InputError
-from app.core.formats.glb import BIN_CHUNK, GLB_MAGIC, JSON_CHUNK, TRIANGLES, unit_rows
+from app.core.formats.glb import BIN_CHUNK, GLB_MAGIC, JSON_CHUNK, TRIANGLES
+from app.core.mesh.geometry import unit_rows
 from app.core.mesh.types import Lod, LodSet, Material, Mesh
 
 _COMPONENT_DTYPES = {

@@ -14,8 +14,8 @@ import numpy as np
 
 from app import __version__
 from app.core.formats.atomic import atomic_write_bytes
-from app.core.formats.glb import shading_normals
 from app.core.formats.images import encode_png
+from app.core.mesh.normals import shading_normals
 from app.core.mesh.types import LodSet, Material, Mesh
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from app.core.mesh.geometry import double_areas, vertex_bounds
+from app.core.mesh.topology import face_components
 from app.core.mesh.types import Mesh
 
 _HASH_MULTIPLIERS = np.array(
@@ -71,51 +71,6 @@ def weld(vertices: ArrayLike, faces: ArrayLike) -> tuple[np.ndarray, np.ndarray,
     index_map, first = group_rows(_float_bits(vertices))
     index_map = index_map.astype(np.int32)
     return vertices[first], index_map[np.asarray(faces).reshape(-1, 3)], index_map
-
-
-def face_components(faces: np.ndarray, vertex_count: int) -> tuple[int, np.ndarray]:
-    """(count, per-face label) of the pieces of a mesh, faces joined through shared vertices."""
-    if len(faces) == 0:
-        return 0, np.zeros(0, dtype=np.int64)
-    rows = np.concatenate([faces[:, 0], faces[:, 1]])
-    cols = np.concatenate([faces[:, 1], faces[:, 2]])
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(vertex_count,) * 2)
-    _, vertex_label = connected_components(graph.tocsr(), directed=False)
-    face_label = vertex_label[faces[:, 0]]
-    used = np.zeros(vertex_label.max() + 1, dtype=bool)
-    used[face_label] = True
-    compact = np.cumsum(used) - 1
-    return int(used.sum()), compact[face_label]
-
-
-def vertex_bounds(vertices: np.ndarray) -> np.ndarray:
-    """(2, 3) min and max corner; per column, which is ~10x faster than `min(axis=0)` on (N, 3)."""
-    if len(vertices) == 0:
-        return np.zeros((2, 3), dtype=np.float64)
-    columns = [vertices[:, k] for k in range(3)]
-    return np.array([[c.min() for c in columns], [c.max() for c in columns]], dtype=np.float64)
-
-
-def face_corners(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The three corners of every triangle as (3, M) float32 coordinate rows.
-
-    Contiguous rows and float32 (the positions' own precision) keep memory traffic, which
-    dominates these passes, low; callers accumulate sums in float64.
-    """
-    rows = np.ascontiguousarray(np.asarray(vertices, dtype=np.float32).T)
-    return tuple(np.take(rows, faces[:, k], axis=1) for k in range(3))
-
-
-def cross_rows(u: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Cross product of (3, M) coordinate rows."""
-    return np.stack([u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]])
-
-
-def double_areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Twice each triangle's area."""
-    a, b, c = face_corners(vertices, faces)
-    cross = cross_rows(b - a, c - a)
-    return np.sqrt(np.einsum("ij,ij->j", cross, cross))
 
 
 def repeated_vertex(welded_faces: np.ndarray) -> np.ndarray:

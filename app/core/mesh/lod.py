@@ -21,8 +21,8 @@ from app.core.generation.request import CancelToken
 from app.core.mesh.cleanup import cancel_folds, group_rows, keep_faces, repeated_vertex, vertex_keys, weld
 from app.core.mesh.metrics import Deviation
 from app.core.mesh.normals import vertex_normals
+from app.core.mesh.topology import EdgeTable, next_and_previous
 from app.core.mesh.types import Lod, Mesh
-from app.core.mesh.validate import EdgeTable, next_and_previous
 
 _SIMPLIFY_LOCK = threading.Lock()
 """fast-simplification keeps the mesh being simplified in C module globals: one call at a time."""

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.spatial import cKDTree
 
-from app.core.mesh.cleanup import cross_rows, double_areas
+from app.core.mesh.geometry import cross_rows, double_areas
 from app.core.mesh.types import Mesh
 
 _PAIRS_PER_CHUNK = 8192

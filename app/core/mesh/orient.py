@@ -14,9 +14,10 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from app.core.mesh.cleanup import weld
+from app.core.mesh.geometry import signed_volume_terms
 from app.core.mesh.normals import welded_vertex_normals
+from app.core.mesh.topology import EdgeTable, fixed_degree_graph
 from app.core.mesh.types import Mesh
-from app.core.mesh.validate import EdgeTable, fixed_degree_graph, signed_volume_terms
 
 
 def _flip_parity(face_count: int, edges: EdgeTable) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from app.core.mesh.geometry import vertex_bounds
+
 
 @dataclass
 class Mesh:
@@ -46,9 +48,7 @@ class Mesh:
 
     def bounds(self) -> np.ndarray:
         """(2, 3) array: min corner, max corner."""
-        if len(self.vertices) == 0:
-            return np.zeros((2, 3), dtype=np.float32)
-        return np.stack([self.vertices.min(axis=0), self.vertices.max(axis=0)])
+        return vertex_bounds(self.vertices)
 
     def diagonal(self) -> float:
         lo, hi = self.bounds()

@@ -11,95 +11,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from app.core.mesh.cleanup import (
-    cross_rows,
-    degenerate_faces,
-    face_components,
-    face_corners,
-    vertex_bounds,
-    weld,
-)
+from app.core.mesh.cleanup import degenerate_faces, weld
+from app.core.mesh.geometry import signed_volume_terms, vertex_bounds
+from app.core.mesh.topology import EdgeTable, face_components, fixed_degree_graph, next_and_previous
 from app.core.mesh.types import Mesh
-
-
-def _sort_order(key: np.ndarray, max_key: int) -> np.ndarray:
-    """argsort of non-negative int64 keys; ties keep index order.
-
-    Packs key and index into one int64 and sorts values, which is about twice as fast as
-    `argsort`; falls back to a stable argsort when both do not fit in 63 bits.
-    """
-    index_bits = max(1, (len(key) - 1).bit_length())
-    if index_bits + max(1, max_key.bit_length()) > 63:
-        return np.argsort(key, kind="stable")
-    packed = (key << index_bits) | np.arange(len(key), dtype=np.int64)
-    packed.sort()
-    return packed & ((1 << index_bits) - 1)
-
-
-@dataclass(frozen=True)
-class EdgeTable:
-    """The half-edges of welded triangles grouped by undirected edge.
-
-    Half-edge `h = 3 * face + j` runs from `faces[face, j]` to `faces[face, (j + 1) % 3]`, so it
-    is also the id of the corner it starts at.
-    """
-
-    order: np.ndarray
-    """Half-edge ids sorted by undirected edge: each edge's half-edges are one run."""
-    count: np.ndarray
-    """Number of half-edges (faces) on each undirected edge, i.e. the length of its run."""
-    forward_count: np.ndarray
-    """Number of those half-edges that run from the lower to the higher vertex index."""
-    forward: np.ndarray
-    """Per half-edge: runs from the lower to the higher vertex index."""
-    partner: np.ndarray
-    """Per half-edge: the other half-edge of its edge when exactly two faces share it, else itself."""
-
-    @classmethod
-    def from_faces(cls, faces: np.ndarray, vertex_count: int) -> EdgeTable:
-        a = faces.astype(np.int64)
-        b = a[:, [1, 2, 0]].ravel()
-        a = a.ravel()
-        key = np.minimum(a, b) * vertex_count + np.maximum(a, b)
-        order = _sort_order(key, vertex_count * vertex_count)
-        sorted_key = key[order]
-        start = np.flatnonzero(np.concatenate([[True], sorted_key[1:] != sorted_key[:-1]]))
-        count = np.diff(np.append(start, len(order)))
-        forward = a < b
-        forward_count = np.add.reduceat(forward[order], start) if len(order) else count
-        first = start[count == 2]
-        partner = np.arange(len(order))
-        partner[order[first]] = order[first + 1]
-        partner[order[first + 1]] = order[first]
-        return cls(order, count, forward_count, forward, partner)
-
-
-def next_and_previous(face_count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per half-edge (= corner): the next and the previous one in its triangle."""
-    half = np.arange(3 * face_count)
-    return half + np.tile([1, 1, -2], face_count), half + np.tile([2, -1, -1], face_count)
-
-
-def fixed_degree_graph(neighbours: np.ndarray) -> csr_matrix:
-    """Sparse graph from a (nodes, k) neighbour table (a node lists itself for an empty slot).
-
-    Built straight into CSR form, skipping the sort a COO conversion would do.
-    """
-    nodes, k = neighbours.shape
-    return csr_matrix(
-        (np.ones(neighbours.size), neighbours.ravel(), np.arange(0, neighbours.size + 1, k)),
-        shape=(nodes, nodes),
-    )
-
-
-def signed_volume_terms(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Six times each triangle's signed volume against the bounds centre (centred for precision)."""
-    lo, hi = vertex_bounds(vertices)
-    a, b, c = face_corners(vertices - ((lo + hi) / 2).astype(np.float32), faces)
-    return np.einsum("ij,ij->j", a, cross_rows(b, c))
 
 
 @dataclass
