@@ -90,7 +90,7 @@ def _check_file(file: Path) -> None:
     if st.st_size == 0:
         raise InputError(f"{name} is empty (0 bytes): re-export or re-download the picture")
     if not os.access(file, os.R_OK):
-        raise InputError(f"{name} cannot be read (permission denied): check the file's permissions")
+        raise _permission_denied(file)
 
 
 def _open_header(file: Path) -> Image.Image:
@@ -106,15 +106,19 @@ def _open_header(file: Path) -> Image.Image:
     except UnidentifiedImageError:
         raise InputError(_unreadable_message(file)) from None
     except PermissionError:
-        raise InputError(
-            f"{file.name} cannot be read (permission denied): check the file's permissions"
-        ) from None
+        raise _permission_denied(file) from None
     except Exception as exc:  # any header failure means a corrupt file
-        raise InputError(
-            f"{file.name} is truncated or corrupt ({_reason(exc)}): re-export or re-download it"
-        ) from None
+        raise _corrupt(file, _reason(exc)) from None
     finally:
         Image.MAX_IMAGE_PIXELS = saved_limit
+
+
+def _corrupt(file: Path, reason: str) -> InputError:
+    return InputError(f"{file.name} is truncated or corrupt ({reason}): re-export or re-download it")
+
+
+def _permission_denied(file: Path) -> InputError:
+    return InputError(f"{file.name} cannot be read (permission denied): check the file's permissions")
 
 
 def _unreadable_message(file: Path) -> str:
@@ -124,7 +128,7 @@ def _unreadable_message(file: Path) -> str:
     except OSError:
         head = b""
     if head.startswith(_IMAGE_SIGNATURES):
-        return f"{file.name} is truncated or corrupt (its header is damaged): re-export or re-download it"
+        return str(_corrupt(file, "its header is damaged"))
     if _looks_like_text(head):
         return f"{file.name} looks like a text file, not an image: {_FORMATS_HINT}"
     return f"{file.name} is not an image Pillow can read: {_FORMATS_HINT}"
@@ -169,9 +173,7 @@ def _decode(file: Path, im: Image.Image) -> tuple[np.ndarray, bool]:
             f"{file.name} is too large to decode in the memory available: scale it down first"
         ) from None
     except Exception as exc:  # decoders raise many types on damaged data
-        raise InputError(
-            f"{file.name} is truncated or corrupt ({_reason(exc)}): re-export or re-download it"
-        ) from None
+        raise _corrupt(file, _reason(exc)) from None
     has_alpha = had_alpha and bool(rgba[..., 3].min() < OPAQUE_LEVEL)
     return rgba, has_alpha
 

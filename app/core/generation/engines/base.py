@@ -7,7 +7,7 @@ provenance all come from one list, and a bad value is refused with the same mess
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from app.core.errors import InputError
@@ -70,7 +70,6 @@ class EngineOutput:
     """In any unit, +Y up, front facing +Z; post-processing scales and places it."""
     material: Material
     model_id: str
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 class Engine(Protocol):

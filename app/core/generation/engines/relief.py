@@ -119,7 +119,6 @@ class ReliefEngine:
             mesh=mesh,
             material=material,
             model_id=f"relief-v{self.version}",
-            details={"grid_cell_px": cell, "corner_vertices": region.corner_count},
         )
 
 
