@@ -7,6 +7,7 @@ Exit codes: 0 everything succeeded, 1 at least one input failed (the others stil
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import signal
@@ -29,6 +30,10 @@ from app.core.generation.request import (
 from app.core.mesh.types import LodSet
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# Command groups that live in their own modules; each has `register(subparsers)` and sets
+# `run=callable(args) -> exit code` on its parsers.
+_COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("file", type=Path, metavar="FILE.glb")
     info.add_argument("--json", action="store_true", help="print the report as JSON")
     info.set_defaults(run=_cmd_info)
+
+    for module_name in _COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub)
     return parser
 
 
