@@ -1,8 +1,7 @@
 """Where Sweedle keeps things.
 
 One environment variable, SWEEDLE_HOME, moves every per-user folder under one root: tests and
-portable installs use it so nothing touches the real user profile. (The library's data and the
-settings' config folders join here when those features land.)
+portable installs use it so nothing touches the real user profile.
 """
 
 from __future__ import annotations
@@ -28,6 +27,18 @@ def _home_override() -> Path | None:
 def cache_dir() -> Path:
     home = _home_override()
     return home / "cache" if home else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    """Settings and window layout."""
+    home = _home_override()
+    return home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    """The asset library (database and asset folders): what a user backs up."""
+    home = _home_override()
+    return home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def models_dir() -> Path:

@@ -1,0 +1,1 @@
+"""Everything Qt: the desktop window, its panels, the viewport and the workers."""
