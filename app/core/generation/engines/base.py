@@ -77,6 +77,8 @@ class Engine(Protocol):
     label: str
     version: str
     params: tuple[ParamSpec, ...]
+    presets: dict[str, dict[str, Any]]
+    """Named parameter sets (Turbo / Fast / Standard), trading quality for time."""
 
     def availability(self) -> Availability: ...
 

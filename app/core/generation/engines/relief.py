@@ -12,7 +12,7 @@ behind, the back shows it mirrored, as a relief carving would.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from PIL import Image
@@ -64,6 +64,12 @@ class ReliefEngine:
             "Blur of the height field in cells: higher rounds off ridges along the middle.",
         ),
     )
+
+    presets: ClassVar[dict[str, dict[str, Any]]] = {
+        "Turbo": {"resolution": 96, "smoothing": 1.0},
+        "Fast": {"resolution": 144, "smoothing": 1.5},
+        "Standard": {"resolution": 192, "smoothing": 1.5},
+    }
 
     def availability(self) -> Availability:
         return Availability(True)
