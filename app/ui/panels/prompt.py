@@ -1,0 +1,252 @@
+"""What to make and how: prompt, engine, preset, engine parameters, size, LODs, texture.
+
+The panel turns its fields into a `GenerationRequest` (the core validates it, so the messages are
+the CLI's) and remembers its values between runs in the "generate" settings section.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import InputError
+from app.core.generation.engines.base import Engine
+from app.core.generation.engines.registry import engine_names, get_engine
+from app.core.generation.request import DEFAULT_LODS, GenerationRequest, LodTarget
+from app.core.settings import load_section, save_section
+from app.ui.panels.params_form import ParamsForm
+
+CUSTOM = "Custom"
+TEXTURE_SIZES = (512, 1024, 2048, 4096)
+
+
+@dataclass
+class GenerateSettings:
+    engine: str = "relief"
+    preset: str = "Standard"
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seed: int = 0
+    randomise_seed: bool = False
+    height_m: float = 1.0
+    lods: str = ", ".join(DEFAULT_LODS)
+    lod0_triangles: int = 0
+    texture_size: int = 1024
+
+
+class PromptPanel(QWidget):
+    sig_engine_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = load_section("generate", GenerateSettings)
+        self._applying_preset = False
+
+        self.prompt = QPlainTextEdit()
+        self.prompt.setObjectName("prompt")
+        self.prompt.setPlaceholderText(
+            "Describe the asset. Engines with text-to-3D generate from it; otherwise it names the asset."
+        )
+        self.prompt.setFixedHeight(64)
+
+        self.engine = QComboBox()
+        self.engine.setObjectName("engine")
+        self.engine.setModel(self._engine_model())
+        self.preset = QComboBox()
+        self.preset.setObjectName("preset")
+        self.params = ParamsForm()
+
+        self.seed = QSpinBox()
+        self.seed.setObjectName("seed")
+        self.seed.setRange(0, 2**31 - 1)
+        self.randomise = QCheckBox("new seed each job")
+        self.randomise.setObjectName("randomise_seed")
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed, 1)
+        seed_row.addWidget(self.randomise)
+
+        self.height_m = QDoubleSpinBox()
+        self.height_m.setObjectName("height")
+        self.height_m.setRange(0.001, 10000)
+        self.height_m.setDecimals(3)
+        self.height_m.setSuffix(" m")
+        self.lods = QLineEdit()
+        self.lods.setObjectName("lods")
+        self.lods.setToolTip("LODs after LOD0: percentages of LOD0 (50%) or triangle budgets (5000), or none")
+        self.lod0 = QSpinBox()
+        self.lod0.setObjectName("lod0_triangles")
+        self.lod0.setRange(0, 10_000_000)
+        self.lod0.setSingleStep(1000)
+        self.lod0.setSpecialValueText("as generated")
+        self.texture = QComboBox()
+        self.texture.setObjectName("texture_size")
+        for size in TEXTURE_SIZES:
+            self.texture.addItem(f"{size} × {size}", size)
+
+        self.engine_note = QLabel()
+        self.engine_note.setObjectName("hint")
+        self.engine_note.setWordWrap(True)
+
+        engine_box = QGroupBox("Engine")
+        engine_form = QFormLayout(engine_box)
+        engine_form.addRow("Engine", self.engine)
+        engine_form.addRow("Preset", self.preset)
+        engine_form.addRow(self.params)
+        engine_form.addRow("Seed", seed_row)
+        engine_form.addRow(self.engine_note)
+
+        output_box = QGroupBox("Output")
+        output_form = QFormLayout(output_box)
+        output_form.addRow("Height", self.height_m)
+        output_form.addRow("LOD0 budget", self.lod0)
+        output_form.addRow("LODs", self.lods)
+        output_form.addRow("Texture", self.texture)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Prompt"))
+        layout.addWidget(self.prompt)
+        layout.addWidget(engine_box)
+        layout.addWidget(output_box)
+        layout.addStretch(1)
+
+        self._restore()
+        self.engine.currentIndexChanged.connect(self._on_engine_changed)
+        self.preset.currentTextChanged.connect(self._on_preset_changed)
+        self.params.sig_edited.connect(self._on_params_edited)
+
+    @property
+    def engine_name(self) -> str:
+        return str(self.engine.currentData())
+
+    def current_engine(self) -> Engine:
+        return get_engine(self.engine_name)
+
+    def build_request(self, image_path: Path, name: str | None = None) -> GenerationRequest:
+        """The request for one image, from the fields; raises InputError with the field's problem."""
+        if self.randomise.isChecked():
+            self.seed.setValue(random.randrange(2**31 - 1))
+        engine = self.current_engine()
+        available = engine.availability()
+        if not available.ok:
+            raise InputError(f"{engine.label} cannot run here: {available.reason}")
+        lods_text = self.lods.text().strip()
+        if lods_text.lower() in ("", "none"):
+            lods: tuple[LodTarget, ...] = ()
+        else:
+            lods = tuple(LodTarget.parse(part) for part in lods_text.split(",") if part.strip())
+        request = GenerationRequest(
+            image_path=Path(image_path),
+            engine=self.engine_name,
+            name=name or self.asset_name(),
+            height_m=self.height_m.value(),
+            lods=lods,
+            lod0_triangles=self.lod0.value() or None,
+            seed=self.seed.value(),
+            texture_size=int(self.texture.currentData()),
+            params=self.params.values(),
+        )
+        self.save()
+        return request
+
+    def asset_name(self) -> str | None:
+        """The prompt's first line, as a file-safe asset name; None uses the image's name."""
+        first = self.prompt.toPlainText().strip().splitlines()[0] if self.prompt.toPlainText().strip() else ""
+        safe = "".join(ch if ch.isalnum() or ch in "-_ " else " " for ch in first).strip()
+        return "_".join(safe.split())[:48] or None
+
+    def save(self) -> None:
+        s = self._settings
+        s.engine = self.engine_name
+        s.preset = self.preset.currentText()
+        s.params[s.engine] = self.params.values()
+        s.seed = self.seed.value()
+        s.randomise_seed = self.randomise.isChecked()
+        s.height_m = self.height_m.value()
+        s.lods = self.lods.text()
+        s.lod0_triangles = self.lod0.value()
+        s.texture_size = int(self.texture.currentData())
+        save_section("generate", s)
+
+    def _engine_model(self) -> QStandardItemModel:
+        model = QStandardItemModel(self)
+        for name in engine_names():
+            engine = get_engine(name)
+            available = engine.availability()
+            item = QStandardItem(engine.label)
+            item.setData(name, Qt.ItemDataRole.UserRole)
+            item.setEnabled(available.ok)
+            item.setToolTip(available.reason if not available.ok else engine.label)
+            model.appendRow(item)
+        return model
+
+    def _restore(self) -> None:
+        s = self._settings
+        index = self.engine.findData(s.engine)
+        model = self.engine.model()
+        if index < 0 or not model.item(index).isEnabled():  # type: ignore[attr-defined]
+            index = self.engine.findData("relief")
+        self.engine.setCurrentIndex(max(index, 0))
+        self._load_engine(self.engine_name, s.params.get(self.engine_name, {}), s.preset)
+        self.seed.setValue(s.seed)
+        self.randomise.setChecked(s.randomise_seed)
+        self.height_m.setValue(s.height_m)
+        self.lods.setText(s.lods)
+        self.lod0.setValue(s.lod0_triangles)
+        self.texture.setCurrentIndex(max(self.texture.findData(s.texture_size), 0))
+
+    def _load_engine(self, name: str, values: dict[str, Any], preset: str) -> None:
+        engine = get_engine(name)
+        self.params.set_specs(engine.params)
+        self.params.set_values(values)
+        self.preset.blockSignals(True)
+        self.preset.clear()
+        self.preset.addItems([*engine.presets, CUSTOM])
+        self.preset.setCurrentText(preset if preset in engine.presets else self._matching_preset(engine))
+        self.preset.blockSignals(False)
+        self.engine_note.setText(getattr(engine, "note", ""))
+        self.engine_note.setVisible(bool(self.engine_note.text()))
+
+    def _matching_preset(self, engine: Engine) -> str:
+        values = self.params.values()
+        for preset_name, preset in engine.presets.items():
+            if all(values.get(k) == v for k, v in preset.items()):
+                return preset_name
+        return CUSTOM
+
+    def _on_engine_changed(self) -> None:
+        name = self.engine_name
+        self._load_engine(name, self._settings.params.get(name, {}), "Standard")
+        self.sig_engine_changed.emit(name)
+
+    def _on_preset_changed(self, preset_name: str) -> None:
+        preset = self.current_engine().presets.get(preset_name)
+        if preset is None:
+            return
+        self._applying_preset = True
+        self.params.set_values(preset)
+        self._applying_preset = False
+
+    def _on_params_edited(self) -> None:
+        if self._applying_preset:
+            return
+        self.preset.blockSignals(True)
+        self.preset.setCurrentText(self._matching_preset(self.current_engine()))
+        self.preset.blockSignals(False)

@@ -1,0 +1,48 @@
+"""A job in the window's queue: one request, its state, its latest progress and its result."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from app.core.generation.request import CancelToken, GenerationRequest, GenerationResult, Progress
+
+_ids = itertools.count(1)
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
+
+
+@dataclass
+class Job:
+    request: GenerationRequest
+    output_path: Path
+    id: int = field(default_factory=lambda: next(_ids))
+    state: JobState = JobState.QUEUED
+    progress: Progress | None = None
+    message: str = ""
+    result: GenerationResult | None = None
+    cancel: CancelToken = field(default_factory=CancelToken)
+    started: float | None = None
+    ended: float | None = None
+
+    @property
+    def label(self) -> str:
+        return self.request.asset_name
+
+    def elapsed(self, now: float | None = None) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.ended or now or time.monotonic()) - self.started
