@@ -1,0 +1,1 @@
+"""CPU software rendering (numpy only): previews, thumbnails and test renders without OpenGL."""
