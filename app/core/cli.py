@@ -17,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 import app
+from app.core.cli_library import library_recorder
 from app.core.cli_progress import ProgressBar
 from app.core.errors import SweedleError
 from app.core.generation.request import (
@@ -33,7 +34,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Command groups that live in their own modules; each has `register(subparsers)` and sets
 # `run=callable(args) -> exit code` on its parsers.
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = ("app.core.cli_library",)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,6 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def command_names() -> set[str]:
+    """The subcommands, so `python -m app` can tell a command from files to open in the window."""
+    parser = _parser()
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return set(actions[0].choices) if actions else set()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -106,6 +114,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--json", action="store_true", help="print one JSON result per image on stdout")
     gen.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    gen.add_argument(
+        "--no-library", action="store_true", help="do not record the results in the asset library"
+    )
     gen.set_defaults(run=_cmd_generate)
 
     info = sub.add_parser("info", help="validate a GLB and print its LOD table")
@@ -168,6 +179,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     cancel = CancelToken()
     previous = signal.signal(signal.SIGINT, _cancel_on_interrupt(cancel))
     failures = 0
+    record = None if args.no_library else library_recorder()
     try:
         for index, (image, output) in enumerate(zip(args.images, outputs, strict=True), start=1):
             label = f"[{index}/{len(args.images)}] {image.name}"
@@ -190,6 +202,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             result = generate(request, output, fmt, on_progress=bar.update, cancel=cancel)
             bar.close()
             _print_result(result, label, args.json)
+            if record is not None and result.ok:
+                record(result)
             if result.status is Status.CANCELLED:
                 return EXIT_INTERRUPTED
             failures += result.status is Status.FAILED

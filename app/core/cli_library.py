@@ -1,0 +1,185 @@
+"""`sweedle library ...`: the asset library from the command line, on the same repository as
+the window. Also the hook `sweedle generate` uses to record its results."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import SweedleError
+from app.core.generation.request import GenerationResult
+from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
+from app.core.library.repository import Library
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("library", help="list, show and import the assets of the library")
+    actions = parser.add_subparsers(dest="library_command", metavar="ACTION", required=True)
+
+    ls = actions.add_parser("list", help="list assets, newest first")
+    ls.add_argument("--search", default="", metavar="Q", help="words to find in name, prompt, tags, notes")
+    ls.add_argument("--tag", help="only assets with this tag")
+    ls.add_argument("--engine", help="only assets made by this engine ('import' for imports)")
+    ls.add_argument("--status", choices=[s.value for s in AssetStatus])
+    ls.add_argument("--sort", choices=[k.value for k in SortKey], default=SortKey.CREATED.value)
+    ls.add_argument("--trash", action="store_true", help="list the trash instead")
+    ls.add_argument("--json", action="store_true", help="one JSON array of assets")
+    ls.set_defaults(run=_cmd_list)
+
+    imp = actions.add_parser("import", help="add mesh files (GLB, glTF, OBJ, PLY, STL) as assets")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--json", action="store_true", help="one JSON object per imported asset")
+    imp.set_defaults(run=_cmd_import)
+
+    show = actions.add_parser("show", help="everything about one asset: versions, LODs, exports")
+    show.add_argument("id", type=int, metavar="ID")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=_cmd_show)
+
+    for name, verb in (
+        ("trash", "move assets to the trash"),
+        ("restore", "bring assets back from the trash"),
+    ):
+        cmd = actions.add_parser(name, help=verb)
+        cmd.add_argument("ids", nargs="+", type=int, metavar="ID")
+        cmd.set_defaults(run=_cmd_trash if name == "trash" else _cmd_restore)
+
+
+def open_for_cli() -> Library:
+    """The user's library; what the start-up recovery found goes to stderr as warnings."""
+    from app.core.library.startup import open_library
+
+    library, report = open_library()
+    for line in report.lines():
+        print(f"warning: library: {line}", file=sys.stderr)
+    return library
+
+
+def library_recorder() -> Callable[[GenerationResult], None]:
+    """A callable that saves finished results in the library (opened on first use). A failure to
+    record is a warning: the output file exists whatever happens to the library."""
+    opened: list[Library] = []
+
+    def record(result: GenerationResult) -> None:
+        from app.core.library.saving import save_generation
+
+        try:
+            if not opened:
+                opened.append(open_for_cli())
+            asset = save_generation(opened[0], result)
+        except SweedleError as exc:
+            print(
+                f"warning: {result.request.image_path}: not recorded in the library: {exc}", file=sys.stderr
+            )
+            return
+        version = asset.current_version.version if asset.current_version else 1
+        print(f"      recorded in the library as asset {asset.id} (version {version})", file=sys.stderr)
+
+    return record
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    query = AssetQuery(
+        search=args.search,
+        tag=args.tag,
+        engine=args.engine,
+        status=AssetStatus(args.status) if args.status else None,
+        sort=SortKey(args.sort),
+        descending=args.sort != SortKey.NAME.value,
+        trash=args.trash,
+    )
+    library = open_for_cli()
+    assets = library.list_assets(query)
+    if args.json:
+        print(json.dumps([library.get_asset(a.id).to_dict() for a in assets], indent=2))
+        return EXIT_OK
+    if not assets:
+        print(
+            "no assets match"
+            if (args.search or args.tag or args.engine or args.status)
+            else "the library is empty"
+        )
+        return EXIT_OK
+    print(f"{'ID':>6}  {'NAME':<32} {'ENGINE':<10} {'TRIANGLES':>10}  {'CREATED':<16}  TAGS")
+    for a in assets:
+        flag = "" if a.status is AssetStatus.READY else f" [{a.status.value}]"
+        print(
+            f"{a.id:>6}  {(a.name + flag)[:32]:<32} {a.engine[:10]:<10} {a.triangles:>10,}  "
+            f"{a.created_at:%Y-%m-%d %H:%M}  {', '.join(a.tags)}"
+        )
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from app.core.library.importer import import_mesh
+
+    library = open_for_cli()
+    failures = 0
+    for path in args.files:
+        try:
+            asset = import_mesh(library, path)
+        except SweedleError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        if args.json:
+            print(json.dumps(asset.to_dict()))
+        lods = (
+            " / ".join(f"{lod.triangles:,}" for lod in asset.current_version.lods)
+            if asset.current_version
+            else ""
+        )
+        print(f"ok    {path.name} → asset {asset.id} {asset.name!r} (triangles {lods})", file=sys.stderr)
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    asset = open_for_cli().get_asset(args.id)
+    if args.json:
+        print(json.dumps(asset.to_dict(), indent=2))
+    else:
+        print(_show_text(asset))
+    return EXIT_OK
+
+
+def _show_text(asset: AssetRecord) -> str:
+    s = asset.summary
+    lines = [
+        f"asset {s.id}: {s.name}" + (" (in the trash)" if s.in_trash else ""),
+        f"  status {s.status.value}, {s.source_type.value} by {s.engine}, {s.triangles:,} triangles, "
+        f"{s.vertices:,} vertices, height {asset.height_m:.3f} m",
+        f"  created {s.created_at:%Y-%m-%d %H:%M} UTC, tags: {', '.join(s.tags) or '-'}"
+        + (", favourite" if s.favourite else ""),
+        f"  files: {s.folder}",
+    ]
+    if asset.notes:
+        lines.append(f"  notes: {asset.notes}")
+    lines.append("  versions:")
+    for v in asset.versions:
+        mark = "*" if v.current else " "
+        lods = " / ".join(f"{lod.triangles:,}" for lod in v.lods)
+        lines.append(
+            f"   {mark}v{v.version} {v.created_at:%Y-%m-%d %H:%M} {v.engine} {v.model_id} seed {v.seed} "
+            f"[{v.status}] triangles {lods}" + (f" ({v.error})" if v.error else "")
+        )
+    for e in asset.exports:
+        lines.append(f"  exported to {e.engine}: {e.target_path} ({e.created_at:%Y-%m-%d %H:%M})")
+    return "\n".join(lines)
+
+
+def _cmd_trash(args: argparse.Namespace) -> int:
+    moved = open_for_cli().trash(args.ids)
+    print(f"moved {moved} asset(s) to the trash", file=sys.stderr)
+    return EXIT_OK if moved == len(set(args.ids)) else EXIT_FAILED
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    restored = open_for_cli().restore(args.ids)
+    print(f"restored {restored} asset(s)", file=sys.stderr)
+    return EXIT_OK if restored == len(set(args.ids)) else EXIT_FAILED
