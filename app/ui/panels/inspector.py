@@ -5,6 +5,7 @@ pyqtgraph is imported when the first result arrives, not at start-up (it costs ~
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -63,7 +64,7 @@ class InspectorPanel(QWidget):
             plot.plot(triangles, errors, pen=pg.mkPen(110, 200, 120, width=2), symbol="o", symbolSize=7)
             for level, (t, e) in enumerate(lods):
                 label = pg.TextItem(f"LOD{level}", color=(200, 200, 200), anchor=(0, 1))
-                label.setPos(t, e)
+                label.setPos(math.log10(max(t, 1)), e)  # items are placed in log space on a log axis
                 plot.addItem(label)
 
     def _ensure_plots(self) -> None:
@@ -78,7 +79,7 @@ class InspectorPanel(QWidget):
         self.lod_plot = pg.PlotWidget(title="LOD triangles vs error")
         self.lod_plot.setObjectName("lod_plot")
         self.lod_plot.setLabel("bottom", "triangles")
-        self.lod_plot.setLabel("left", "error", units="% of diagonal")
+        self.lod_plot.setLabel("left", "error (% of diagonal)")
         self.lod_plot.setLogMode(x=True, y=False)
         for plot in (self.timings_plot, self.lod_plot):
             plot.setMinimumHeight(140)

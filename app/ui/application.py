@@ -1,0 +1,87 @@
+"""Start the desktop app: surface format before the QApplication, theme, excepthook, window.
+
+`python -m app` (or `sweedle-gui`) opens the window. Files named on the command line are opened
+as if dropped; `--generate` queues them, and `--screenshot PNG` saves the whole window once the
+queue is done and quits (the documented way to produce a screenshot after a real generation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+import app
+from app.ui.panels.image_preview import is_mesh
+from app.ui.surface import configure_surface_format
+from app.ui.theme import apply_dark_theme
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    configure_surface_format()
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setApplicationName("Sweedle")
+    qt_app.setApplicationVersion(app.__version__)
+    apply_dark_theme(qt_app)  # type: ignore[arg-type]
+
+    from app.ui.main_window import MainWindow  # after the format is set
+
+    window = MainWindow()
+    sys.excepthook = _excepthook_for(window)
+    window.show()
+    if args.files:
+        window.accept_paths(args.files)
+        if args.generate:
+            images = [p for p in args.files if not is_mesh(p)]
+            start = window.generate if len(images) == 1 else lambda: window.generate_batch(images)
+            QTimer.singleShot(0, start)
+    if args.screenshot:
+        _screenshot_when_idle(window, args.screenshot, expect_job=args.generate)
+    return qt_app.exec()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sweedle-gui", description="Sweedle's desktop window.")
+    parser.add_argument("files", nargs="*", type=Path, help="pictures or meshes to open")
+    parser.add_argument("--generate", action="store_true", help="generate from the pictures given")
+    parser.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window when idle, then quit")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser
+
+
+def _screenshot_when_idle(window, path: Path, expect_job: bool) -> None:
+    def take() -> None:
+        window.viewport.update()
+        QTimer.singleShot(500, save)
+
+    def save() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(path)):
+            log.error("could not save the screenshot to %s", path)
+        window.close()
+
+    if expect_job:
+        window.runner.sig_idle.connect(take)
+    else:
+        QTimer.singleShot(1500, take)
+
+
+def _excepthook_for(window):
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
+        window.show_error(
+            f"Unexpected error (the app keeps running; please report it): {kind.__name__}: {exc}"
+        )
+
+    return hook

@@ -1,0 +1,96 @@
+"""Generate / Cancel and the running job's progress: stage, percentage and elapsed time."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from app.core.generation.request import Progress
+from app.ui.workers.generation import JobRunner
+from app.ui.workers.jobs import Job
+
+
+class GenerateBar(QWidget):
+    sig_generate = Signal()
+
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setObjectName("primary")
+        self.generate_button.setToolTip("Generate from the front picture (Ctrl+Enter)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("idle")
+        self.progress.setTextVisible(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button, 1)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+
+        self._clock = QTimer(self)
+        self._clock.setInterval(250)
+        self._clock.timeout.connect(self._refresh)
+        self.generate_button.clicked.connect(self.sig_generate)
+        self.cancel_button.clicked.connect(self._cancel)
+        runner.sig_progress.connect(self._on_progress)
+        runner.sig_job_changed.connect(self._on_job_changed)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message.setObjectName("error" if error else "hint")
+        self.message.setStyleSheet("color: #ff7b7b;" if error else "color: #9a9aa0;")
+        self.message.setText(text)
+
+    def _cancel(self) -> None:
+        job = self._runner.current
+        if job is not None:
+            self._runner.cancel(job.id)
+
+    def _on_progress(self, job: Job, progress: Progress) -> None:
+        self._show(job, progress)
+
+    def _on_job_changed(self, job: Job) -> None:
+        running = self._runner.current
+        self.cancel_button.setEnabled(running is not None and not running.cancel.cancelled)
+        if running is not None:
+            if not self._clock.isActive():
+                self._clock.start()
+            self._show(running, running.progress)
+        elif job.state.finished:
+            self._clock.stop()
+            self.progress.setValue(1000 if job.state.value == "done" else self.progress.value())
+            self.progress.setFormat(f"{job.label}: {job.state.value} in {job.elapsed():.1f} s")
+            if job.state.value == "failed":
+                self.show_message(f"{job.label} failed: {job.message}", error=True)
+            elif job.state.value == "cancelled":
+                self.show_message(f"{job.label} was cancelled.")
+            else:
+                self.show_message("")
+
+    def _refresh(self) -> None:
+        job = self._runner.current
+        if job is not None:
+            self._show(job, job.progress)
+
+    def _show(self, job: Job, progress: Progress | None) -> None:
+        elapsed = time.monotonic() - (job.started or time.monotonic())
+        minutes, seconds = divmod(int(elapsed), 60)
+        if progress is None:
+            self.progress.setValue(0)
+            self.progress.setFormat(f"{job.label}: starting · {minutes}:{seconds:02d}")
+            return
+        self.progress.setValue(round(progress.overall * 1000))
+        self.progress.setFormat(
+            f"{job.label}: {progress.stage} {progress.overall:.0%} · {minutes}:{seconds:02d}"
+        )
