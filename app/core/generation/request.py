@@ -70,6 +70,8 @@ class GenerationRequest:
     texture_size: int = 1024
     params: dict[str, Any] = field(default_factory=dict)
     """Engine parameters by name; the engine fills in defaults and refuses unknown names."""
+    views: dict[str, Path] = field(default_factory=dict)
+    """More pictures of the same subject for multi-view engines: "back", "left", "right"."""
 
     def __post_init__(self) -> None:
         if not 0.001 <= self.height_m <= 10000:
@@ -78,6 +80,9 @@ class GenerationRequest:
             raise InputError(
                 f"texture size {self.texture_size} is not supported: use 256, 512, 1024, 2048 or 4096"
             )
+        unknown_views = sorted(set(self.views) - {"back", "left", "right"})
+        if unknown_views:
+            raise InputError(f"unknown view(s) {', '.join(unknown_views)}: use back, left or right")
         if self.lod0_triangles is not None and self.lod0_triangles < 4:
             raise InputError("the LOD0 triangle budget must be at least 4")
 

@@ -135,9 +135,16 @@ def _run(
         mask = foreground_mask(image, models_dir(), cancel)
         tracker.report(0.8, "framing")
         framed = frame_subject(image, mask, request.texture_size)
+        views = {}
+        for view, path in request.views.items():
+            tracker.report(0.9, f"{view} view")
+            view_image = load_image(path)
+            views[view] = frame_subject(
+                view_image, foreground_mask(view_image, models_dir(), cancel), request.texture_size
+            )
 
     with tracker.stage("shape"):
-        shaped = engine.generate(ShapeInput(framed, request.seed), params, tracker.report, cancel)
+        shaped = engine.generate(ShapeInput(framed, request.seed, views), params, tracker.report, cancel)
 
     with tracker.stage("post-process"):
         mesh = fix_winding(clean(shaped.mesh))
@@ -160,7 +167,8 @@ def _run(
             material=shaped.material,
             provenance=_provenance(
                 request, engine.name, engine.version, shaped.model_id, params, mask.method
-            ),
+            )
+            | {"engine_details": shaped.details, "stage_timings": dict(tracker.timings)},
         )
         output_path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "glb":

@@ -7,7 +7,7 @@ provenance all come from one list, and a bad value is refused with the same mess
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.core.errors import InputError
@@ -58,10 +58,12 @@ class Availability:
 
 @dataclass
 class ShapeInput:
-    """What an engine receives: the framed subject (and later, more views)."""
+    """What an engine receives: the framed subject, and for multi-view engines more views by name."""
 
     front: FramedImage
     seed: int = 0
+    views: dict[str, FramedImage] = field(default_factory=dict)
+    """Extra views of the same subject: "back", "left", "right"."""
 
 
 @dataclass
@@ -70,9 +72,13 @@ class EngineOutput:
     """In any unit, +Y up, front facing +Z; post-processing scales and places it."""
     material: Material
     model_id: str
+    details: dict[str, Any] = field(default_factory=dict)
+    """Engine provenance (variant, revision, licence, device, timings), recorded on the asset."""
 
 
 class Engine(Protocol):
+    """An engine that keeps weights loaded between jobs also has `unload()`, which frees them."""
+
     name: str
     label: str
     version: str

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from app.core.errors import InputError
 from app.core.generation.engines.base import Engine
+from app.core.generation.engines.hunyuan import HunyuanEngine
 from app.core.generation.engines.relief import ReliefEngine
 
-_ENGINES: dict[str, Engine] = {"relief": ReliefEngine()}
+_ENGINES: dict[str, Engine] = {"relief": ReliefEngine(), "hunyuan": HunyuanEngine()}
 
 
 def engine_names() -> list[str]:

@@ -1,0 +1,50 @@
+"""Licence terms shown (and accepted) before a model download, and recorded on every asset.
+
+This is a summary, not the licence: the full text ships with the weights (`LICENSE` or
+`NOTICE` in the downloaded folder) and is shown from there once a model is installed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Licence:
+    id: str
+    name: str
+    url: str
+    summary: str
+    excluded_territories: tuple[str, ...] = ()
+
+
+HUNYUAN = Licence(
+    id="tencent-hunyuan-community",
+    name="Tencent Hunyuan 3D 2.0 Community License Agreement",
+    url="https://huggingface.co/tencent/Hunyuan3D-2/blob/main/LICENSE",
+    summary=(
+        "The weights are licensed by Tencent, not by Sweedle. The licence does NOT apply, and the "
+        "models may not be used, in the European Union, the United Kingdom and South Korea. Products "
+        "or services with more than 1 million monthly active users need a separate licence from "
+        "Tencent. You must follow Tencent's Acceptable Use Policy and may not use the outputs to "
+        "improve other AI models. Read the full licence before downloading."
+    ),
+    excluded_territories=("European Union", "United Kingdom", "South Korea"),
+)
+
+LICENCES: dict[str, Licence] = {HUNYUAN.id: HUNYUAN}
+
+
+def licence_text(licence_id: str, installed_dir: Path | None = None) -> str:
+    """The full licence from the installed folder when it is there, else the summary and its link."""
+    lic = LICENCES[licence_id]
+    for folder in (installed_dir, installed_dir.parent if installed_dir else None):
+        if folder is None:
+            continue
+        for name in ("LICENSE", "LICENSE.txt", "NOTICE"):
+            path = folder / name
+            if path.is_file():
+                return path.read_text(encoding="utf-8", errors="replace")
+    excluded = ", ".join(lic.excluded_territories)
+    return f"{lic.name}\n\nNot licensed in: {excluded}.\n\n{lic.summary}\n\nFull text: {lic.url}"
