@@ -115,9 +115,10 @@ def _properties(node: Node, *entries: tuple[object, ...]) -> None:
         block.add("P", *entry)
 
 
-def fbx_bytes(lodset: LodSet, texture_file: str | None = None) -> bytes:
+def fbx_bytes(lodset: LodSet, texture_file: str | None = None, collision: Mesh | None = None) -> bytes:
     """The complete FBX file for `lodset`; a textured material references `texture_file`
-    (a path relative to the FBX, "/" separated) as its diffuse map."""
+    (a path relative to the FBX, "/" separated) as its diffuse map. `collision`, a convex
+    mesh, is added beside the LodGroup as `UCX_<name>_00`, Unreal's collision convention."""
     if not lodset.lods:
         raise ValueError(f"LodSet {lodset.name!r} has no LODs to write")
     textured = lodset.material.base_color_texture is not None and texture_file is not None
@@ -170,6 +171,13 @@ def fbx_bytes(lodset: LodSet, texture_file: str | None = None) -> bytes:
         connect(geometry, model)
         connect(material_id, model)
         connect(model, group)
+    if collision is not None:
+        model, geometry = new_id(), new_id()
+        _model(objects, model, f"UCX_{lodset.name}_00", "Mesh")
+        _geometry(objects, geometry, f"UCX_{lodset.name}_00", collision, with_uvs=False)
+        connect(geometry, model)
+        connect(material_id, model)
+        connect(model, 0)
 
     counts = _definition_counts(objects)
     definitions = root.add("Definitions")
@@ -184,7 +192,9 @@ def fbx_bytes(lodset: LodSet, texture_file: str | None = None) -> bytes:
     return _serialise(root)
 
 
-def write_fbx(lodset: LodSet, path: Path, texture_file: str | None = None) -> list[Path]:
+def write_fbx(
+    lodset: LodSet, path: Path, texture_file: str | None = None, collision: Mesh | None = None
+) -> list[Path]:
     """Write `lodset` as `path` and, when textured, its base colour as PNG at `texture_file`
     (relative to the FBX's folder; default `<stem>_BaseColor.png` beside it). Texture first,
     then the FBX, each atomically, so a watching engine finds the texture when the model lands.
@@ -200,7 +210,7 @@ def write_fbx(lodset: LodSet, path: Path, texture_file: str | None = None) -> li
         written.append(texture_path)
     else:
         texture_file = None
-    atomic_write_bytes(path, fbx_bytes(lodset, texture_file))
+    atomic_write_bytes(path, fbx_bytes(lodset, texture_file, collision))
     return written
 
 

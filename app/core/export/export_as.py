@@ -1,0 +1,64 @@
+"""Export As: one or many assets to files, in the format the file name's suffix names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from app.core.export.errors import ExportError
+from app.core.export.naming import safe_name
+from app.core.export.options import ExportOptions, prepare
+from app.core.export.staging import ExportResult
+from app.core.formats.fbx import write_fbx
+from app.core.formats.glb import write_glb
+from app.core.formats.gltf import write_gltf
+from app.core.formats.obj import write_obj
+from app.core.formats.ply import write_ply
+from app.core.formats.stl import write_stl
+from app.core.mesh.types import LodSet
+
+WRITERS: dict[str, Callable[[LodSet, Path], list[Path]]] = {
+    ".glb": lambda lodset, path: (write_glb(lodset, path), [path])[1],
+    ".gltf": write_gltf,
+    ".fbx": write_fbx,
+    ".obj": write_obj,
+    ".stl": write_stl,
+    ".ply": write_ply,
+}
+FORMATS = tuple(suffix[1:] for suffix in WRITERS)
+
+
+def export_as(lodset: LodSet, path: Path | str, options: ExportOptions | None = None) -> ExportResult:
+    """Write `lodset` to `path`; its suffix picks the format (see FORMATS). The folder must exist."""
+    path = Path(path).expanduser()
+    writer = WRITERS.get(path.suffix.lower())
+    if writer is None:
+        raise ExportError(
+            f"Cannot export to {path.name}: use one of the suffixes {', '.join('.' + f for f in FORMATS)}."
+        )
+    if not path.parent.is_dir():
+        raise ExportError(f"The folder {path.parent} does not exist; create it or choose another one.")
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name such as {path / 'asset.glb'}.")
+    prepared = prepare(lodset, options or ExportOptions())
+    try:
+        files = writer(prepared, path)
+    except OSError as exc:
+        raise ExportError(f"Could not write {path}: {exc.strerror or exc}.") from exc
+    return ExportResult(path.suffix[1:].lower(), path.parent, files)
+
+
+def export_many(
+    lodsets: list[LodSet], folder: Path | str, fmt: str, options: ExportOptions | None = None
+) -> list[ExportResult]:
+    """Each asset as `<folder>/<name>.<fmt>`, names made unique within the batch."""
+    folder = Path(folder).expanduser()
+    used: set[str] = set()
+    results = []
+    for lodset in lodsets:
+        stem, n = safe_name(lodset.name), 2
+        while stem.lower() in used:
+            stem, n = f"{safe_name(lodset.name)}_{n}", n + 1
+        used.add(stem.lower())
+        results.append(export_as(lodset, folder / f"{stem}.{fmt}", options))
+    return results

@@ -1,0 +1,65 @@
+"""Godot 4: a plain float32 GLB (no compression, no required extension) at
+`res://sweedle/<asset>/<asset>.glb`, which the editor imports on its next scan.
+
+LOD0 only by default: Godot generates LODs itself (`meshes/generate_lods`, on by default) and
+has no naming convention for authored ones; `godot_authored_lods` ships them too, linked by
+MSFT_lod. A convex collision is asked for with Godot's `-convcol` node suffix on the mesh node.
+Sweedle writes no `.import` sidecar: Godot owns it, and its `uid=` line stays as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import replace
+from pathlib import Path
+
+from app.core.export.naming import snake_name
+from app.core.export.options import Collision, ExportOptions, prepare
+from app.core.export.projects import EngineKind, open_project
+from app.core.export.staging import ExportResult, Staging, asset_folder
+from app.core.formats.atomic import atomic_write_bytes
+from app.core.formats.glb import BIN_CHUNK, JSON_CHUNK, glb_bytes
+from app.core.mesh.types import LodSet
+
+APP_FOLDER = "sweedle"
+COLLISION_SUFFIX = "-convcol"
+
+
+def export_godot(
+    lodset: LodSet, project_folder: Path | str, options: ExportOptions, key: str
+) -> ExportResult:
+    """Export `lodset` (the asset identified by `key`) into the Godot project at `project_folder`."""
+    project = open_project(EngineKind.GODOT, project_folder)
+    if not options.godot_authored_lods:
+        options = replace(options, lod_levels=0)
+    prepared = prepare(lodset, options)
+    folder, name = asset_folder(project.root, project.root / APP_FOLDER, snake_name(lodset.name), key)
+    prepared = replace(prepared, name=name)
+    data = glb_bytes(prepared)
+    if options.collision is Collision.CONVEX:
+        data = _renamed_node(data, f"{name}_LOD0", f"{name}_LOD0{COLLISION_SUFFIX}")
+    with Staging(project.root, folder, key) as staging:
+        atomic_write_bytes(staging.path(f"{name}.glb"), data)
+        files = staging.commit()
+    res_path = f"res://{APP_FOLDER}/{folder.name}/{name}.glb"
+    notes = [
+        f"Godot imports {res_path} when its editor window gets focus (or run godot --headless --import)."
+    ]
+    return ExportResult(EngineKind.GODOT.value, folder, files, notes)
+
+
+def _renamed_node(glb: bytes, old: str, new: str) -> bytes:
+    """`glb` with node `old` renamed `new`: only the JSON chunk changes, the binary chunk is
+    carried over as it is."""
+    json_length = struct.unpack_from("<I", glb, 12)[0]
+    doc = json.loads(glb[20 : 20 + json_length])
+    for node in doc["nodes"]:
+        if node.get("name") == old:
+            node["name"] = new
+    text = json.dumps(doc, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 4)
+    binary = glb[20 + json_length :]
+    header = struct.pack("<4sII", b"glTF", 2, 12 + 8 + len(text) + len(binary))
+    assert struct.unpack_from("<I", binary, 4)[0] == BIN_CHUNK
+    return header + struct.pack("<II", len(text), JSON_CHUNK) + text + binary
