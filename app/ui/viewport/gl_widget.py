@@ -1,0 +1,302 @@
+"""The 3D viewport widget: a thin QOpenGLWidget that turns input into camera moves and hands every
+frame to the Qt-free Renderer.
+
+Navigation as in Blender: middle-drag orbits, Shift+middle-drag pans, Ctrl+middle-drag and the
+wheel zoom; Alt+left-drag orbits and Alt+Shift+left-drag pans for laptops without a middle
+button. F frames the asset; 1 / 3 / 7 look from the front / right / top and Ctrl+1 / 3 / 7 from
+the back / left / bottom; 5 toggles orthographic. Dropping a .glb or .obj emits
+`sig_mesh_file_dropped`; other drops pass on to the parent (the main window takes images).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QBuffer, QElapsedTimer, QIODevice, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtOpenGLWidgets import QOpenGLWidget
+from PySide6.QtWidgets import QWidget
+
+from app.core.formats.atomic import atomic_write_bytes
+from app.core.mesh.types import LodSet
+from app.ui.viewport.camera import Camera
+from app.ui.viewport.gpu import GLSetupError
+from app.ui.viewport.lod_choice import auto_lod_level
+from app.ui.viewport.renderer import Renderer, Shading
+
+log = logging.getLogger(__name__)
+
+MESH_SUFFIXES = (".glb", ".obj")
+ORBIT_DEG_PER_PX = 0.4
+WHEEL_ZOOM_PER_NOTCH = 0.85
+DRAG_ZOOM_PER_PX = 1.01
+TURNTABLE_DEG_PER_S = 30.0
+TURNTABLE_INTERVAL_MS = 33
+
+_VIEW_KEYS = {
+    Qt.Key.Key_1: ("front", "back"),
+    Qt.Key.Key_3: ("right", "left"),
+    Qt.Key.Key_7: ("top", "bottom"),
+}
+
+
+def _mesh_path(event: QDragEnterEvent | QDropEvent) -> Path | None:
+    for url in event.mimeData().urls():
+        if url.isLocalFile() and Path(url.toLocalFile()).suffix.lower() in MESH_SUFFIXES:
+            return Path(url.toLocalFile())
+    return None
+
+
+class ViewportWidget(QOpenGLWidget):
+    sig_mesh_file_dropped = Signal(str)
+    """A .glb or .obj file was dropped on the viewport (its path)."""
+    sig_lodset_changed = Signal(object)
+    """The shown asset changed (the LodSet, or None)."""
+    sig_lod_changed = Signal(int)
+    """The LOD on screen changed, chosen by hand or by the automatic switch."""
+    sig_gl_error = Signal(str)
+    """The GL context cannot run the viewport: the message says why."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.camera = Camera()
+        self.renderer = Renderer()
+        self.gl_error: str | None = None
+        self._lodset: LodSet | None = None
+        self._pending_upload = False
+        self._lod = 0
+        self._auto_lod = False
+        self._drag_origin: QPointF | None = None
+        self._drag_action = ""
+        self._turntable = QTimer(self)
+        self._turntable.setInterval(TURNTABLE_INTERVAL_MS)
+        self._turntable.timeout.connect(self._turntable_step)
+        self._turntable_clock = QElapsedTimer()
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(64, 64)
+
+    # --- what is shown -------------------------------------------------------------------------
+
+    @property
+    def lodset(self) -> LodSet | None:
+        return self._lodset
+
+    @property
+    def lod(self) -> int:
+        return self._lod
+
+    @property
+    def auto_lod(self) -> bool:
+        return self._auto_lod
+
+    def set_lodset(self, lodset: LodSet | None, frame: bool = True) -> None:
+        """Show `lodset` (uploaded with the next frame) at LOD0, framed unless `frame` is False."""
+        self._lodset = lodset
+        self._pending_upload = True
+        self._lod = 0
+        if lodset is not None and frame:
+            self.camera.frame(lodset.lod0.bounds(), self._aspect())
+        self.sig_lodset_changed.emit(lodset)
+        self.sig_lod_changed.emit(0)
+        self.update()
+
+    def set_lod(self, level: int) -> None:
+        """Show LOD `level` (clamped to the chain) and turn the automatic switch off."""
+        self._auto_lod = False
+        self._show_lod(level)
+
+    def set_auto_lod(self, enabled: bool) -> None:
+        """Pick the LOD from the asset's size on screen, as a game would."""
+        self._auto_lod = enabled
+        self.update()
+
+    def _show_lod(self, level: int) -> None:
+        count = len(self._lodset.lods) if self._lodset is not None else 1
+        level = min(max(level, 0), count - 1)
+        if level != self._lod:
+            self._lod = level
+            self.sig_lod_changed.emit(level)
+        self.update()
+
+    def _pick_auto_lod(self) -> None:
+        if self._lodset is None:
+            return
+        pixels = self.camera.pixels_per_metre(self.height() * self.devicePixelRatioF())
+        errors = [lod.error_pct for lod in self._lodset.lods]
+        self._show_lod(auto_lod_level(errors, self._lodset.lod0.diagonal(), pixels))
+
+    # --- display options -----------------------------------------------------------------------
+
+    def set_shading(self, shading: Shading | str) -> None:
+        self.renderer.options.shading = Shading(shading)
+        self.update()
+
+    def set_wireframe(self, enabled: bool) -> None:
+        self.renderer.options.wireframe = enabled
+        self.update()
+
+    def set_grid_visible(self, visible: bool) -> None:
+        self.renderer.options.grid = visible
+        self.update()
+
+    def set_back_faces(self, visible: bool) -> None:
+        self.renderer.options.back_faces = visible
+        self.update()
+
+    def set_ortho(self, ortho: bool) -> None:
+        self.camera.ortho = ortho
+        self.update()
+
+    def set_view(self, name: str) -> None:
+        """Look from a named side: front, back, left, right, top, bottom."""
+        self.camera.set_view(name)
+        self.update()
+
+    def frame(self) -> None:
+        """Fit the asset (or the default box) in the view without changing the direction."""
+        bounds = self._lodset.lod0.bounds() if self._lodset is not None else self.renderer.bounds
+        self.camera.frame(bounds, self._aspect())
+        self.update()
+
+    def set_turntable(self, enabled: bool) -> None:
+        """Spin the camera round the asset at a steady rate, whatever the frame rate."""
+        if enabled:
+            self._turntable_clock.start()
+            self._turntable.start()
+        else:
+            self._turntable.stop()
+
+    @property
+    def turntable(self) -> bool:
+        return self._turntable.isActive()
+
+    def _turntable_step(self) -> None:
+        seconds = self._turntable_clock.restart() / 1000
+        self.camera.orbit(TURNTABLE_DEG_PER_S * seconds, 0.0)
+        self.update()
+
+    def screenshot(self, path: Path | str) -> Path:
+        """Render the view and write it as a PNG (atomically); returns the path."""
+        image = self.grabFramebuffer()
+        if image.isNull():
+            raise RuntimeError("the viewport could not be read back: it has no OpenGL context yet")
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not image.save(buffer, "PNG"):
+            raise RuntimeError("the viewport image could not be encoded as PNG")
+        path = Path(path)
+        atomic_write_bytes(path, bytes(buffer.data().data()))
+        return path
+
+    # --- GL ------------------------------------------------------------------------------------
+
+    def _aspect(self) -> float:
+        return self.width() / max(self.height(), 1)
+
+    def _radius(self) -> float:
+        lo, hi = self.renderer.bounds
+        return float(np.linalg.norm(hi - lo)) / 2
+
+    def initializeGL(self) -> None:
+        try:
+            self.renderer.initialize()
+        except GLSetupError as exc:
+            self.gl_error = str(exc)
+            log.error("viewport disabled: %s", exc)
+            self.sig_gl_error.emit(self.gl_error)
+            return
+        self.context().aboutToBeDestroyed.connect(self._release_gl)
+
+    def _release_gl(self) -> None:
+        self.makeCurrent()
+        self.renderer.release()
+        self.doneCurrent()
+        self._pending_upload = True
+
+    def paintGL(self) -> None:
+        if self.gl_error is not None:
+            return
+        if self._pending_upload:
+            self.renderer.set_lodset(self._lodset)
+            self._pending_upload = False
+        if self._auto_lod:
+            self._pick_auto_lod()
+        ratio = self.devicePixelRatioF()
+        size = (round(self.width() * ratio), round(self.height() * ratio))
+        projection = self.camera.projection_matrix(self._aspect(), self._radius())
+        self.renderer.render(self.camera.view_matrix(), projection, size, self._lod)
+
+    # --- input ---------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        button = event.button()
+        if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and alt):
+            self._drag_action = "pan" if shift else "zoom" if ctrl else "orbit"
+            self._drag_origin = event.position()
+            self._turntable.stop()
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_origin is None:
+            super().mouseMoveEvent(event)
+            return
+        delta = event.position() - self._drag_origin
+        self._drag_origin = event.position()
+        if self._drag_action == "orbit":
+            self.camera.orbit(-delta.x() * ORBIT_DEG_PER_PX, delta.y() * ORBIT_DEG_PER_PX)
+        elif self._drag_action == "pan":
+            self.camera.pan(delta.x(), delta.y(), self.height())
+        else:
+            self.camera.zoom(DRAG_ZOOM_PER_PX ** delta.y())
+        self.update()
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._drag_origin is not None:
+            self._drag_origin = None
+            event.accept()
+        else:
+            super().mouseReleaseEvent(event)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        notches = event.angleDelta().y() / 120
+        if notches:
+            self.camera.zoom(WHEEL_ZOOM_PER_NOTCH**notches)
+            self.update()
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = Qt.Key(event.key())
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if key in _VIEW_KEYS:
+            self.set_view(_VIEW_KEYS[key][1 if ctrl else 0])
+        elif key == Qt.Key.Key_F:
+            self.frame()
+        elif key == Qt.Key.Key_5:
+            self.set_ortho(not self.camera.ortho)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _mesh_path(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = _mesh_path(event)
+        if path is None:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.sig_mesh_file_dropped.emit(str(path))

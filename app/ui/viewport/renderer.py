@@ -1,0 +1,225 @@
+"""The viewport's renderer: PyOpenGL, 3.3 core profile, and no Qt, so a test can drive it from any
+current context (the widget's, or EGL with no display at all).
+
+What makes a frame of a million triangles cheap on a software rasterizer (measured with
+tests/bench/bench_viewport.py on llvmpipe): back faces are culled, as glTF prescribes for a
+material that is not double-sided, which halves the triangles that reach setup and
+rasterization, by far the largest cost; the vertex is 24 bytes (packed normal) instead of 32; one
+program serves every shading mode and the draw is one glDrawElements per LOD with no state that
+did not change. Every LOD is uploaded when the asset is set, not on first use: automatic LOD
+switches while the user zooms, and a first-use upload of a big level would stall that frame;
+the whole chain costs about twice LOD0's memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+from OpenGL import GL
+
+from app.core.mesh.types import LodSet
+from app.core.paths import REPO_ROOT
+from app.ui.viewport.gpu import GLSetupError, MeshBuffers, build_program, upload_lines, upload_texture
+from app.ui.viewport.scenery import clay_matcap, grid_lines
+
+SHADER_DIR = REPO_ROOT / "resources" / "shaders"
+
+
+class Shading(StrEnum):
+    TEXTURED = "textured"
+    SOLID = "solid"
+    NORMALS = "normals"
+    MATCAP = "matcap"
+
+
+_MODE_INDEX = {Shading.TEXTURED: 0, Shading.SOLID: 1, Shading.NORMALS: 2, Shading.MATCAP: 3}
+_MODE_WIRE = 4
+
+
+@dataclass
+class RenderOptions:
+    shading: Shading = Shading.TEXTURED
+    wireframe: bool = False
+    """Draw the triangle edges over the shaded surface."""
+    grid: bool = True
+    back_faces: bool = False
+    """Draw back faces too (for open meshes); off culls them, as glTF does for single-sided materials."""
+    background_top: tuple[float, float, float] = (0.27, 0.28, 0.31)
+    background_bottom: tuple[float, float, float] = (0.11, 0.11, 0.12)
+    wire_colour: tuple[float, float, float] = (0.05, 0.05, 0.06)
+
+
+def _linear(srgb: tuple[float, ...]) -> tuple[float, ...]:
+    return tuple(float(c) ** 2.2 for c in srgb)
+
+
+class Renderer:
+    """Draws one LodSet (any of its LODs) over a gradient background and a floor grid.
+
+    Call `initialize` once and every other method with the same GL context current.
+    """
+
+    def __init__(self, shader_dir: Path = SHADER_DIR) -> None:
+        self.options = RenderOptions()
+        self._shader_dir = shader_dir
+        self._programs: dict[str, int] = {}
+        self._uniforms: dict[tuple[str, str], int] = {}
+        self._background_vao = 0
+        self._grid: tuple[int, int, int] | None = None
+        self._lods: list[MeshBuffers] = []
+        self._base_texture = 0
+        self._matcap = 0
+        self._base_factor = (1.0, 1.0, 1.0, 1.0)
+        self._bounds = np.array([[-0.5, 0.0, -0.5], [0.5, 1.0, 0.5]])
+
+    @property
+    def initialized(self) -> bool:
+        return bool(self._programs)
+
+    @property
+    def lod_count(self) -> int:
+        return len(self._lods)
+
+    def initialize(self) -> None:
+        """Build programs and fixed objects; raises GLSetupError if the context cannot run them."""
+        version = GL.glGetIntegerv(GL.GL_MAJOR_VERSION) * 10 + GL.glGetIntegerv(GL.GL_MINOR_VERSION)
+        if version < 33:
+            raise GLSetupError(
+                f"the viewport needs OpenGL 3.3, this driver offers {version // 10}.{version % 10}"
+            )
+        for name in ("mesh", "lines", "background"):
+            self._programs[name] = build_program(self._shader_dir, name)
+        self._background_vao = int(GL.glGenVertexArrays(1))
+        self._matcap = upload_texture(clay_matcap(), srgb=False)
+        self._set_grid(self._bounds)
+        GL.glUseProgram(self._programs["mesh"])
+        GL.glUniform1i(self._uniform("mesh", "u_base_color"), 0)
+        GL.glUniform1i(self._uniform("mesh", "u_matcap"), 1)
+        GL.glUseProgram(0)
+
+    def _uniform(self, program: str, name: str) -> int:
+        key = (program, name)
+        if key not in self._uniforms:
+            self._uniforms[key] = GL.glGetUniformLocation(self._programs[program], name)
+        return self._uniforms[key]
+
+    def _set_grid(self, bounds: np.ndarray) -> None:
+        if self._grid is not None:
+            GL.glDeleteVertexArrays(1, [self._grid[0]])
+            GL.glDeleteBuffers(1, [self._grid[1]])
+        lines = grid_lines(bounds)
+        vao, vbo = upload_lines(lines)
+        self._grid = (vao, vbo, len(lines))
+
+    def set_lodset(self, lodset: LodSet | None) -> None:
+        """Upload every LOD of `lodset` (and its texture), replacing what was shown; None clears."""
+        self._clear_asset()
+        if lodset is None:
+            return
+        self._lods = [MeshBuffers.upload(lod.mesh) for lod in lodset.lods]
+        material = lodset.material
+        self._base_factor = (*_linear(material.base_color_factor[:3]), material.base_color_factor[3])
+        if material.base_color_texture is not None:
+            self._base_texture = upload_texture(material.base_color_texture, srgb=True)
+        self._bounds = lodset.lod0.bounds()
+        self._set_grid(self._bounds)
+
+    def _clear_asset(self) -> None:
+        for buffers in self._lods:
+            buffers.delete()
+        self._lods = []
+        if self._base_texture:
+            GL.glDeleteTextures(1, [self._base_texture])
+            self._base_texture = 0
+
+    def render(self, view: np.ndarray, projection: np.ndarray, size: tuple[int, int], lod: int = 0) -> None:
+        """Draw a frame into the bound framebuffer; `size` is its width and height in pixels."""
+        GL.glViewport(0, 0, *size)
+        GL.glDepthMask(GL.GL_TRUE)
+        GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
+        self._draw_background()
+        view_projection = projection @ view
+        if self.options.grid and self._grid is not None:
+            self._draw_grid(view_projection)
+        if self._lods:
+            self._draw_mesh(view, view_projection, self._lods[min(max(lod, 0), len(self._lods) - 1)])
+        GL.glBindVertexArray(0)
+        GL.glUseProgram(0)
+
+    def _draw_background(self) -> None:
+        GL.glDisable(GL.GL_DEPTH_TEST)
+        GL.glUseProgram(self._programs["background"])
+        GL.glUniform3f(self._uniform("background", "u_top"), *self.options.background_top)
+        GL.glUniform3f(self._uniform("background", "u_bottom"), *self.options.background_bottom)
+        GL.glBindVertexArray(self._background_vao)
+        GL.glDrawArrays(GL.GL_TRIANGLES, 0, 3)
+
+    def _draw_grid(self, view_projection: np.ndarray) -> None:
+        assert self._grid is not None
+        GL.glEnable(GL.GL_DEPTH_TEST)
+        GL.glDepthFunc(GL.GL_LESS)
+        GL.glUseProgram(self._programs["lines"])
+        GL.glUniformMatrix4fv(self._uniform("lines", "u_view_projection"), 1, GL.GL_TRUE, view_projection)
+        GL.glBindVertexArray(self._grid[0])
+        GL.glDrawArrays(GL.GL_LINES, 0, self._grid[2])
+
+    def _draw_mesh(self, view: np.ndarray, view_projection: np.ndarray, buffers: MeshBuffers) -> None:
+        options = self.options
+        GL.glEnable(GL.GL_DEPTH_TEST)
+        GL.glDepthFunc(GL.GL_LEQUAL)
+        if options.back_faces:
+            GL.glDisable(GL.GL_CULL_FACE)
+        else:
+            GL.glEnable(GL.GL_CULL_FACE)
+            GL.glCullFace(GL.GL_BACK)
+        GL.glUseProgram(self._programs["mesh"])
+        GL.glUniformMatrix4fv(self._uniform("mesh", "u_view_projection"), 1, GL.GL_TRUE, view_projection)
+        rotation = np.ascontiguousarray(view[:3, :3], dtype=np.float32)
+        GL.glUniformMatrix3fv(self._uniform("mesh", "u_view_rotation"), 1, GL.GL_TRUE, rotation)
+        GL.glUniform4f(self._uniform("mesh", "u_base_factor"), *self._base_factor)
+        GL.glUniform1i(self._uniform("mesh", "u_has_texture"), int(bool(self._base_texture)))
+        GL.glUniform1i(self._uniform("mesh", "u_mode"), _MODE_INDEX[options.shading])
+        GL.glActiveTexture(GL.GL_TEXTURE0)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self._base_texture)
+        GL.glActiveTexture(GL.GL_TEXTURE1)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self._matcap)
+        if options.wireframe:
+            # Push the surface back a little so the edges drawn over it win the depth test.
+            GL.glEnable(GL.GL_POLYGON_OFFSET_FILL)
+            GL.glPolygonOffset(1.0, 1.0)
+        buffers.draw()
+        if options.wireframe:
+            GL.glDisable(GL.GL_POLYGON_OFFSET_FILL)
+            GL.glUniform1i(self._uniform("mesh", "u_mode"), _MODE_WIRE)
+            GL.glUniform3f(self._uniform("mesh", "u_wire_color"), *options.wire_colour)
+            GL.glPolygonMode(GL.GL_FRONT_AND_BACK, GL.GL_LINE)
+            buffers.draw()
+            GL.glPolygonMode(GL.GL_FRONT_AND_BACK, GL.GL_FILL)
+        GL.glDisable(GL.GL_CULL_FACE)
+        GL.glActiveTexture(GL.GL_TEXTURE0)
+
+    def release(self) -> None:
+        """Delete every GL object (the context must still be current)."""
+        self._clear_asset()
+        if self._grid is not None:
+            GL.glDeleteVertexArrays(1, [self._grid[0]])
+            GL.glDeleteBuffers(1, [self._grid[1]])
+            self._grid = None
+        if self._matcap:
+            GL.glDeleteTextures(1, [self._matcap])
+            self._matcap = 0
+        if self._background_vao:
+            GL.glDeleteVertexArrays(1, [self._background_vao])
+            self._background_vao = 0
+        for program in self._programs.values():
+            GL.glDeleteProgram(program)
+        self._programs.clear()
+        self._uniforms.clear()
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """(2, 3) bounds of the shown asset's LOD0 (a unit box at the origin when none is shown)."""
+        return self._bounds
