@@ -28,7 +28,7 @@ def stl_bytes(lodset: LodSet) -> bytes:
     vertices = z_up(mesh.vertices)
     a, b, c = face_corners(vertices, mesh.faces)
     records = np.zeros(mesh.triangle_count, dtype=_RECORD)
-    records["normal"] = unit_rows(cross_rows(b - a, c - a))
+    records["normal"] = unit_rows(cross_rows(b - a, c - a).T)
     records["corners"] = vertices[mesh.faces]
     header = f"Sweedle {__version__} {lodset.name} metres Z-up".encode()[:80].ljust(80, b" ")
     return header + np.uint32(mesh.triangle_count).tobytes() + records.tobytes()
