@@ -110,7 +110,7 @@ def _vae_params() -> dict[str, Any]:
     }
 
 
-def _blob_decoder(vae: Any, seed_influence: float) -> None:
+def _blob_decoder(vae: Any, seed_influence: float, threshold: float = BLOB_THRESHOLD) -> None:
     """Overwrite the geometry decoder so occupancy = cos x + cos y + cos z - 2.7 + small noise."""
     import torch
 
@@ -121,7 +121,7 @@ def _blob_decoder(vae: Any, seed_influence: float) -> None:
         cos_start = 3 + 3 * NUM_FREQS  # [x (3), sin (3F), cos (3F)], frequency 1 first per axis
         for axis in range(3):
             geo.query_proj.weight[0, cos_start + axis * NUM_FREQS] = 1.0
-        geo.query_proj.bias[0] = -BLOB_THRESHOLD
+        geo.query_proj.bias[0] = -threshold
         block = geo.cross_attn_decoder
         block.attn.c_proj.weight.mul_(seed_influence)
         block.attn.c_proj.bias.zero_()
@@ -142,20 +142,25 @@ def build_tiny_checkpoint(
     turbo: bool = False,
     variant: str | None = "fp16",
     seed_influence: float = 0.02,
+    threshold: float = BLOB_THRESHOLD,
     torch_seed: int = 1234,
 ) -> Path:
     """Write `<models_root>/<repo>/<subfolder>/{config.yaml, model[.fp16].safetensors}`; return the folder.
 
     The weights are RANDOM (seeded) with an analytic blob decoder: a test of the plumbing only.
+    A `threshold` above 3 leaves occupancy negative everywhere: no surface at all.
     """
     import safetensors.torch
     import torch
-    from hy3dgen.shapegen.pipelines import instantiate_from_config
+
+    from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen
+
+    instantiate_from_config = import_hy3dgen_shapegen().pipelines.instantiate_from_config
 
     config = tiny_config(multiview=multiview, guidance_embed=guidance_embed, turbo=turbo)
     torch.manual_seed(torch_seed)
     parts = {name: instantiate_from_config(config[name]) for name in ("model", "vae", "conditioner")}
-    _blob_decoder(parts["vae"], seed_influence)
+    _blob_decoder(parts["vae"], seed_influence, threshold)
     tensors = {
         f"{prefix}.{key}": value.detach().to(torch.float32).contiguous().clone()
         for prefix, module in parts.items()
@@ -173,7 +178,10 @@ def build_tiny_vae(models_root: Path, subfolder: str = "hunyuan3d-vae-v2-0-turbo
     """A stand-alone VAE folder (the turbo VAE FlashVDM swaps in), same RANDOM weights and blob decoder."""
     import safetensors.torch
     import torch
-    from hy3dgen.shapegen.models import ShapeVAE
+
+    from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen
+
+    ShapeVAE = import_hy3dgen_shapegen().models.ShapeVAE
 
     torch.manual_seed(99)
     vae = ShapeVAE(**_vae_params())

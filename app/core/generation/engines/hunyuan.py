@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 DEVICES = ("auto", "cuda", "cpu")
 VIEWS = ("front", "left", "back", "right")
 CPU_WARNING = (
-    "no CUDA GPU: running on the CPU in float32, which will be slow (expect minutes to tens of minutes "
+    "no CUDA GPU: running on the CPU in float32; this will be slow (expect minutes to tens of minutes "
     "per asset with real weights instead of seconds on a GPU; Turbo variants and octree_resolution 196 "
     "help most)"
 )

@@ -46,8 +46,11 @@ class Loaded:
     load_seconds: float
     hooks: list[Any] = field(default_factory=list)
 
-    def key(self) -> tuple[str, str, bool, bool]:
-        return (self.spec.id, self.device, self.low_vram, self.flashvdm)
+    source: tuple[str, int, int] = ("", 0, 0)
+    """Weight file path, size and mtime: a re-imported model is loaded again, not served stale."""
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.spec.id, self.device, self.low_vram, self.flashvdm, self.source)
 
 
 @dataclass
@@ -99,10 +102,13 @@ class HunyuanRuntime:
     def ensure_loaded(
         self, model: ModelSpec, store: ModelStore, device: str, low_vram: bool, flashvdm: bool
     ) -> Loaded:
-        if self.loaded is not None and self.loaded.key() == (model.id, device, low_vram, flashvdm):
+        folder = store.verify(model)
+        weights = store.weight_path(model)
+        stat = weights.stat()
+        source = (str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
+        if self.loaded is not None and self.loaded.key() == (model.id, device, low_vram, flashvdm, source):
             return self.loaded
         self.unload()
-        folder = store.verify(model)
         torch = import_torch()
         shapegen = import_hy3dgen_shapegen()
         logging.getLogger("hy3dgen.shapgen").setLevel(logging.WARNING)
@@ -110,7 +116,7 @@ class HunyuanRuntime:
         start = time.perf_counter()
         try:
             pipe = shapegen.Hunyuan3DDiTFlowMatchingPipeline.from_single_file(
-                str(store.weight_path(model)),
+                str(weights),
                 str(folder / "config.yaml"),
                 device=device,
                 dtype=dtype,
@@ -138,6 +144,7 @@ class HunyuanRuntime:
             used_flashvdm,
             str(read_manifest(folder).get("revision", "local")),
             time.perf_counter() - start,
+            source=source,
         )
         if low_vram and device == "cuda":
             loaded.hooks = _offload_idle_parts(pipe, device)
