@@ -34,7 +34,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Command groups that live in their own modules; each has `register(subparsers)` and sets
 # `run=callable(args) -> exit code` on its parsers.
-_COMMAND_MODULES: tuple[str, ...] = ("app.core.cli_library",)
+_COMMAND_MODULES: tuple[str, ...] = ("app.core.cli_library", "app.core.cli_export")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
