@@ -137,6 +137,7 @@ class Library:
                     notes="",
                     favourite=False,
                 )
+                _refresh_search(asset)
                 s.add(asset)
                 s.flush()
             version_no = 1 + (
@@ -354,7 +355,7 @@ class Library:
             asset = self._asset(s, asset_id)
             asset.tags = self._tag_rows(s, tags)
             self._touch(asset)
-            return tuple(t.name for t in asset.tags)
+            return tuple(sorted((t.name for t in asset.tags), key=str.lower))
 
     def add_tag(self, asset_ids: Iterable[int], tag: str) -> None:
         with self._session() as s:

@@ -1,0 +1,120 @@
+"""Schema migrations: from an empty database, from every released revision (a fixture library
+per revision under tests/fixtures/library), backups first, and a newer schema refused untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+
+from app.core.library.db import make_engine
+from app.core.library.migrate import LibraryError, alembic_config, current_revision, head_revision
+from app.core.library.records import AssetQuery, AssetStatus
+from app.core.library.startup import open_library
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "library"
+RELEASED = sorted(p.name.removeprefix("rev") for p in FIXTURES.glob("rev*") if p.is_dir())
+
+
+def _revision(db: Path) -> str | None:
+    engine = make_engine(db)
+    try:
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_revision_has_a_fixture() -> None:
+    assert RELEASED, "no fixture libraries found"
+    assert head_revision() in RELEASED, "release the head revision's fixture (build_fixtures.py)"
+
+
+def test_empty_database_is_created_at_head(tmp_path: Path) -> None:
+    library, _ = open_library(tmp_path / "lib")
+    library.close()
+    assert _revision(tmp_path / "lib" / "library.sqlite3") == head_revision()
+    assert not (tmp_path / "lib" / "backups").exists(), "nothing to back up in a new library"
+
+
+@pytest.mark.parametrize("revision", RELEASED)
+def test_released_revision_opens_with_its_data(tmp_path: Path, revision: str) -> None:
+    root = tmp_path / "lib"
+    shutil.copytree(FIXTURES / f"rev{revision}", root)
+
+    library, report = open_library(root)
+    try:
+        assert report.clean, report.lines()
+        assert _revision(root / "library.sqlite3") == head_revision()
+        barrel = library.get_asset(1)
+        assert barrel.name == "Rusty barrel" and barrel.summary.tags == ("Props",)
+        assert barrel.summary.favourite and barrel.summary.status is AssetStatus.READY
+        assert barrel.versions[0].parameters == {"thickness": 0.6} and barrel.versions[0].seed == 7
+        assert barrel.exports[0].engine == "godot"
+        assert [a.name for a in library.list_assets(AssetQuery(search="barrel"))] == ["Rusty barrel"]
+        assert library.count() == 2
+        backups = list((root / "backups").glob("*.sqlite3")) if (root / "backups").exists() else []
+        assert len(backups) == (0 if revision == head_revision() else 1)
+    finally:
+        library.close()
+
+
+def test_older_database_is_backed_up_before_migrating(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    library, _ = open_library(root)
+    library.close()
+    db = root / "library.sqlite3"
+    config = alembic_config()
+    engine = make_engine(db)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    engine.dispose()
+    assert _revision(db) is None
+
+    open_library(root)[0].close()
+
+    (backup,) = (root / "backups").glob("library-empty-*.sqlite3")
+    con = sqlite3.connect(backup)
+    try:
+        assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert con.execute("SELECT name FROM sqlite_master WHERE name='alembic_version'").fetchone()
+    finally:
+        con.close()
+    assert _revision(db) == head_revision()
+
+
+def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    open_library(root)[0].close()
+    db = root / "library.sqlite3"
+    con = sqlite3.connect(db)
+    con.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    con.commit()
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    before = _digest(db)
+
+    with pytest.raises(LibraryError, match=r"newer version of Sweedle.*9999_future.*Nothing was changed"):
+        open_library(root)
+
+    assert _digest(db) == before
+    assert not (root / "backups").exists()
+
+
+def test_foreign_database_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    con = sqlite3.connect(root / "library.sqlite3")
+    con.execute("CREATE TABLE photos (id INTEGER)")
+    con.commit()
+    con.close()
+    with pytest.raises(LibraryError, match="not a Sweedle library"):
+        open_library(root)
