@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
 
         self.generate_bar.sig_generate.connect(self.generate)
         self.prompt_panel.sig_engine_changed.connect(self._on_engine_changed)
+        self.prompt_panel.prompt.sig_picture_pasted.connect(self.paste)
         self.image_panel.sig_images_for_batch.connect(self.generate_batch)
         self.image_panel.sig_refused.connect(self.show_error)
         self.viewport.sig_mesh_file_dropped.connect(self.open_mesh)

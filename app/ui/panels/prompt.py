@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -52,6 +52,21 @@ class GenerateSettings:
     texture_size: int = 1024
 
 
+class PromptEdit(QPlainTextEdit):
+    """The prompt field; a picture pasted or dropped into it is handed on instead of lost."""
+
+    sig_picture_pasted = Signal()
+
+    def canInsertFromMimeData(self, source: QMimeData) -> bool:
+        return source.hasImage() or source.hasUrls() or super().canInsertFromMimeData(source)
+
+    def insertFromMimeData(self, source: QMimeData) -> None:
+        if source.hasImage() or source.hasUrls():
+            self.sig_picture_pasted.emit()
+        else:
+            super().insertFromMimeData(source)
+
+
 class PromptPanel(QWidget):
     sig_engine_changed = Signal(str)
 
@@ -60,7 +75,7 @@ class PromptPanel(QWidget):
         self._settings = load_section("generate", GenerateSettings)
         self._applying_preset = False
 
-        self.prompt = QPlainTextEdit()
+        self.prompt = PromptEdit()
         self.prompt.setObjectName("prompt")
         self.prompt.setPlaceholderText(
             "Describe the asset. Engines with text-to-3D generate from it; otherwise it names the asset."
