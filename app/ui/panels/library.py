@@ -1,0 +1,346 @@
+"""The library browser: a thumbnail grid of every asset with search, filters, sort, editing,
+trash, drag-out (as GLB files) and drop-in import. Self-contained: give it an open `Library`,
+connect `sig_open_asset(asset_id)` to the viewport and call `refresh()` after a save."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import SweedleError
+from app.core.library.importer import IMPORT_SUFFIXES, import_mesh
+from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
+from app.core.library.repository import Library
+from app.ui.panels.library_model import ASSET_ID_ROLE, LibraryModel
+from app.ui.workers.tasks import run_task
+
+SEARCH_DELAY_MS = 150
+"""Typing pauses this long before the grid is filtered: one query per word, not per key."""
+_SORTS = {
+    "Newest first": (SortKey.CREATED, True),
+    "Oldest first": (SortKey.CREATED, False),
+    "Name": (SortKey.NAME, False),
+    "Most triangles": (SortKey.TRIANGLES, True),
+    "Fewest triangles": (SortKey.TRIANGLES, False),
+}
+_ALL = "All"
+
+
+class LibraryPanel(QWidget):
+    sig_open_asset = Signal(int)
+    """The user asked to open this asset in the viewport."""
+    sig_imported = Signal(int)
+    sig_error = Signal(str)
+
+    def __init__(self, library: Library, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.model = LibraryModel(library, self)
+        self.model.sig_error.connect(self._show_error)
+        self._imports_running = 0
+        self.setAcceptDrops(True)
+
+        self.search = QLineEdit(placeholderText="Search name, prompt, tags, notes…", clearButtonEnabled=True)
+        self.engine_box = QComboBox(toolTip="Engine")
+        self.tag_box = QComboBox(toolTip="Tag")
+        self.status_box = QComboBox(toolTip="Status")
+        self.status_box.addItems([_ALL, *(s.value for s in AssetStatus)])
+        self.favourite_box = QCheckBox("★ only")
+        self.min_tris = QSpinBox(
+            maximum=100_000_000, singleStep=1000, specialValueText="min △", toolTip="Fewest triangles"
+        )
+        self.max_tris = QSpinBox(
+            maximum=100_000_000, singleStep=1000, specialValueText="max △", toolTip="Most triangles"
+        )
+        self.sort_box = QComboBox(toolTip="Sort")
+        self.sort_box.addItems(list(_SORTS))
+        self.trash_button = QPushButton("Trash", checkable=True, toolTip="Show the trash")
+        self.restore_button = QPushButton("Restore", toolTip="Bring the selected assets back")
+        self.empty_button = QPushButton("Empty trash", toolTip="Delete everything in the trash for good")
+        self.status = QLabel()
+
+        self.view = QListView()
+        self.view.setModel(self.model)
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setUniformItemSizes(True)
+        self.view.setIconSize(self.model.icon_size())
+        self.view.setGridSize(QSize(150, 172))
+        self.view.setWordWrap(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setDragEnabled(True)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+        filters = QHBoxLayout()
+        for widget in (
+            self.engine_box,
+            self.tag_box,
+            self.status_box,
+            self.favourite_box,
+            self.min_tris,
+            self.max_tris,
+        ):
+            filters.addWidget(widget)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        for widget in (self.trash_button, self.restore_button, self.empty_button):
+            bottom.addWidget(widget)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.sort_box)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(bottom)
+
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(self._search_timer.start)
+        for box in (self.engine_box, self.tag_box, self.status_box, self.sort_box):
+            box.currentIndexChanged.connect(self.apply_filters)
+        self.favourite_box.toggled.connect(self.apply_filters)
+        self.min_tris.valueChanged.connect(self.apply_filters)
+        self.max_tris.valueChanged.connect(self.apply_filters)
+        self.trash_button.toggled.connect(self.apply_filters)
+        self.restore_button.clicked.connect(self.restore_selected)
+        self.empty_button.clicked.connect(self._confirm_empty_trash)
+        self.view.doubleClicked.connect(self._open_index)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.installEventFilter(self)
+
+        self._reload_choices()
+        self.apply_filters()
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def current_query(self) -> AssetQuery:
+        sort, descending = _SORTS[self.sort_box.currentText()]
+        status = self.status_box.currentText()
+        return AssetQuery(
+            search=self.search.text(),
+            tag=None if self.tag_box.currentIndex() <= 0 else self.tag_box.currentText(),
+            engine=None if self.engine_box.currentIndex() <= 0 else self.engine_box.currentText(),
+            status=None if status == _ALL else AssetStatus(status),
+            favourite=True if self.favourite_box.isChecked() else None,
+            min_triangles=self.min_tris.value() or None,
+            max_triangles=self.max_tris.value() or None,
+            trash=self.trash_button.isChecked(),
+            sort=sort,
+            descending=descending,
+        )
+
+    def apply_filters(self) -> None:
+        self._search_timer.stop()
+        self.model.set_query(self.current_query())
+        in_trash = self.trash_button.isChecked()
+        self.restore_button.setVisible(in_trash)
+        self.empty_button.setVisible(in_trash)
+        self._count_label()
+
+    def refresh(self) -> None:
+        """Re-read the library (call after a generation was saved)."""
+        self._reload_choices()
+        self.model.refresh()
+        self._count_label()
+
+    def _reload_choices(self) -> None:
+        for box, values, label in (
+            (self.engine_box, self.library.engines(), "All engines"),
+            (self.tag_box, self.library.tags(), "All tags"),
+        ):
+            current = box.currentText() if box.currentIndex() > 0 else None
+            box.blockSignals(True)
+            box.clear()
+            box.addItems([label, *values])
+            if current in values:
+                box.setCurrentText(current)
+            box.blockSignals(False)
+
+    def _count_label(self) -> None:
+        where = "in the trash" if self.trash_button.isChecked() else "shown"
+        self.status.setText(f"{self.model.rowCount()} asset(s) {where}")
+
+    # -- selection and actions ----------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        return [int(i.data(ASSET_ID_ROLE)) for i in sorted(self.view.selectionModel().selectedIndexes())]
+
+    def select_ids(self, asset_ids: list[int]) -> None:
+        selection = self.view.selectionModel()
+        selection.clearSelection()
+        for asset_id in asset_ids:
+            row = self.model.row_of(asset_id)
+            if row is not None:
+                selection.select(self.model.index(row), selection.SelectionFlag.Select)
+
+    def trash_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids and not self.trash_button.isChecked():
+            moved = self.library.trash(ids)
+            self.refresh()
+            self.status.setText(f"moved {moved} asset(s) to the trash (restore them from Trash)")
+
+    def restore_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            restored = self.library.restore(ids)
+            self.refresh()
+            self.status.setText(f"restored {restored} asset(s)")
+
+    def empty_trash(self) -> int:
+        removed = self.library.empty_trash()
+        self.refresh()
+        self.status.setText(f"deleted {removed} asset(s) for good")
+        return removed
+
+    def _confirm_empty_trash(self) -> None:
+        count = self.library.count(trash=True)
+        answer = QMessageBox.question(
+            self, "Empty trash", f"Delete the {count} asset(s) in the trash and their files for good?"
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.empty_trash()
+
+    def set_tags(self, asset_id: int, tags: list[str]) -> None:
+        self._edit(lambda: self.library.set_tags(asset_id, tags), [asset_id])
+        self._reload_choices()
+
+    def add_tag_to_selected(self, tag: str) -> None:
+        ids = self.selected_ids()
+        self._edit(lambda: self.library.add_tag(ids, tag), ids)
+        self._reload_choices()
+
+    def set_favourite_selected(self, favourite: bool) -> None:
+        ids = self.selected_ids()
+        self._edit(lambda: self.library.set_favourite(ids, favourite), ids)
+
+    def rename_selected(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self.view.edit(index)
+
+    def reveal(self, asset_id: int) -> bool:
+        folder = self.library.get_asset(asset_id).summary.folder
+        return folder is not None and QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def asset(self, asset_id: int) -> AssetRecord:
+        return self.library.get_asset(asset_id)
+
+    def _edit(self, change: Callable[[], object], ids: list[int]) -> None:
+        try:
+            change()
+        except SweedleError as exc:
+            self._show_error(str(exc))
+            return
+        self.model.update_summaries(ids)
+
+    def _edit_tags_dialog(self, asset_id: int) -> None:
+        current = ", ".join(self.library.get_asset(asset_id).summary.tags)
+        text, ok = QInputDialog.getText(self, "Tags", "Tags (comma-separated):", text=current)
+        if ok:
+            self.set_tags(asset_id, [t for t in text.split(",") if t.strip()])
+
+    def _open_index(self, index: QModelIndex) -> None:
+        if index.isValid() and not self.trash_button.isChecked():
+            self.sig_open_asset.emit(int(index.data(ASSET_ID_ROLE)))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        asset_id = int(index.data(ASSET_ID_ROLE))
+        menu = QMenu(self)
+        if self.trash_button.isChecked():
+            menu.addAction("Restore", self.restore_selected)
+        else:
+            menu.addAction("Open in viewport", lambda: self.sig_open_asset.emit(asset_id))
+            menu.addAction("Rename", self.rename_selected)
+            menu.addAction("Edit tags…", lambda: self._edit_tags_dialog(asset_id))
+            menu.addAction("Favourite", lambda: self.set_favourite_selected(True))
+            menu.addAction("Not favourite", lambda: self.set_favourite_selected(False))
+            menu.addAction("Show in file manager", lambda: self.reveal(asset_id))
+            menu.addSeparator()
+            menu.addAction("Move to trash", self.trash_selected)
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Delete in the grid moves the selection to the trash (not while renaming inline)."""
+        if (
+            watched is self.view
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Delete)
+            and self.view.state() != QAbstractItemView.State.EditingState
+        ):
+            self.trash_selected()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _show_error(self, message: str) -> None:
+        self.status.setText(message)
+        self.sig_error.emit(message)
+
+    # -- import -------------------------------------------------------------------------------
+
+    def import_files(self, paths: list[Path]) -> None:
+        """Import mesh files on the pool; each appears in the grid when it is done."""
+        for path in paths:
+            self._imports_running += 1
+            self.status.setText(f"importing {path.name}…")
+            run_task(import_mesh, self.library, path, on_result=self._imported, on_error=self._import_failed)
+
+    def imports_running(self) -> int:
+        return self._imports_running
+
+    def _imported(self, asset: AssetRecord) -> None:
+        self._imports_running -= 1
+        self.refresh()
+        self.status.setText(f"imported {asset.name}")
+        self.sig_imported.emit(asset.id)
+
+    def _import_failed(self, exc: BaseException) -> None:
+        self._imports_running -= 1
+        self._show_error(f"import failed: {exc}")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _mesh_paths(event) and event.source() is None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = _mesh_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.import_files(paths)
+
+
+def _mesh_paths(event: QDropEvent | QDragEnterEvent) -> list[Path]:
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return []
+    paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+    return [p for p in paths if p.suffix.lower() in IMPORT_SUFFIXES]
