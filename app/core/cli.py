@@ -34,7 +34,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Command groups that live in their own modules; each has `register(subparsers)` and sets
 # `run=callable(args) -> exit code` on its parsers.
-_COMMAND_MODULES: tuple[str, ...] = ("app.core.cli_library", "app.core.cli_export")
+_COMMAND_MODULES: tuple[str, ...] = ("app.core.cli_library", "app.core.cli_export", "app.core.cli_models")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,6 +111,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME=VALUE",
         help="engine parameter, repeatable",
+    )
+    gen.add_argument("--variant", help="model variant of the engine (hunyuan: sweedle models list)")
+    gen.add_argument(
+        "--view",
+        action="append",
+        default=[],
+        metavar="NAME=IMAGE",
+        help="another view of the subject for multi-view variants: back=, left= or right=, repeatable",
     )
     gen.add_argument("--json", action="store_true", help="print one JSON result per image on stdout")
     gen.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -192,7 +200,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                     lod0_triangles=args.lod0_triangles,
                     seed=args.seed,
                     texture_size=args.texture_size,
-                    params=params,
+                    params={**params, "variant": args.variant} if args.variant else params,
+                    views={name: Path(value) for name, value in _parse_params(args.view).items()},
                 )
             except SweedleError as exc:
                 print(f"error: {image.name}: {exc}", file=sys.stderr)

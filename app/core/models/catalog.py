@@ -147,6 +147,7 @@ CATALOG: tuple[ModelSpec, ...] = (
         weight_file="model_index.json",
         vram_gb=11.0,
         download_gb=14.0,
+        licence="tencent-hunyuan-dit-community",
     ),
 )
 

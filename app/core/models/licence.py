@@ -33,7 +33,15 @@ HUNYUAN = Licence(
     excluded_territories=("European Union", "United Kingdom", "South Korea"),
 )
 
-LICENCES: dict[str, Licence] = {HUNYUAN.id: HUNYUAN}
+HUNYUAN_DIT = Licence(
+    id="tencent-hunyuan-dit-community",
+    name="Tencent Hunyuan Community License Agreement (HunyuanDiT)",
+    url="https://huggingface.co/Tencent-Hunyuan/HunyuanDiT-v1.1-Diffusers-Distilled",
+    summary=HUNYUAN.summary,
+    excluded_territories=HUNYUAN.excluded_territories,
+)
+
+LICENCES: dict[str, Licence] = {HUNYUAN.id: HUNYUAN, HUNYUAN_DIT.id: HUNYUAN_DIT}
 
 
 def licence_text(licence_id: str, installed_dir: Path | None = None) -> str:

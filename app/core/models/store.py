@@ -66,35 +66,43 @@ class ModelStore:
     def verify(self, spec: ModelSpec) -> Path:
         """The folder to load from, or a GenerationError that says what is wrong and what to do."""
         folder = self.path(spec)
-        fix = f"re-import or re-download it (sweedle models download {spec.id})"
         if not folder.is_dir():
             raise GenerationError(
                 f"{spec.label} is not installed in {self.root}: download it (sweedle models download "
                 f"{spec.id}) or import a folder that has it (sweedle models import PATH)"
             )
-        if spec.kind == "text2image":
-            if not (folder / "model_index.json").is_file():
-                raise GenerationError(f"{spec.label} in {folder} has no model_index.json: {fix}")
-            for weights in folder.rglob("*.safetensors"):
-                check_safetensors(weights, fix)
-            return folder
-        config = folder / "config.yaml"
-        if not config.is_file():
-            raise GenerationError(f"{spec.label}: {config} is missing: {fix}")
-        try:
-            parsed = yaml.safe_load(config.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise GenerationError(f"{spec.label}: {config} is not valid YAML ({exc}): {fix}") from None
-        _check_config(spec, parsed, config, fix)
-        check_safetensors(self.weight_path(spec), fix)
-        return folder
+        return verify_folder(spec, folder)
 
     def weight_path(self, spec: ModelSpec) -> Path:
-        """`model.fp16.safetensors` (what Tencent publishes), else `model.safetensors`."""
-        folder = self.path(spec)
-        fp16 = folder / spec.weight_file
-        plain = folder / "model.safetensors"
-        return plain if not fp16.exists() and plain.exists() else fp16
+        return weight_path(spec, self.path(spec))
+
+
+def verify_folder(spec: ModelSpec, folder: Path) -> Path:
+    """`folder` if it holds a whole, loadable copy of `spec`; else a GenerationError saying what to do."""
+    fix = f"re-import or re-download it (sweedle models download {spec.id})"
+    if spec.kind == "text2image":
+        if not (folder / "model_index.json").is_file():
+            raise GenerationError(f"{spec.label} in {folder} has no model_index.json: {fix}")
+        for weights in folder.rglob("*.safetensors"):
+            check_safetensors(weights, fix)
+        return folder
+    config = folder / "config.yaml"
+    if not config.is_file():
+        raise GenerationError(f"{spec.label}: {config} is missing: {fix}")
+    try:
+        parsed = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise GenerationError(f"{spec.label}: {config} is not valid YAML ({exc}): {fix}") from None
+    _check_config(spec, parsed, config, fix)
+    check_safetensors(weight_path(spec, folder), fix)
+    return folder
+
+
+def weight_path(spec: ModelSpec, folder: Path) -> Path:
+    """`model.fp16.safetensors` (what Tencent publishes), else `model.safetensors`."""
+    fp16 = folder / spec.weight_file
+    plain = folder / "model.safetensors"
+    return plain if not fp16.exists() and plain.exists() else fp16
 
 
 def _check_config(spec: ModelSpec, parsed: Any, config: Path, fix: str) -> None:
@@ -105,7 +113,7 @@ def _check_config(spec: ModelSpec, parsed: Any, config: Path, fix: str) -> None:
             f"{spec.label}: {config} is a Hunyuan3D-2.1 configuration, which hy3dgen 2.0.2 cannot load; "
             "use a Hunyuan3D-2 / 2mini / 2mv model"
         )
-    sections = _SHAPE_SECTIONS if spec.kind == "shape" else ("target", "params")
+    sections = _SHAPE_SECTIONS if spec.kind == "shape" else ("params",)
     missing = [name for name in sections if name not in parsed]
     if missing:
         raise GenerationError(f"{spec.label}: {config} lacks {', '.join(missing)}: {fix}")
