@@ -13,6 +13,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import (
@@ -28,10 +29,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QVBoxLayout, QWidget
 
 from app.core.errors import InputError
-from app.core.formats.mesh_files import read_mesh_file
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.request import GenerationRequest
-from app.core.mesh.types import LodSet
 from app.core.paths import cache_dir
 from app.core.settings import load_section, save_section
 from app.ui.panels.generate_bar import GenerateBar
@@ -44,6 +43,9 @@ from app.ui.viewport.gl_widget import ViewportWidget
 from app.ui.workers.generation import JobRunner
 from app.ui.workers.jobs import Job
 from app.ui.workers.tasks import run_task, wait_for_tasks
+
+if TYPE_CHECKING:
+    from app.core.mesh.types import LodSet
 
 log = logging.getLogger(__name__)
 LAYOUT_VERSION = 1
@@ -136,7 +138,7 @@ class MainWindow(QMainWindow):
     def open_mesh(self, path: str | Path) -> None:
         path = Path(path)
         self.statusBar().showMessage(f"Opening {path.name}…")
-        run_task(read_mesh_file, path, on_result=self.show_lodset, on_error=self._on_open_failed)
+        run_task(_read_mesh_file, path, on_result=self.show_lodset, on_error=self._on_open_failed)
 
     def show_lodset(self, lodset: LodSet) -> None:
         self.viewport.set_lodset(lodset)
@@ -302,6 +304,13 @@ class MainWindow(QMainWindow):
                 state=base64.b64encode(bytes(self.saveState(LAYOUT_VERSION).data())).decode(),
             ),
         )
+
+
+def _read_mesh_file(path: Path) -> LodSet:
+    """Runs in the pool, where the mesh readers (numpy, scipy) load on first use."""
+    from app.core.formats.mesh_files import read_mesh_file
+
+    return read_mesh_file(path)
 
 
 def _save_pasted(image: QImage, target: Path) -> Path:

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import Cancelled, InputError
-from app.core.mesh.types import LodSet
+
+if TYPE_CHECKING:  # numpy stays out of the window's start-up
+    from app.core.mesh.types import LodSet
 
 DEFAULT_LODS: tuple[str, ...] = ("50%", "25%", "10%")
 

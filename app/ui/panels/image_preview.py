@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from PIL import Image
-
-from app.core.imaging import foreground_mask, load_image
-from app.core.paths import models_dir
+if TYPE_CHECKING:
+    import numpy as np
 
 PREVIEW_SIDE = 384
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".tga", ".gif"})
@@ -26,7 +24,16 @@ class Preview:
 
 
 def build_preview(path: Path, side: int = PREVIEW_SIDE) -> Preview:
-    """Load, mask and shrink `path`; raises the loader's InputError for unreadable files."""
+    """Load, mask and shrink `path`; raises the loader's InputError for unreadable files.
+
+    Runs in the thread pool, which is also where numpy, Pillow and the imaging code first load.
+    """
+    import numpy as np
+    from PIL import Image
+
+    from app.core.imaging import foreground_mask, load_image
+    from app.core.paths import models_dir
+
     image = load_image(path)
     mask = foreground_mask(image, models_dir())
     height, width = image.rgba.shape[:2]

@@ -18,7 +18,6 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.request import GenerationResult, Progress, Status
-from app.core.generation.stages import generate
 from app.ui.workers.jobs import Job, JobState
 from app.ui.workers.threads import track
 
@@ -53,6 +52,8 @@ class GenerationWorker(QObject):
                 self.sig_progress.emit(job.id, progress)
 
         try:
+            from app.core.generation.stages import generate  # loads the pipeline in this thread
+
             result = generate(job.request, job.output_path, on_progress=on_progress, cancel=job.cancel)
             if result.ok and self._after_job is not None:
                 result = self._after_job(result)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from app.core.errors import InputError
-from app.core.generation.request import CancelToken
-from app.core.imaging import FramedImage
-from app.core.mesh.types import Material, Mesh
+
+if TYPE_CHECKING:  # engines are listed at start-up; numpy and Pillow load with the first job
+    from app.core.generation.request import CancelToken
+    from app.core.imaging import FramedImage
+    from app.core.mesh.types import Material, Mesh
 
 StageProgress = Callable[[float, str], None]
 """Reports (fraction of the current stage in [0, 1], message)."""

@@ -1,0 +1,117 @@
+"""The Relief engine's geometry: silhouette → coverage field → marching squares → two height
+fields sharing the outline (see relief.py for the idea)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from app.core.errors import GenerationError
+from app.core.generation.engines.base import StageProgress
+from app.core.generation.request import CancelToken
+from app.core.imaging import FramedImage
+from app.core.mesh.region import triangulate_region
+from app.core.mesh.types import Material, Mesh
+from app.core.texture.fill import push_pull_fill
+
+_MARGIN_CELLS = 2
+
+
+def inflate(
+    framed: FramedImage, params: dict[str, Any], progress: StageProgress, cancel: CancelToken
+) -> tuple[Mesh, Material]:
+    """The closed solid in framed-pixel units (+Y up) with planar UVs, and its picture material."""
+    alpha = framed.alpha
+    size = alpha.shape[0]
+    rows, cols = np.nonzero(alpha > 0.5)
+    if len(rows) == 0:
+        raise GenerationError("the subject mask is empty after framing: nothing to inflate")
+    top, bottom, left, right = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    longest = float(max(bottom - top, right - left))
+    cell = longest / params["resolution"]
+
+    progress(0.1, "sampling the silhouette")
+    field, origin = _coverage_field(alpha, (left, top, right, bottom), cell)
+    cancel.raise_if_cancelled()
+
+    progress(0.3, "triangulating the outline")
+    region = triangulate_region(field)
+    if region.corner_count == 0:
+        raise GenerationError(
+            "the subject is too thin to model at this resolution: raise the resolution parameter"
+        )
+    cancel.raise_if_cancelled()
+
+    progress(0.5, "inflating front and back")
+    heights, radius = _heights(field > 0, region.corner_index, params["smoothing"])
+    heights *= params["thickness"] * radius
+
+    progress(0.7, "building the solid")
+    mesh = _solid(region.points, region.faces, region.corner_count, heights)
+    # Grid units → framed pixels; image rows grow down, +Y grows up.
+    xy_px = mesh.vertices[:, :2] * cell + np.asarray(origin, dtype=np.float32)
+    mesh.uvs = xy_px / np.float32(size)
+    mesh.vertices[:, 0] = xy_px[:, 0]
+    mesh.vertices[:, 1] = -xy_px[:, 1]
+    mesh.vertices[:, 2] *= cell
+    cancel.raise_if_cancelled()
+
+    progress(0.85, "projecting the picture")
+    texture = push_pull_fill(framed.rgb, alpha)
+    progress(1.0, "done")
+    material = Material(name="BaseColor", base_color_texture=texture, roughness=0.8)
+    return mesh, material
+
+
+def _coverage_field(
+    alpha: np.ndarray, bbox: tuple[int, int, int, int], cell: float
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """Mask coverage around each grid point minus ½: its zero level is the anti-aliased outline."""
+    left, top, right, bottom = bbox
+    x0 = left - _MARGIN_CELLS * cell
+    y0 = top - _MARGIN_CELLS * cell
+    nx = int(np.ceil((right - left) / cell)) + 2 * _MARGIN_CELLS + 1
+    ny = int(np.ceil((bottom - top) / cell)) + 2 * _MARGIN_CELLS + 1
+    box = (x0 - cell / 2, y0 - cell / 2, x0 + (nx - 0.5) * cell, y0 + (ny - 0.5) * cell)
+    image = Image.fromarray(np.ascontiguousarray(alpha, dtype=np.float32), mode="F")
+    coverage = np.asarray(image.resize((nx, ny), Image.Resampling.BOX, box=box), dtype=np.float32)
+    field = coverage - 0.5
+    field[[0, -1], :] = -0.5
+    field[:, [0, -1]] = -0.5
+    return field, (x0, y0)
+
+
+def _heights(inside: np.ndarray, corner_index: np.ndarray, smoothing: float) -> tuple[np.ndarray, float]:
+    """Height in [0, 1] per inside corner (a circular arc of the distance to the outline), and the
+    largest distance in cells: with height × that radius, a disc inflates into a ball."""
+    distance = ndimage.distance_transform_edt(inside).astype(np.float32)
+    # The outline lies between the last inside and the first outside grid point.
+    distance = np.where(inside, np.maximum(distance - 0.5, 0.25), 0.0).astype(np.float32)
+    if smoothing > 0:
+        distance = ndimage.gaussian_filter(distance, smoothing)
+        distance = np.where(inside, np.maximum(distance, 0.1), 0.0)
+    per_corner = np.empty(int(corner_index.max()) + 1, dtype=np.float32)
+    per_corner[corner_index[inside]] = distance[inside]
+    radius = float(per_corner.max())
+    u = np.minimum(per_corner / radius, 1.0)
+    return np.sqrt(u * (2.0 - u)).astype(np.float32), radius
+
+
+def _solid(points: np.ndarray, faces: np.ndarray, corner_count: int, heights: np.ndarray) -> Mesh:
+    """Front copy of every vertex at +h, back copies of the inside corners at -h, outline shared."""
+    n = len(points)
+    front_z = np.zeros(n, dtype=np.float32)
+    front_z[:corner_count] = heights
+    back_ids = np.arange(n, dtype=np.int32)
+    back_ids[:corner_count] = n + np.arange(corner_count, dtype=np.int32)
+    vertices = np.concatenate(
+        [
+            np.column_stack([points, front_z]),
+            np.column_stack([points[:corner_count], -heights]),
+        ]
+    ).astype(np.float32)
+    back_faces = back_ids[faces][:, ::-1]
+    return Mesh(vertices=vertices, faces=np.concatenate([faces, back_faces]))
