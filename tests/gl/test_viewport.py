@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from gl_meshes import box, lodset_of, sphere, textured_quad
 
+from app.core.mesh.types import Mesh
 from app.ui.viewport.gl_widget import ViewportWidget
 from app.ui.viewport.renderer import Shading
 
@@ -149,3 +150,34 @@ def test_resize_keeps_the_mesh_centred(viewport, grab):
     rows, cols = np.nonzero(_foreground(image, grab_background(viewport, grab)))
     assert abs((cols.min() + cols.max()) / 2 - 100) <= 2
     assert abs((rows.min() + rows.max()) / 2 - 40) <= 2
+
+
+def test_oblique_view_matches_the_camera_matrices(viewport, grab):
+    """From an oblique angle the bounding rectangle of the drawn pixels is that of the projected
+    corners: a transposed or mis-ordered matrix would move or mirror it."""
+    mesh = box((1.0, 0.3, 0.2))
+    viewport.set_lodset(lodset_of(mesh))
+    viewport.set_shading(Shading.SOLID)
+    background = grab_background(viewport, grab)
+    viewport.camera.yaw, viewport.camera.pitch = 50.0, 35.0
+    viewport.frame()
+    rows, cols = np.nonzero(_foreground(grab(viewport), background))
+    left, top, right, bottom = _projected_rect(viewport, mesh.vertices)
+    assert abs(cols.min() - left) <= 1.5 and abs(cols.max() + 1 - right) <= 1.5
+    assert abs(rows.min() - top) <= 1.5 and abs(rows.max() + 1 - bottom) <= 1.5
+
+
+def test_nearer_surface_hides_the_farther_whatever_the_draw_order(viewport, grab):
+    """Two front-facing quads, the far one drawn last: the depth test must keep the near one."""
+    near, far = textured_quad(), textured_quad()
+    far_vertices = far.vertices * 2 + np.array([0, -0.5, -0.5])
+    vertices = np.vstack([near.vertices, far_vertices])
+    faces = np.vstack([near.faces, far.faces + 4])
+    uvs = np.vstack([near.uvs * [0.5, 1], far.uvs * [0.5, 1] + [0.5, 0]])  # near: left half, far: right
+    texture = np.zeros((4, 4, 3), dtype=np.uint8)
+    texture[:, :2] = (220, 30, 30)
+    texture[:, 2:] = (30, 200, 30)
+    viewport.set_lodset(lodset_of(Mesh(vertices, faces, uvs=uvs), texture=texture))
+    viewport.set_view("front")
+    centre = grab(viewport)[viewport.height() // 2, viewport.width() // 2].astype(int)
+    assert centre[0] > centre[1] + 60, centre  # red: the near quad
