@@ -41,11 +41,6 @@ def data_dir() -> Path:
     return home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
-def data_dir() -> Path:
-    home = _home_override()
-    return home / "data" if home else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
 def library_dir() -> Path:
     """The asset library: `library.sqlite3`, its backups and one folder per asset."""
     return data_dir() / "library"
