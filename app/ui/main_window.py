@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -27,7 +27,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QShortcut,
 )
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from app.core.errors import InputError
 from app.core.generation.engines.registry import get_engine
@@ -41,12 +41,18 @@ from app.ui.panels.inspector import InspectorPanel
 from app.ui.panels.prompt import PromptPanel
 from app.ui.panels.queue import QueuePanel
 from app.ui.viewport.gl_widget import ViewportWidget
+from app.ui.viewport.lod_bar import LodBar
+from app.ui.viewport.toolbar import ViewportToolbar
 from app.ui.workers.generation import JobRunner
 from app.ui.workers.jobs import Job
+from app.ui.workers.library_sink import LibrarySink
 from app.ui.workers.tasks import run_task, wait_for_tasks
 
 if TYPE_CHECKING:
+    from app.core.library.repository import Library
     from app.core.mesh.types import LodSet
+    from app.ui.panels.export import ExportPanel
+    from app.ui.panels.library import LibraryPanel
 
 log = logging.getLogger(__name__)
 LAYOUT_VERSION = 1
@@ -59,6 +65,8 @@ class WindowSettings:
 
 
 class MainWindow(QMainWindow):
+    sig_library_ready = Signal()
+
     def __init__(self, runner: JobRunner | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Sweedle")
@@ -69,10 +77,22 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AllowTabbedDocks
             | QMainWindow.DockOption.AllowNestedDocks
         )
-        self.runner = runner or JobRunner(parent=self)
+        self.library_sink = LibrarySink()
+        self.runner = runner or JobRunner(after_job=self.library_sink.save, parent=self)
+        self.library_panel: LibraryPanel | None = None
+        self.export_panel: ExportPanel | None = None
 
         self.viewport = ViewportWidget()
-        self.setCentralWidget(self.viewport)
+        self.viewport_toolbar = ViewportToolbar(self.viewport)
+        self.lod_bar = LodBar(self.viewport)
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.viewport_toolbar)
+        centre_layout.addWidget(self.viewport, 1)
+        centre_layout.addWidget(self.lod_bar)
+        self.setCentralWidget(centre)
         self.prompt_panel = PromptPanel()
         self.generate_bar = GenerateBar(self.runner)
         self.image_panel = ImagePanel()
@@ -88,7 +108,11 @@ class MainWindow(QMainWindow):
         self._dock("Generate", left, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Pictures", self.image_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._dock("Queue", self.queue_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._dock("Library", _waiting("Opening the asset library…"), Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Export", _waiting("Opening the asset library…"), Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Export"], self.docks["Inspector"])
+        self.docks["Export"].raise_()
         self.resize(1440, 900)
         self.resizeDocks(
             [self.docks["Generate"], self.docks["Inspector"]], [340, 300], Qt.Orientation.Horizontal
@@ -108,7 +132,7 @@ class MainWindow(QMainWindow):
         self.runner.sig_finished.connect(self._on_job_finished)
         self.runner.sig_failed.connect(self._on_job_failed)
         self.statusBar().showMessage("Drop a picture on the window, then press Generate.")
-        QTimer.singleShot(0, lambda: run_task(_warm_up))
+        QTimer.singleShot(0, self._start_background_work)
 
     # --- actions -------------------------------------------------------------------------------
     def generate(self) -> Job | None:
@@ -208,10 +232,59 @@ class MainWindow(QMainWindow):
         self.generate_bar.show_message("")
         return job
 
+    def _start_background_work(self) -> None:
+        run_task(_open_library, on_result=self._on_library_open, on_error=self._on_library_failed)
+        run_task(_warm_up)
+
+    def _on_library_open(self, opened: tuple[Library, list[str]]) -> None:
+        from app.ui.panels.export import ExportPanel
+        from app.ui.panels.library import LibraryPanel
+
+        library, recovery_lines = opened
+        self.library_sink.set_library(library)
+        self.library_panel = LibraryPanel(library)
+        self.library_panel.setObjectName("library_panel")
+        self.library_panel.sig_open_asset.connect(self.open_asset)
+        self.library_panel.sig_error.connect(self.show_error)
+        self.docks["Library"].setWidget(self.library_panel)
+        self.export_panel = ExportPanel(library)
+        self.export_panel.setObjectName("export_panel")
+        self.docks["Export"].setWidget(self.export_panel)
+        self.library_panel.view.selectionModel().selectionChanged.connect(self._on_library_selection)
+        self.export_panel.sig_finished.connect(lambda _items: self.library_panel.refresh())
+        if recovery_lines:
+            self.show_error("Library check after an unclean exit: " + " ".join(recovery_lines))
+        self.sig_library_ready.emit()
+
+    def _on_library_failed(self, exc: BaseException) -> None:
+        message = f"The asset library could not open: {exc}"
+        self.library_sink.set_library(None, str(exc))
+        for title in ("Library", "Export"):
+            self.docks[title].setWidget(_waiting(message))
+        self.show_error(message)
+
+    def _on_library_selection(self) -> None:
+        if self.library_panel is not None and self.export_panel is not None:
+            self.export_panel.set_assets(self.library_panel.selected_ids())
+
+    def open_asset(self, asset_id: int) -> None:
+        """Show a library asset's current version in the viewport."""
+        library = self.library_sink.library
+        if library is None:
+            return
+        run_task(_read_asset, library, asset_id, on_result=self.show_lodset, on_error=self._on_open_failed)
+
     def _on_job_finished(self, job: Job) -> None:
         result = job.result
         if result is None or result.model is None:
             return
+        asset_id = self.library_sink.saved_asset_ids.get(job.id)
+        if self.library_panel is not None:
+            self.library_panel.refresh()
+        if self.export_panel is not None and asset_id is not None:
+            self.export_panel.set_assets([asset_id])
+        if job.message:
+            self.show_error(f"{job.label}: {job.message}")
         self.viewport.set_lodset(result.model)
         self.inspector.show_result(result)
         triangles = result.model.lod0.triangle_count
@@ -321,6 +394,34 @@ _WARM_MODULES = (
     "app.core.formats.glb_reader",  # opening meshes
     "pyqtgraph",  # the inspector's plots
 )
+
+
+def _open_library() -> tuple[Library, list[str]]:
+    """Runs in the pool: open (create, migrate after a backup, recover) the library."""
+    import app.ui.panels.export
+    import app.ui.panels.library  # noqa: F401
+    from app.core.library.startup import open_library
+
+    library, report = open_library()
+    return library, report.lines()
+
+
+def _read_asset(library: Library, asset_id: int) -> LodSet:
+    from app.core.formats.glb_reader import read_glb
+    from app.core.library.records import GLB_FILE
+
+    summary = library.get_asset(asset_id).summary
+    if summary.folder is None:
+        raise InputError(f"asset {summary.name} has no saved version to open")
+    return read_glb(summary.folder / GLB_FILE)
+
+
+def _waiting(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
 
 
 def _read_mesh_file(path: Path) -> LodSet:

@@ -74,7 +74,10 @@ def test_generate_runs_through_the_worker_with_ordered_progress_and_shows_the_me
     seen = list(dict.fromkeys(stages))
     assert seen == [s for s in STAGES if s in seen] and {"preprocess", "shape", "lods", "save"} <= set(seen)
     assert overall == sorted(overall) and overall[-1] > 0.9
-    assert job.output_path.is_file()
+    saved = job.result.output_path  # moved into the library's asset folder
+    assert saved.is_file() and saved.name == "model.glb" and not job.output_path.exists()
+    asset_id = window.library_sink.saved_asset_ids[job.id]
+    assert window.library_sink.library.get_asset(asset_id).summary.name == "robot"
     viewport = window.viewport
     assert viewport.lodset is job.result.model and len(viewport.lodset.lods) == 3
     frame = viewport.grabFramebuffer()
@@ -164,7 +167,7 @@ def test_a_dropped_mesh_file_opens_in_the_viewport_with_its_lods(qtbot, window, 
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
         job = window.generate()
     window.viewport.set_lodset(None)
-    drop_files(window.viewport, [job.output_path])
+    drop_files(window.viewport, [job.result.output_path])
     qtbot.waitUntil(lambda: window.viewport.lodset is not None, timeout=10_000)
     assert [lod.mesh.triangle_count for lod in window.viewport.lodset.lods] == [
         lod.triangles for lod in job.result.lods

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 from OpenGL import GL
 
-from app.core.mesh.normals import shading_normals
 from app.core.mesh.types import Mesh
 
 VERTEX_DTYPE = np.dtype([("position", "<f4", 3), ("normal", "<u4"), ("uv", "<f4", 2)])
@@ -64,6 +63,8 @@ def pack_normals(normals: np.ndarray) -> np.ndarray:
 
 def interleave(mesh: Mesh) -> np.ndarray:
     """The mesh's vertices in VERTEX_DTYPE; a mesh without UVs gets (0, 0)."""
+    from app.core.mesh.normals import shading_normals  # scipy: loaded by then, kept off start-up
+
     vertices = np.empty(mesh.vertex_count, dtype=VERTEX_DTYPE)
     vertices["position"] = mesh.vertices
     vertices["normal"] = pack_normals(shading_normals(mesh))

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 1 / 30
 """Progress within a stage is forwarded at most this often; stage changes always are."""
 
-AfterJob = Callable[[GenerationResult], GenerationResult]
+AfterJob = Callable[[GenerationResult, int], GenerationResult]
 """Runs in the worker thread after a successful job (e.g. saving into the library)."""
 
 
@@ -56,7 +56,7 @@ class GenerationWorker(QObject):
 
             result = generate(job.request, job.output_path, on_progress=on_progress, cancel=job.cancel)
             if result.ok and self._after_job is not None:
-                result = self._after_job(result)
+                result = self._after_job(result, job.id)
         except Exception as exc:  # generate() reports expected failures itself; this is a bug
             log.exception("job %s crashed", job.id)
             result = GenerationResult(job.request, Status.FAILED, message=f"unexpected error: {exc}")
