@@ -273,6 +273,7 @@ class ModelsDialog(QDialog):
         self._busy = False
         self.progress.hide()
         self.progress.setRange(0, 100)
+        self._update_buttons()
         self.refresh()
 
     # --- download ----------------------------------------------------------------------------------
