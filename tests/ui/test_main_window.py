@@ -190,3 +190,31 @@ def test_building_the_main_window_does_not_import_torch() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY=\n" in proc.stdout or proc.stdout.strip().endswith("HEAVY="), proc.stdout
+
+
+def test_one_click_export_of_a_generated_asset_into_a_unity_project(
+    qtbot, window, sample_image, tmp_path
+) -> None:
+    from app.core.export.projects import EngineKind
+
+    project = tmp_path / "unity"
+    (project / "Assets").mkdir(parents=True)
+    (project / "ProjectSettings").mkdir()
+    (project / "ProjectSettings" / "ProjectVersion.txt").write_text("m_EditorVersion: 2022.3.20f1\n")
+    qtbot.waitUntil(lambda: window.export_panel is not None, timeout=30_000)
+    drop_files(window, [sample_image])
+    with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
+        job = window.generate()
+    asset_id = window.library_sink.saved_asset_ids[job.id]
+    panel = window.export_panel
+    panel.folders[EngineKind.UNITY].setText(str(project))
+    with qtbot.waitSignal(panel.sig_finished, timeout=60_000) as done:
+        panel.buttons[EngineKind.UNITY].click()  # the just-generated asset is the export target
+    [item] = done.args[0]
+    assert item.error is None
+    fbx = project / "Assets" / "Sweedle" / "robot" / "robot.fbx"
+    assert fbx.is_file() and fbx.read_bytes().startswith(b"Kaydara FBX Binary")
+    assert (project / "Assets" / "Sweedle" / "robot" / "Textures" / "robot_BaseColor.png").is_file()
+    exports = window.library_sink.library.get_asset(asset_id).exports
+    assert [e.engine for e in exports] == ["unity"]
+    assert Path(exports[0].target_path).resolve().is_relative_to(project.resolve())
