@@ -62,7 +62,8 @@ class LodTarget:
 class GenerationRequest:
     """Everything that decides the output; recorded verbatim as provenance."""
 
-    image_path: Path
+    image_path: Path | None
+    """The picture to make the asset from; None when the prompt makes the picture (text-to-3D)."""
     engine: str = "relief"
     name: str | None = None
     height_m: float = 1.0
@@ -74,8 +75,12 @@ class GenerationRequest:
     """Engine parameters by name; the engine fills in defaults and refuses unknown names."""
     views: dict[str, Path] = field(default_factory=dict)
     """More pictures of the same subject for multi-view engines: "back", "left", "right"."""
+    prompt: str = ""
+    """Text-to-3D: without an image, an engine that supports text makes the picture from this."""
 
     def __post_init__(self) -> None:
+        if self.image_path is None and not self.prompt.strip():
+            raise InputError("nothing to make: give a picture, or a prompt for an engine with text-to-3D")
         if not 0.001 <= self.height_m <= 10000:
             raise InputError(f"height {self.height_m} m is out of range (0.001 to 10000 metres)")
         if self.texture_size not in (256, 512, 1024, 2048, 4096):
@@ -90,7 +95,11 @@ class GenerationRequest:
 
     @property
     def asset_name(self) -> str:
-        return self.name or Path(self.image_path).stem
+        if self.name:
+            return self.name
+        if self.image_path is not None:
+            return Path(self.image_path).stem
+        return "_".join("".join(c if c.isalnum() else " " for c in self.prompt).split()[:6]) or "prompt"
 
     def provenance_params(self) -> dict[str, Any]:
         return {

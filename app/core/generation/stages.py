@@ -130,7 +130,13 @@ def _run(
     params = resolve_params(engine.params, request.params)
 
     with tracker.stage("preprocess"):
-        image = load_image(request.image_path)
+        if request.image_path is None:
+            from app.core.generation.text_to_image import prompt_picture
+
+            picture = prompt_picture(request, engine, params, tracker.report, cancel)
+            image, picture_details = picture.image, picture.details
+        else:
+            image, picture_details = load_image(request.image_path), {}
         tracker.report(0.3, "finding the subject")
         mask = foreground_mask(image, models_dir(), cancel)
         tracker.report(0.8, "framing")
@@ -168,7 +174,7 @@ def _run(
             provenance=_provenance(
                 request, engine.name, engine.version, shaped.model_id, params, mask.method
             )
-            | {"engine_details": shaped.details, "stage_timings": dict(tracker.timings)},
+            | {"engine_details": shaped.details | picture_details, "stage_timings": dict(tracker.timings)},
         )
         output_path.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "glb":
@@ -219,7 +225,8 @@ def _provenance(
         "model": model_id,
         "seed": request.seed,
         "parameters": {**request.provenance_params(), **params},
-        "source_image": Path(request.image_path).name,
+        "source_image": Path(request.image_path).name if request.image_path else "made from the prompt",
+        "prompt": request.prompt,
         "mask": mask_method,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
     }

@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from app.core.errors import Cancelled, GenerationError
-from app.core.generation.request import CancelToken
+from app.core.errors import Cancelled, GenerationError, InputError
+from app.core.generation.engines.base import Engine
+from app.core.generation.request import CancelToken, GenerationRequest
 from app.core.imaging.loading import LoadedImage
 from app.core.models.catalog import spec
 from app.core.models.store import ModelStore, read_manifest
@@ -32,6 +33,8 @@ STEPS = 25
 PAG_SCALE = 1.3
 IMAGE_SIZE = 1024
 """hy3dgen's text2image settings; the size is a parameter so tests can run a tiny model small."""
+PICTURE_SHARE = 0.25
+"""Share of the preprocess stage's progress given to making the picture; finding the subject follows."""
 PROMPT_CHARS = 60
 """hy3dgen keeps the first 60 characters of the prompt before its own style suffix."""
 
@@ -192,3 +195,28 @@ class TextToImage:
 
 RUNTIME = TextToImage()
 """The one text-to-image pipeline of this process, kept loaded between jobs."""
+
+
+def prompt_picture(
+    request: GenerationRequest,
+    engine: Engine,
+    params: dict[str, Any],
+    report: Callable[[float, str], None],
+    cancel: CancelToken,
+) -> Picture:
+    """The picture for a prompt-only request, or an InputError saying why this engine cannot make one."""
+    text_availability = getattr(engine, "text_availability", None)
+    if text_availability is None:
+        raise InputError(
+            f"the {engine.label} engine cannot make an asset from a prompt alone: give it a picture, "
+            "or choose Hunyuan3D-2 with the HunyuanDiT text-to-image model installed"
+        )
+    available = text_availability()
+    if not available.ok:
+        raise InputError(f"text-to-3D is not available: {available.reason}")
+    from app.core.generation.engines.hunyuan_runtime import choose_device
+
+    device, _dtype = choose_device(str(params.get("device", "auto")))
+    return RUNTIME.make_picture(
+        request.prompt, request.seed, device, lambda f, m: report(PICTURE_SHARE * f, m), cancel, IMAGE_SIZE
+    )
