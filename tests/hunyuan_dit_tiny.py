@@ -3,9 +3,10 @@
 Same components and folder layout as Tencent-Hunyuan/HunyuanDiT-v1.1-Diffusers-Distilled
 (`model_index.json`, transformer, vae, text_encoder + tokenizer (BERT), text_encoder_2 +
 tokenizer_2 (T5), scheduler), so diffusers' loader and hy3dgen's `HunyuanDiTPipeline` read it
-unchanged; everything is tiny (the VAE keeps the real 8x downscale: the pipeline assumes it). The transformer has 20 blocks because hy3dgen turns
-on perturbed-attention guidance on blocks 16-19. The pictures it makes are noise: a plumbing test.
-Tokenizers are built in code (no sentencepiece model, nothing downloaded).
+unchanged. Everything is tiny, but the VAE keeps the real 8x downscale (the pipeline assumes it)
+and the transformer has 20 blocks because hy3dgen turns on perturbed-attention guidance on blocks
+16-19. The pictures it makes are noise: a plumbing test. Tokenizers are built in code (no
+sentencepiece model, nothing downloaded).
 """
 
 from __future__ import annotations
@@ -72,9 +73,7 @@ def build_tiny_hunyuandit(models_root: Path, torch_seed: int = 7) -> Path:
         tokenizer_object=t5_core, eos_token="</s>", unk_token="<unk>", pad_token="<pad>", extra_ids=0
     )
     t5 = T5EncoderModel(
-        T5Config(
-            vocab_size=len(unigram), d_model=TEXT_WIDTH, d_kv=8, d_ff=32, num_layers=1, num_heads=2
-        )
+        T5Config(vocab_size=len(unigram), d_model=TEXT_WIDTH, d_kv=8, d_ff=32, num_layers=1, num_heads=2)
     )
     pipe = HunyuanDiTPipeline(
         vae=vae,
