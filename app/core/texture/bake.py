@@ -1,0 +1,264 @@
+"""Projection bake: paint an unwrapped mesh's texture from framed pictures of it.
+
+Every texel of the atlas is traced to its point on the surface (rasterising the mesh in UV
+space); each view's camera (`render.camera.project` with the preprocessing's framing) says where
+that point lands in the view's picture, and a depth map of the mesh seen from that camera says
+whether it is visible there. A view's weight falls with the angle between the surface and the
+view (grazing surfaces would smear the outline's pixels) and with the picture's alpha, so where
+several views see a point, the one that sees it best dominates. What no view sees is filled
+from the nearest seen surface by harmonic interpolation over the welded mesh (colours diffuse
+across seams and round the back smoothly), or, for a single front picture of a front/back
+symmetric object, first by the picture seen through from behind (a mirrored back projection).
+Finally the UV gutter is filled by push-pull so bilinear filtering and mip-maps show no seams.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse.linalg import spsolve
+
+from app.core.generation.request import CancelToken
+from app.core.imaging import FramedImage
+from app.core.mesh.cleanup import weld
+from app.core.mesh.normals import vertex_normals
+from app.core.mesh.types import Mesh
+from app.core.render.camera import VIEWS, project
+from app.core.render.raster import Coverage, rasterize
+from app.core.texture.fill import push_pull_fill
+
+MIN_FACING = 0.2
+"""cos of the steepest angle a view may paint at (~78°): steeper, it only smears its outline."""
+FULL_CONFIDENCE = 0.35
+"""Summed view weight (alpha × facing²) at which projected colour fully replaces the fill."""
+SYMMETRY_TOLERANCE = 0.05
+"""Front/back asymmetry (mean offset of the mid-surface, relative to the mean thickness) below
+which a lone front picture is also projected onto the back."""
+DEPTH_MAP_MAX = 1024
+"""Largest visibility depth map side; finer adds time, not accuracy, at typical triangle sizes."""
+BACK_MODES = ("auto", "mirror", "fill")
+
+
+@dataclass(frozen=True)
+class View:
+    """A framed picture and the named camera (`render.camera.VIEWS`) it was taken from."""
+
+    name: str
+    image: FramedImage
+
+
+@dataclass
+class _Paint:
+    colour: np.ndarray
+    """(K, 3) float32 sRGB 0..255, weighted sum."""
+    weight: np.ndarray
+    """(K,) float32 summed weights."""
+
+    @classmethod
+    def empty(cls, count: int) -> _Paint:
+        return cls(np.zeros((count, 3), np.float32), np.zeros(count, np.float32))
+
+
+def bake(
+    mesh: Mesh,
+    views: Sequence[View],
+    texture_size: int,
+    *,
+    back: str = "auto",
+    cancel: CancelToken | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> np.ndarray:
+    """(T, T, 3) uint8 base-colour texture for `mesh` (which must have UVs) from `views`.
+
+    `back` decides what a single front view paints on the back: "mirror" projects it through,
+    "fill" leaves the back to the fill from seen surfaces, "auto" mirrors only a front/back
+    symmetric mesh.
+    """
+    if mesh.uvs is None:
+        raise ValueError("bake needs a mesh with UVs: unwrap it first")
+    if not views:
+        raise ValueError("bake needs at least one view")
+    if back not in BACK_MODES:
+        raise ValueError(f"unknown back mode {back!r}; use one of: {', '.join(BACK_MODES)}")
+    unknown = [v.name for v in views if v.name not in VIEWS]
+    if unknown:
+        raise ValueError(f"unknown view(s) {', '.join(unknown)}; use: {', '.join(VIEWS)}")
+    cancel = cancel or CancelToken()
+    report = progress or (lambda _f, _m: None)
+    size = texture_size
+    report(0.0, "tracing texels to the surface")
+    cov = rasterize(mesh.uvs * np.float32(size), mesh.faces, (size, size))
+    welded, welded_faces, index_map = weld(mesh.vertices, mesh.faces)
+    normals = vertex_normals(welded, welded_faces)[index_map]
+    views = list(views)
+    if back == "mirror" or (back == "auto" and _mirror_wanted(mesh, views)):
+        front = next(v.image for v in views if v.name == "front")
+        views.append(View("back", _mirrored(front)))
+    texel_paint, vertex_paint = _Paint.empty(len(cov.pixels)), _Paint.empty(mesh.vertex_count)
+    for i, view in enumerate(views):
+        cancel.raise_if_cancelled()
+        report(0.1 + 0.6 * i / len(views), f"projecting the {view.name} picture")
+        _project_view(mesh, normals, view, cov, texel_paint, vertex_paint)
+    cancel.raise_if_cancelled()
+    report(0.75, "filling surfaces no picture shows")
+    vertex_fill = _harmonic_fill(vertex_paint, welded_faces, index_map, len(welded))
+    fill = np.einsum("kj,kjc->kc", cov.bary, vertex_fill[mesh.faces[cov.faces]])
+    confidence = np.minimum(texel_paint.weight / FULL_CONFIDENCE, 1.0)[:, None]
+    projected = texel_paint.colour / np.maximum(texel_paint.weight, 1e-12)[:, None]
+    colour = projected * confidence + fill * (1 - confidence)
+    cancel.raise_if_cancelled()
+    report(0.9, "filling the UV gutter")
+    texture = np.zeros((size * size, 3), dtype=np.uint8)
+    texture[cov.pixels] = np.clip(colour + 0.5, 0, 255).astype(np.uint8)
+    known = np.zeros(size * size, dtype=np.float32)
+    known[cov.pixels] = 1.0
+    texture = push_pull_fill(texture.reshape(size, size, 3), known.reshape(size, size))
+    report(1.0, "texture baked")
+    return texture
+
+
+def _project_view(
+    mesh: Mesh,
+    normals: np.ndarray,
+    view: View,
+    cov: Coverage,
+    texel_paint: _Paint,
+    vertex_paint: _Paint,
+) -> None:
+    """Add `view`'s colours and weights to the texels and to the vertices (for the fill)."""
+    picture = view.image.rgb
+    side = picture.shape[0]
+    proj = project(mesh.vertices, (side, side), view.name)
+    depth_side = min(side, DEPTH_MAP_MAX)
+    to_depth = depth_side / side
+    depth_map = _depth_map(proj.points * to_depth, proj.depth, mesh.faces, depth_side)
+    tolerance = 1.5 / (proj.scale * to_depth)  # 1.5 depth-map pixels in world units
+    towards = proj.rotation[2].astype(np.float32)
+    texel_points, texel_depth, texel_facing = _at_texels(mesh, normals, proj.points, proj.depth, towards, cov)
+    for paint, points, depth, facing in (
+        (texel_paint, texel_points, texel_depth, texel_facing),
+        (vertex_paint, proj.points, proj.depth, normals @ towards),
+    ):
+        visible = depth <= _lookup(depth_map, points * to_depth) + tolerance
+        weight = np.where(visible & (facing > MIN_FACING), facing * facing, 0.0).astype(np.float32)
+        rgb, alpha = _sample(view.image, points)
+        weight *= alpha
+        paint.colour += rgb * weight[:, None]
+        paint.weight += weight
+
+
+def _at_texels(
+    mesh: Mesh, normals: np.ndarray, points: np.ndarray, depth: np.ndarray, towards: np.ndarray, cov: Coverage
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Picture position, depth and facing (cos to the view) of every texel's surface point."""
+    corners = mesh.faces[cov.faces]
+    xy = np.einsum("kj,kjc->kc", cov.bary, points.astype(np.float32)[corners])
+    z = np.einsum("kj,kj->k", cov.bary, depth.astype(np.float32)[corners])
+    n = np.einsum("kj,kjc->kc", cov.bary, normals[corners])
+    facing = (n @ towards) / np.maximum(np.linalg.norm(n, axis=1), 1e-12)
+    return xy, z, facing
+
+
+def _depth_map(points: np.ndarray, depth: np.ndarray, faces: np.ndarray, side: int) -> np.ndarray:
+    """(side, side) nearest depth, +inf where the mesh is not drawn; each pixel takes the farthest
+    of its 3×3 neighbourhood so points near a silhouette edge are not self-occluded."""
+    cov = rasterize(points, faces, (side, side), depth, cull_clockwise=True)
+    nearest = np.full(side * side, np.inf, dtype=np.float32)
+    nearest[cov.pixels] = np.einsum("kj,kj->k", cov.bary, depth.astype(np.float32)[faces[cov.faces]])
+    nearest = nearest.reshape(side, side)
+    finite = np.where(np.isfinite(nearest), nearest, -np.inf)
+    padded = np.pad(finite, 1, constant_values=-np.inf)
+    widest = np.max(
+        np.stack([padded[dy : dy + side, dx : dx + side] for dy in range(3) for dx in range(3)]), axis=0
+    )
+    return np.where(np.isfinite(nearest), np.maximum(nearest, widest), np.inf)
+
+
+def _lookup(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    side = image.shape[0]
+    cols = np.clip(points[:, 0].astype(np.int64), 0, side - 1)
+    rows = np.clip(points[:, 1].astype(np.int64), 0, side - 1)
+    return image[rows, cols]
+
+
+def _sample(framed: FramedImage, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bilinear (rgb float32 0..255, alpha) of the framed picture at continuous pixel coordinates."""
+    side_h, side_w = framed.alpha.shape
+    x = np.clip(points[:, 0] - 0.5, 0, side_w - 1)
+    y = np.clip(points[:, 1] - 0.5, 0, side_h - 1)
+    x0 = np.minimum(x.astype(np.int64), max(side_w - 2, 0))
+    y0 = np.minimum(y.astype(np.int64), max(side_h - 2, 0))
+    x1, y1 = np.minimum(x0 + 1, side_w - 1), np.minimum(y0 + 1, side_h - 1)
+    fx, fy = (x - x0).astype(np.float32), (y - y0).astype(np.float32)
+    out = []
+    for image in (framed.rgb, framed.alpha):
+        top = image[y0, x0] * _col(1 - fx, image) + image[y0, x1] * _col(fx, image)
+        bottom = image[y1, x0] * _col(1 - fx, image) + image[y1, x1] * _col(fx, image)
+        out.append((top * _col(1 - fy, image) + bottom * _col(fy, image)).astype(np.float32))
+    return out[0], out[1]
+
+
+def _col(weights: np.ndarray, image: np.ndarray) -> np.ndarray:
+    return weights[:, None] if image.ndim == 3 else weights
+
+
+def _harmonic_fill(paint: _Paint, welded_faces: np.ndarray, index_map: np.ndarray, count: int) -> np.ndarray:
+    """(N, 3) colour per (unwelded) vertex: seen vertices keep their projected colour, the others
+    take the harmonic interpolation of it over the welded mesh's edge graph."""
+    weight = np.bincount(index_map, weights=paint.weight, minlength=count)
+    colour = np.stack(
+        [np.bincount(index_map, weights=paint.colour[:, c], minlength=count) for c in range(3)], axis=1
+    )
+    known = weight >= FULL_CONFIDENCE * 0.5
+    values = np.zeros((count, 3))
+    values[known] = colour[known] / weight[known, None]
+    if not known.any():
+        return np.full((len(index_map), 3), 128.0, dtype=np.float32)
+    unknown = ~known
+    if unknown.any():
+        edges = np.concatenate([welded_faces[:, [0, 1]], welded_faces[:, [1, 2]], welded_faces[:, [2, 0]]])
+        edges = np.concatenate([edges, edges[:, ::-1]])
+        adjacency = sparse.csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(count, count))
+        adjacency.data[:] = 1.0
+        degree = np.asarray(adjacency.sum(axis=1)).ravel()
+        u, k = np.flatnonzero(unknown), np.flatnonzero(known)
+        mean = values[known].mean(axis=0)
+        # Laplace over the unknown vertices; a whisker of pull to the mean colour keeps parts that
+        # touch no seen vertex (hidden inner shells) defined.
+        system = sparse.diags(degree[u] + 1e-3) - adjacency[u][:, u]
+        rhs = adjacency[u][:, k] @ values[k] + 1e-3 * mean
+        values[u] = np.column_stack([spsolve(system.tocsc(), rhs[:, c]) for c in range(3)])
+    return values[index_map].astype(np.float32)
+
+
+def _mirror_wanted(mesh: Mesh, views: Sequence[View]) -> bool:
+    """A lone front picture, and the mesh's mid-surface between front and back is nearly flat."""
+    if [v.name for v in views] != ["front"]:
+        return False
+    side = 256
+    front = project(mesh.vertices, (side, side), "front")
+    cov_front = _depth_map(front.points, front.depth, mesh.faces, side)
+    flipped = front.points.copy()
+    back_depth = -front.depth
+    cov_back = _depth_map(flipped, back_depth, _reversed(mesh.faces), side)
+    both = np.isfinite(cov_front) & np.isfinite(cov_back)
+    if both.sum() < 16:
+        return False
+    z_front, z_back = -cov_front[both], cov_back[both]
+    thickness = float(np.mean(z_front - z_back))
+    mid = (z_front + z_back) / 2
+    return thickness > 0 and float(np.mean(np.abs(mid - np.median(mid)))) < SYMMETRY_TOLERANCE * thickness
+
+
+def _reversed(faces: np.ndarray) -> np.ndarray:
+    return faces[:, ::-1]
+
+
+def _mirrored(image: FramedImage) -> FramedImage:
+    """The front picture as a camera behind the object would see it through the object."""
+    return FramedImage(
+        image.rgb[:, ::-1].copy(), image.alpha[:, ::-1].copy(), image.crop_box, image.scale, image.offset
+    )

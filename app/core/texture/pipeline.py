@@ -1,0 +1,76 @@
+"""Texture a mesh from its pictures (unwrap + bake), and re-texture a saved asset keeping its mesh.
+
+The unwrap runs on the LOD0 that is written (never on a raw million-triangle generator mesh) and
+the LODs are derived afterwards from the textured LOD0, so they carry its UVs and every level
+shows the same texture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app.core.generation.request import CancelToken
+from app.core.imaging import foreground_mask, frame_subject, load_image
+from app.core.mesh.lod import build_lods
+from app.core.mesh.types import LodSet, Material, Mesh
+from app.core.paths import models_dir
+from app.core.texture.bake import View, bake
+from app.core.texture.unwrap import unwrap
+
+TEXTURE_SIZES = (512, 1024, 2048, 4096)
+StageProgress = Callable[[float, str], None]
+
+
+def texture_mesh(
+    mesh: Mesh,
+    views: Sequence[View],
+    texture_size: int,
+    *,
+    roughness: float = 0.85,
+    back: str = "auto",
+    progress: StageProgress | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[Mesh, Material]:
+    """`mesh` unwrapped (split along seams, with UVs) and its base-colour PBR material."""
+    if texture_size not in TEXTURE_SIZES:
+        raise ValueError(f"texture size {texture_size} is not one of {TEXTURE_SIZES}")
+    report = progress or (lambda _f, _m: None)
+    cancel = cancel or CancelToken()
+    unwrapped = unwrap(mesh, texture_size, cancel, lambda f, m: report(0.5 * f, m))
+    texture = bake(
+        unwrapped, views, texture_size, back=back, cancel=cancel, progress=lambda f, m: report(0.5 + 0.5 * f, m)
+    )
+    material = Material(name="BaseColor", base_color_texture=texture, metallic=0.0, roughness=roughness)
+    return unwrapped, material
+
+
+def retexture(
+    lodset: LodSet,
+    image_path: Path,
+    texture_size: int,
+    roughness: float = 0.85,
+    progress: StageProgress | None = None,
+    cancel: CancelToken | None = None,
+) -> LodSet:
+    """`lodset` with LOD0's geometry kept, re-unwrapped and baked from `image_path` (a front
+    picture), and its lower LODs rebuilt from it at their previous triangle counts."""
+    report = progress or (lambda _f, _m: None)
+    cancel = cancel or CancelToken()
+    report(0.0, "reading the picture")
+    image = load_image(Path(image_path))
+    framed = frame_subject(image, foreground_mask(image, models_dir(), cancel), texture_size)
+    cancel.raise_if_cancelled()
+    lod0, material = texture_mesh(
+        lodset.lod0,
+        [View("front", framed)],
+        texture_size,
+        roughness=roughness,
+        progress=lambda f, m: report(0.05 + 0.8 * f, m),
+        cancel=cancel,
+    )
+    targets = [lod.mesh.triangle_count for lod in lodset.lods[1:]]
+    report(0.85, "rebuilding the LODs")
+    lods = build_lods(lod0, targets, cancel)
+    provenance = {**lodset.provenance, "retextured_from": Path(image_path).name, "texture_size": texture_size}
+    return LodSet(lodset.name, lods, material, provenance)

@@ -1,0 +1,127 @@
+"""UV unwrap with xatlas, in a child process that cancel can stop.
+
+xatlas holds the GIL for the whole `generate` call and has no progress callback: run in a
+thread it would freeze the GUI and could not be cancelled. A spawned child process costs ~0.3 s
+to start, leaves the parent's threads running, and is killed at once on cancel.
+
+Charts are capped at a fraction of the surface area: on smooth generator meshes xatlas otherwise
+grows a few huge charts whose parametrisation and validity checks dominate (50k triangles took
+22 s with the defaults here, ~3 s with the cap), and smaller charts also waste less atlas space
+on distortion. Padding is given in texels of the target texture, so it survives mip-mapping
+down to about a quarter of the size.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
+from multiprocessing.connection import Connection, wait
+
+import numpy as np
+
+from app.core.errors import GenerationError
+from app.core.generation.request import CancelToken
+from app.core.mesh.geometry import double_areas
+from app.core.mesh.types import Mesh
+
+CHARTS_PER_SURFACE = 64
+"""A chart may hold at most 1/CHARTS_PER_SURFACE of the surface area."""
+PADDING_TEXELS_AT_1K = 4
+"""Gutter between charts at 1024²; scaled with the texture size (2 at 512², 16 at 4096²)."""
+_POLL_S = 0.05
+
+
+def padding_texels(texture_size: int) -> int:
+    return max(2, round(PADDING_TEXELS_AT_1K * texture_size / 1024))
+
+
+def unwrap(
+    mesh: Mesh,
+    texture_size: int,
+    cancel: CancelToken | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> Mesh:
+    """A copy of `mesh` split along UV seams with atlas UVs in [0, 1] (glTF orientation).
+
+    Positions and normals are carried to the split vertices. Raises `Cancelled` when `cancel`
+    is set while xatlas runs.
+    """
+    if mesh.triangle_count == 0:
+        raise GenerationError("cannot unwrap an empty mesh")
+    cancel = cancel or CancelToken()
+    if progress is not None:
+        progress(0.0, f"unwrapping {mesh.triangle_count} triangles")
+    area = float(double_areas(mesh.vertices, mesh.faces).sum()) / 2
+    job = (mesh.vertices, mesh.faces.astype(np.uint32), area / CHARTS_PER_SURFACE, texture_size)
+    mapping, faces, uvs = _run_in_child(job, cancel)
+    out = Mesh(
+        mesh.vertices[mapping],
+        faces,
+        None if mesh.normals is None else mesh.normals[mapping],
+        uvs,
+    )
+    if progress is not None:
+        progress(1.0, f"unwrapped: {out.vertex_count} vertices after seams")
+    return out
+
+
+def _run_in_child(
+    job: tuple[np.ndarray, np.ndarray, float, int], cancel: CancelToken
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child_main, args=(send, job), name="sweedle-unwrap", daemon=True)
+    child.start()
+    send.close()
+    try:
+        while not wait([receive, child.sentinel], _POLL_S):
+            if cancel.cancelled:
+                child.kill()
+                cancel.raise_if_cancelled()
+        if not receive.poll(0):
+            raise GenerationError(
+                f"the UV unwrapper stopped unexpectedly (exit code {child.exitcode}): "
+                "try a lower LOD0 triangle budget"
+            )
+        status, payload = receive.recv()
+    finally:
+        receive.close()
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if status != "ok":
+        raise GenerationError(f"UV unwrap failed: {payload}")
+    return payload
+
+
+def _child_main(send: Connection, job: tuple[np.ndarray, np.ndarray, float, int]) -> None:
+    try:
+        send.send(("ok", atlas_uvs(*job)))
+    except MemoryError:
+        send.send(("error", "out of memory: lower the LOD0 triangle budget"))
+    except Exception as exc:  # reported to the parent as a message, not a silent exit
+        send.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
+
+
+def atlas_uvs(
+    vertices: np.ndarray, faces: np.ndarray, max_chart_area: float, texture_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """xatlas in this process: (original vertex per output vertex, faces, UVs in [0, 1])."""
+    import xatlas
+
+    chart_options = xatlas.ChartOptions()
+    chart_options.max_chart_area = max_chart_area
+    pack_options = xatlas.PackOptions()
+    pack_options.resolution = texture_size
+    pack_options.padding = padding_texels(texture_size)
+    pack_options.bilinear = True
+    atlas = xatlas.Atlas()
+    atlas.add_mesh(vertices, faces)
+    atlas.generate(chart_options=chart_options, pack_options=pack_options)
+    if atlas.atlas_count != 1:
+        raise RuntimeError(f"xatlas made {atlas.atlas_count} atlases instead of one")
+    mapping, out_faces, uvs = atlas[0]
+    return mapping.astype(np.int64), out_faces.astype(np.int32), uvs.astype(np.float32)
