@@ -71,6 +71,11 @@ class GenerationRequest:
     lod0_triangles: int | None = None
     seed: int = 0
     texture_size: int = 1024
+    roughness: float = 0.85
+    """The material's PBR roughness (metallic is always 0)."""
+    bake: str = "auto"
+    """"auto" bakes a texture from the pictures when the engine gives none; "always" also
+    replaces an engine's own texture (Relief's planar projection) with an unwrapped bake."""
     params: dict[str, Any] = field(default_factory=dict)
     """Engine parameters by name; the engine fills in defaults and refuses unknown names."""
     views: dict[str, Path] = field(default_factory=dict)
@@ -87,6 +92,10 @@ class GenerationRequest:
             raise InputError(
                 f"texture size {self.texture_size} is not supported: use 256, 512, 1024, 2048 or 4096"
             )
+        if not 0.0 <= self.roughness <= 1.0:
+            raise InputError(f"roughness {self.roughness} is out of range (0 to 1)")
+        if self.bake not in ("auto", "always"):
+            raise InputError(f"bake {self.bake!r} is not valid: use auto or always")
         unknown_views = sorted(set(self.views) - {"back", "left", "right"})
         if unknown_views:
             raise InputError(f"unknown view(s) {', '.join(unknown_views)}: use back, left or right")
@@ -107,6 +116,8 @@ class GenerationRequest:
             "lods": [t.label() for t in self.lods],
             "lod0_triangles": self.lod0_triangles,
             "texture_size": self.texture_size,
+            "roughness": self.roughness,
+            "bake": self.bake,
             **self.params,
         }
 

@@ -1,4 +1,4 @@
-"""The pipeline: preprocess → shape → post-process → LODs → save, each reporting progress.
+"""The pipeline: preprocess → shape → post-process → texture → LODs → save, each reporting progress.
 
 One function runs one request from start to finish for every front end (CLI, GUI worker, tests);
 progress and cancel travel as a callback and a token, so the GUI wraps them in signals and the
@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import app
@@ -37,22 +38,27 @@ from app.core.mesh.lod import build_lods
 from app.core.mesh.normalize import normalize
 from app.core.mesh.normals import welded_vertex_normals
 from app.core.mesh.orient import fix_winding
-from app.core.mesh.types import LodSet
+from app.core.mesh.types import LodSet, Material
 from app.core.mesh.validate import validate
 from app.core.paths import models_dir
+from app.core.texture.bake import View
+from app.core.texture.pipeline import texture_mesh
 
 log = logging.getLogger(__name__)
 
 STAGES: dict[str, float] = {
     "preprocess": 0.10,
     "shape": 0.35,
-    "post-process": 0.10,
-    "lods": 0.30,
-    "save": 0.15,
+    "post-process": 0.08,
+    "texture": 0.20,
+    "lods": 0.17,
+    "save": 0.10,
 }
 """Stage name → share of the whole run, for the overall progress fraction."""
 
 OUTPUT_FORMATS = ("glb", "obj")
+UNWRAP_MAX_TRIANGLES = 100_000
+"""A mesh to be unwrapped is reduced to this first: xatlas time grows steeply with size."""
 
 
 class _Tracker:
@@ -157,11 +163,27 @@ def _run(
         tracker.report(0.5, "scaling to real-world size")
         mesh = normalize(mesh, request.height_m, pivot="bottom-center")
         mesh.normals = welded_vertex_normals(mesh.vertices, mesh.faces)
+        budget = _lod0_budget(request, shaped.material)
+        if budget is not None and mesh.triangle_count > budget:
+            tracker.report(0.7, f"reducing LOD0 to {budget} triangles")
+            mesh = build_lods(mesh, [budget], cancel, measure_samples=0)[1].mesh
+
+    with tracker.stage("texture"):
+        material = shaped.material
+        if request.bake == "always" or material.base_color_texture is None or mesh.uvs is None:
+            bake_views = [View("front", framed)] + [View(name, image) for name, image in views.items()]
+            mesh, material = texture_mesh(
+                mesh,
+                bake_views,
+                request.texture_size,
+                roughness=request.roughness,
+                progress=tracker.report,
+                cancel=cancel,
+            )
+        else:
+            material = replace(material, roughness=request.roughness, metallic=0.0)
 
     with tracker.stage("lods"):
-        if request.lod0_triangles is not None and mesh.triangle_count > request.lod0_triangles:
-            tracker.report(0.0, f"reducing LOD0 to {request.lod0_triangles} triangles")
-            mesh = build_lods(mesh, [request.lod0_triangles], cancel, measure_samples=0)[1].mesh
         targets = _lod_targets(request, mesh.triangle_count)
         lods = build_lods(mesh, targets, cancel, on_progress=tracker.report)
         report = validate(lods[0].mesh).to_dict()
@@ -170,10 +192,8 @@ def _run(
         lodset = LodSet(
             name=request.asset_name,
             lods=lods,
-            material=shaped.material,
-            provenance=_provenance(
-                request, engine.name, engine.version, shaped.model_id, params, mask.method
-            )
+            material=material,
+            provenance=_provenance(request, engine.name, engine.version, shaped.model_id, params, mask.method)
             | {"engine_details": shaped.details | picture_details, "stage_timings": dict(tracker.timings)},
         )
         output_path.parent.mkdir(parents=True, exist_ok=True)
@@ -194,6 +214,13 @@ def _run(
         report=report,
         model=lodset,
     )
+
+
+def _lod0_budget(request: GenerationRequest, material: Material) -> int | None:
+    """The LOD0 budget asked for; a mesh to be unwrapped is also capped at UNWRAP_MAX_TRIANGLES."""
+    if request.bake == "always" or material.base_color_texture is None:
+        return min(request.lod0_triangles or UNWRAP_MAX_TRIANGLES, UNWRAP_MAX_TRIANGLES)
+    return request.lod0_triangles
 
 
 def _lod_targets(request: GenerationRequest, lod0_triangles: int) -> list[int]:

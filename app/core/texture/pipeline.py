@@ -18,7 +18,7 @@ from app.core.paths import models_dir
 from app.core.texture.bake import View, bake
 from app.core.texture.unwrap import unwrap
 
-TEXTURE_SIZES = (512, 1024, 2048, 4096)
+TEXTURE_SIZES = (256, 512, 1024, 2048, 4096)
 StageProgress = Callable[[float, str], None]
 
 
@@ -38,9 +38,8 @@ def texture_mesh(
     report = progress or (lambda _f, _m: None)
     cancel = cancel or CancelToken()
     unwrapped = unwrap(mesh, texture_size, cancel, lambda f, m: report(0.5 * f, m))
-    texture = bake(
-        unwrapped, views, texture_size, back=back, cancel=cancel, progress=lambda f, m: report(0.5 + 0.5 * f, m)
-    )
+    baked = lambda f, m: report(0.5 + 0.5 * f, m)  # noqa: E731
+    texture = bake(unwrapped, views, texture_size, back=back, cancel=cancel, progress=baked)
     material = Material(name="BaseColor", base_color_texture=texture, metallic=0.0, roughness=roughness)
     return unwrapped, material
 
