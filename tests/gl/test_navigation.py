@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 from gl_meshes import box, lodset_of, sphere
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent, QWheelEvent
+from PySide6.QtGui import QDropEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
+
+from qt_events import drag_enter_event
 
 Button = Qt.MouseButton
 Mod = Qt.KeyboardModifier
@@ -122,7 +124,7 @@ def _drop_events(widget, path):
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     pos = QPointF(10, 10)
     actions = Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(pos, actions, mime, Button.LeftButton, Mod.NoModifier)
+    enter = drag_enter_event(pos, actions, mime, Button.LeftButton, Mod.NoModifier)
     drop = QDropEvent(pos, actions, mime, Button.LeftButton, Mod.NoModifier)
     return mime, enter, drop
 
