@@ -248,7 +248,8 @@ def _print_result(result: GenerationResult, label: str, as_json: bool) -> None:
 
 def _result_dict(result: GenerationResult) -> dict[str, object]:
     return {
-        "image": str(result.request.image_path),
+        "image": str(result.request.image_path) if result.request.image_path is not None else None,
+        "prompt": result.request.prompt,
         "status": result.status.value,
         "output": str(result.output_path) if result.output_path else None,
         "message": result.message,

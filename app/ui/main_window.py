@@ -138,11 +138,9 @@ class MainWindow(QMainWindow):
     def generate(self) -> Job | None:
         """Queue one job from the pictures and fields; a problem is shown, never raised."""
         front = self.image_panel.front
-        if front is None:
-            self.show_error("Add a front picture first: drop one on the window, paste it, or click the slot.")
-            return None
+        extra_views = {view: path for view, path in self.image_panel.views().items() if view != "front"}
         try:
-            request = self.prompt_panel.build_request(front)
+            request = self.prompt_panel.build_request(front, views=extra_views)
         except InputError as exc:
             self.show_error(str(exc))
             return None
@@ -194,6 +192,14 @@ class MainWindow(QMainWindow):
             on_result=lambda path: self.image_panel.accept_files("front", [path]),
             on_error=lambda exc: self.show_error(f"Could not keep the pasted picture: {exc}"),
         )
+
+    def show_models_dialog(self) -> None:
+        from app.ui.dialogs.models import ModelsDialog
+
+        dialog = ModelsDialog(self, unload=self.runner.unload_engine)
+        dialog.sig_store_changed.connect(self.prompt_panel.refresh_engines)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def show_error(self, message: str) -> None:
         self.generate_bar.show_message(message, error=True)
@@ -341,6 +347,15 @@ class MainWindow(QMainWindow):
         generate_menu.addAction(generate_action)
         generate_menu.addAction(cancel_action)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.generate)
+
+        models_menu = self.menuBar().addMenu("&Models")
+        models_action = QAction("&Models…", self)
+        models_action.setToolTip("Installed model weights: import, download, unload")
+        models_action.triggered.connect(self.show_models_dialog)
+        models_menu.addAction(models_action)
+        unload_action = QAction("&Unload Hunyuan3D-2", self)
+        unload_action.triggered.connect(lambda: self.runner.unload_engine("hunyuan"))
+        models_menu.addAction(unload_action)
 
         self.view_menu = self.menuBar().addMenu("&View")
         for dock in self.docks.values():

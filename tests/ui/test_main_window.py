@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtGui import QAction, QGuiApplication, QImage
 
 from app.core.generation.stages import STAGES
 from app.ui.workers.jobs import JobState
@@ -218,3 +218,24 @@ def test_one_click_export_of_a_generated_asset_into_a_unity_project(
     exports = window.library_sink.library.get_asset(asset_id).exports
     assert [e.engine for e in exports] == ["unity"]
     assert Path(exports[0].target_path).resolve().is_relative_to(project.resolve())
+
+
+def test_a_prompt_without_a_picture_says_why_relief_cannot_use_it(qtbot, window) -> None:
+    window.prompt_panel.prompt.setPlainText("a wooden crate")
+    assert window.generate() is None
+    message = window.generate_bar.message.text()
+    assert "Add a front picture first" in message and "pictures only" in message
+    assert not window.runner.jobs
+
+
+def test_the_models_dialog_opens_from_the_menu_and_lists_the_variants(qtbot, window) -> None:
+    from app.ui.dialogs.models import ModelsDialog
+
+    action = next(a for a in window.findChildren(QAction) if a.text() == "&Models…")
+    action.trigger()
+    dialog = window.findChild(ModelsDialog)
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 0, timeout=10_000)
+    labels = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
+    assert any("Hunyuan3D-2" in label for label in labels)
+    dialog.close()

@@ -46,9 +46,9 @@ def save_generation(
         files[GLB_FILE] = output
     else:
         files[GLB_FILE] = glb_bytes(lodset)
-    source = Path(request.image_path)
+    source = Path(request.image_path) if request.image_path is not None else None
     source_key = None
-    if source.is_file():
+    if source is not None and source.is_file():
         data = source.read_bytes()
         source_key = hashlib.sha256(data).hexdigest()
         files[f"source{source.suffix.lower()}"] = data
@@ -63,8 +63,8 @@ def save_generation(
         lods=[LodRecord(i.level, i.triangles, i.vertices, i.error_pct) for i in result.lods],
         files=files,
         source_key=source_key,
-        source_name=source.name,
-        prompt=prompt,
+        source_name=source.name if source is not None else "",
+        prompt=prompt or request.prompt,
         engine_version=str(prov.get("engine_version", "")),
         model_id=str(prov.get("model", "")),
         model_version=str(prov.get("model_version", "")),

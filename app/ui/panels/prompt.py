@@ -154,21 +154,37 @@ class PromptPanel(QWidget):
     def current_engine(self) -> Engine:
         return get_engine(self.engine_name)
 
-    def build_request(self, image_path: Path, name: str | None = None) -> GenerationRequest:
-        """The request for one image, from the fields; raises InputError with the field's problem."""
+    def build_request(
+        self, image_path: Path | None, name: str | None = None, views: dict[str, Path] | None = None
+    ) -> GenerationRequest:
+        """The request for one picture (None: the prompt makes it), from the fields; raises
+        InputError with the field's problem."""
         if self.randomise.isChecked():
             self.seed.setValue(random.randrange(2**31 - 1))
         engine = self.current_engine()
         available = engine.availability()
         if not available.ok:
             raise InputError(f"{engine.label} cannot run here: {available.reason}")
+        prompt = self.prompt.toPlainText().strip()
+        if image_path is None:
+            text_ok = getattr(engine, "text_availability", None)
+            reason = text_ok().reason if text_ok is not None and not text_ok().ok else ""
+            if text_ok is None:
+                reason = f"{engine.label} makes models from pictures only"
+            if not prompt or reason:
+                raise InputError(
+                    "Add a front picture first: drop one on the window, paste it, or click the slot"
+                    + (f" ({reason})." if prompt and reason else ".")
+                )
         lods_text = self.lods.text().strip()
         if lods_text.lower() in ("", "none"):
             lods: tuple[LodTarget, ...] = ()
         else:
             lods = tuple(LodTarget.parse(part) for part in lods_text.split(",") if part.strip())
         request = GenerationRequest(
-            image_path=Path(image_path),
+            image_path=Path(image_path) if image_path is not None else None,
+            prompt=prompt,
+            views=dict(views or {}),
             engine=self.engine_name,
             name=name or self.asset_name(),
             height_m=self.height_m.value(),
@@ -180,6 +196,17 @@ class PromptPanel(QWidget):
         )
         self.save()
         return request
+
+    def refresh_engines(self) -> None:
+        """Re-read which engines can run (after models were installed or removed)."""
+        current = self.engine_name
+        self.engine.blockSignals(True)
+        self.engine.setModel(self._engine_model())
+        index = self.engine.findData(current)
+        self.engine.setCurrentIndex(max(index, 0))
+        self.engine.blockSignals(False)
+        if self.engine_name != current:
+            self._on_engine_changed()
 
     def asset_name(self) -> str | None:
         """The prompt's first line, as a file-safe asset name; None uses the image's name."""

@@ -67,6 +67,10 @@ class GenerationWorker(QObject):
         engine = get_engine(engine_name)
         unload = getattr(engine, "unload", None)
         message = unload() if callable(unload) else ""
+        if engine_name == "hunyuan":  # its text-to-image model is loaded beside the shape model
+            from app.core.generation.text_to_image import RUNTIME
+
+            RUNTIME.unload()
         self.sig_unloaded.emit(engine_name, message or f"{engine.label} unloaded")
 
 
