@@ -129,7 +129,7 @@ def _project_view(
     vertex_paint: _Paint,
 ) -> None:
     """Add `view`'s colours and weights to the texels and to the vertices (for the fill)."""
-    picture = view.image.rgb
+    picture = np.dstack([view.image.rgb.astype(np.float32), view.image.alpha.astype(np.float32)])
     side = picture.shape[0]
     proj = project(mesh.vertices, (side, side), view.name)
     depth_side = min(side, DEPTH_MAP_MAX)
@@ -142,12 +142,12 @@ def _project_view(
         (texel_paint, texel_points, texel_depth, texel_facing),
         (vertex_paint, proj.points, proj.depth, normals @ towards),
     ):
-        visible = depth <= _lookup(depth_map, points * to_depth) + tolerance
-        weight = np.where(visible & (facing > MIN_FACING), facing * facing, 0.0).astype(np.float32)
-        rgb, alpha = _sample(view.image, points)
-        weight *= alpha
-        paint.colour += rgb * weight[:, None]
-        paint.weight += weight
+        seen = np.flatnonzero(facing > MIN_FACING)
+        seen = seen[depth[seen] <= _lookup(depth_map, points[seen] * to_depth) + tolerance]
+        rgba = _sample(picture, points[seen])
+        weight = (facing[seen] * facing[seen] * rgba[:, 3]).astype(np.float32)
+        paint.colour[seen] += rgba[:, :3] * weight[:, None]
+        paint.weight[seen] += weight
 
 
 def _at_texels(
@@ -184,25 +184,21 @@ def _lookup(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     return image[rows, cols]
 
 
-def _sample(framed: FramedImage, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bilinear (rgb float32 0..255, alpha) of the framed picture at continuous pixel coordinates."""
-    side_h, side_w = framed.alpha.shape
-    x = np.clip(points[:, 0] - 0.5, 0, side_w - 1)
-    y = np.clip(points[:, 1] - 0.5, 0, side_h - 1)
-    x0 = np.minimum(x.astype(np.int64), max(side_w - 2, 0))
-    y0 = np.minimum(y.astype(np.int64), max(side_h - 2, 0))
-    x1, y1 = np.minimum(x0 + 1, side_w - 1), np.minimum(y0 + 1, side_h - 1)
-    fx, fy = (x - x0).astype(np.float32), (y - y0).astype(np.float32)
-    out = []
-    for image in (framed.rgb, framed.alpha):
-        top = image[y0, x0] * _col(1 - fx, image) + image[y0, x1] * _col(fx, image)
-        bottom = image[y1, x0] * _col(1 - fx, image) + image[y1, x1] * _col(fx, image)
-        out.append((top * _col(1 - fy, image) + bottom * _col(fy, image)).astype(np.float32))
-    return out[0], out[1]
-
-
-def _col(weights: np.ndarray, image: np.ndarray) -> np.ndarray:
-    return weights[:, None] if image.ndim == 3 else weights
+def _sample(picture: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(K, 4) bilinear samples of an (H, W, 4) float32 picture at continuous pixel coordinates."""
+    height, width = picture.shape[:2]
+    flat = picture.reshape(-1, 4)
+    x = np.clip(points[:, 0] - 0.5, 0, width - 1)
+    y = np.clip(points[:, 1] - 0.5, 0, height - 1)
+    x0 = np.minimum(x.astype(np.int64), max(width - 2, 0))
+    y0 = np.minimum(y.astype(np.int64), max(height - 2, 0))
+    fx, fy = (x - x0).astype(np.float32)[:, None], (y - y0).astype(np.float32)[:, None]
+    at = y0 * width + x0
+    right = np.minimum(x0 + 1, width - 1) - x0
+    down = (np.minimum(y0 + 1, height - 1) - y0) * width
+    top = np.take(flat, at, axis=0) * (1 - fx) + np.take(flat, at + right, axis=0) * fx
+    bottom = np.take(flat, at + down, axis=0) * (1 - fx) + np.take(flat, at + down + right, axis=0) * fx
+    return top * (1 - fy) + bottom * fy
 
 
 def _harmonic_fill(paint: _Paint, welded_faces: np.ndarray, index_map: np.ndarray, count: int) -> np.ndarray:
