@@ -44,12 +44,16 @@ class GenerationWorker(QObject):
     @Slot(object)
     def run(self, job: Job) -> None:
         last = {"stage": "", "time": 0.0}
+        skipped: list[Progress] = []
 
         def on_progress(progress: Progress) -> None:
             now = time.monotonic()
             if progress.stage != last["stage"] or now - last["time"] >= PROGRESS_INTERVAL_S:
                 last["stage"], last["time"] = progress.stage, now
+                skipped.clear()
                 self.sig_progress.emit(job.id, progress)
+            else:  # held back, but the latest one is sent before the job ends
+                skipped[:] = [progress]
 
         try:
             from app.core.generation.stages import generate  # loads the pipeline in this thread
@@ -60,6 +64,8 @@ class GenerationWorker(QObject):
         except Exception as exc:  # generate() reports expected failures itself; this is a bug
             log.exception("job %s crashed", job.id)
             result = GenerationResult(job.request, Status.FAILED, message=f"unexpected error: {exc}")
+        if skipped:
+            self.sig_progress.emit(job.id, skipped[0])
         self.sig_done.emit(job.id, result)
 
     @Slot(str)
