@@ -21,4 +21,8 @@ def _is_command(word: str) -> bool:
     return word in command_names()
 
 
-sys.exit(_run())
+if __name__ == "__main__":  # not when a spawned worker process (UV unwrap) re-imports this module
+    import multiprocessing
+
+    multiprocessing.freeze_support()
+    sys.exit(_run())
