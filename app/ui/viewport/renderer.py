@@ -93,7 +93,6 @@ class Renderer:
         for name in ("mesh", "lines", "background"):
             self._programs[name] = build_program(self._shader_dir, name)
         self._background_vao = int(GL.glGenVertexArrays(1))
-        self._matcap = upload_texture(clay_matcap(), srgb=False)
         self._set_grid(self._bounds)
         GL.glUseProgram(self._programs["mesh"])
         GL.glUniform1i(self._uniform("mesh", "u_base_color"), 0)
@@ -184,6 +183,9 @@ class Renderer:
         GL.glUniform1i(self._uniform("mesh", "u_mode"), _MODE_INDEX[options.shading])
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._base_texture)
+        if options.shading is Shading.MATCAP and not self._matcap:
+            # Made on first use: uploading it costs ~70 ms on llvmpipe, at every start otherwise.
+            self._matcap = upload_texture(clay_matcap(), srgb=False)
         GL.glActiveTexture(GL.GL_TEXTURE1)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._matcap)
         if options.wireframe:
