@@ -30,11 +30,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from app.core.errors import InputError
+from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.request import GenerationRequest
 from app.core.paths import cache_dir
 from app.core.settings import load_section, save_section
 from app.ui.panels.generate_bar import GenerateBar
+from app.ui.panels.image import FILE_FILTER as PICTURE_FILTER
 from app.ui.panels.image import ImagePanel, dropped_paths
 from app.ui.panels.image_preview import is_mesh
 from app.ui.panels.inspector import InspectorPanel
@@ -309,7 +311,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _engine_views(name: str) -> tuple[str, ...]:
-        return tuple(getattr(get_engine(name), "views", ("front",)))
+        return get_engine(name).views
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -366,15 +368,13 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(reset)
 
     def _open_picture_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(
-            self, "Open pictures", "", "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.tga *.gif)"
-        )
+        files, _ = QFileDialog.getOpenFileNames(self, "Open pictures", "", PICTURE_FILTER)
         if files:
             self.accept_paths([Path(f) for f in files])
 
     def _open_mesh_dialog(self) -> None:
         file, _ = QFileDialog.getOpenFileName(
-            self, "Open mesh", "", "Meshes (*.glb *.gltf *.obj *.ply *.stl)"
+            self, "Open mesh", "", "Meshes ({})".format(" ".join(f"*{s}" for s in MESH_SUFFIXES))
         )
         if file:
             self.open_mesh(file)

@@ -10,14 +10,10 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
-from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-if find_spec("hy3dgen") is None or find_spec("torch") is None:
-    pytest.skip("the hunyuan extra is not installed", allow_module_level=True)
 
 from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen
 

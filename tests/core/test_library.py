@@ -202,7 +202,7 @@ def test_import_mesh_makes_lods_and_thumbnail(library: Library, tmp_path: Path, 
 def test_import_refuses_bad_files(library: Library, tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    with pytest.raises(InputError, match=r"cannot import \.txt"):
+    with pytest.raises(InputError, match=r"cannot open \.txt"):
         import_mesh(library, text)
     broken = tmp_path / "broken.glb"
     broken.write_bytes(b"glTF garbage")

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-if find_spec("hy3dgen") is None or find_spec("diffusers") is None:
-    pytest.skip("the hunyuan extra is not installed", allow_module_level=True)
-
 from hunyuan_dit_tiny import build_tiny_hunyuandit
 from hunyuan_tiny import build_tiny_checkpoint
 

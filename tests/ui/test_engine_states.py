@@ -4,13 +4,7 @@ store; once the tiny RANDOM-weight checkpoint is installed a fresh panel offers 
 from __future__ import annotations
 
 import os
-from importlib.util import find_spec
 from pathlib import Path
-
-import pytest
-
-if find_spec("hy3dgen") is None or find_spec("torch") is None:
-    pytest.skip("the hunyuan extra is not installed", allow_module_level=True)
 
 from hunyuan_tiny import build_tiny_checkpoint
 from PySide6.QtCore import Qt

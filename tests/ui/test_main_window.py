@@ -239,3 +239,11 @@ def test_the_models_dialog_opens_from_the_menu_and_lists_the_variants(qtbot, win
     labels = [dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())]
     assert any("Hunyuan3D-2" in label for label in labels)
     dialog.close()
+
+
+def test_the_picture_slots_follow_the_views_the_engine_uses(window) -> None:
+    slots = window.image_panel.slots
+    window.prompt_panel.sig_engine_changed.emit("hunyuan")  # multi-view variants and the bake use all four
+    assert all(slot.isEnabled() for slot in slots.values())
+    window.prompt_panel.sig_engine_changed.emit("relief")
+    assert slots["front"].isEnabled() and not any(slots[v].isEnabled() for v in ("back", "left", "right"))

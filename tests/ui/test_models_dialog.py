@@ -7,14 +7,9 @@ from __future__ import annotations
 
 import os
 import socket
-from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
-
-if find_spec("hy3dgen") is None or find_spec("torch") is None:
-    pytest.skip("the hunyuan extra is not installed", allow_module_level=True)
-
 from hunyuan_tiny import build_tiny_checkpoint
 
 from app.core.models.catalog import CATALOG, UNSUPPORTED_NOTE

@@ -205,13 +205,7 @@ def prompt_picture(
     cancel: CancelToken,
 ) -> Picture:
     """The picture for a prompt-only request, or an InputError saying why this engine cannot make one."""
-    text_availability = getattr(engine, "text_availability", None)
-    if text_availability is None:
-        raise InputError(
-            f"the {engine.label} engine cannot make an asset from a prompt alone: give it a picture, "
-            "or choose Hunyuan3D-2 with the HunyuanDiT text-to-image model installed"
-        )
-    available = text_availability()
+    available = engine.text_availability()
     if not available.ok:
         raise InputError(f"text-to-3D is not available: {available.reason}")
     from app.core.generation.engines.hunyuan_runtime import choose_device

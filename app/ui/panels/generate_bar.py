@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from app.core.generation.request import Progress
 from app.ui.workers.generation import JobRunner
-from app.ui.workers.jobs import Job
+from app.ui.workers.jobs import Job, JobState
 
 
 class GenerateBar(QWidget):
@@ -69,11 +69,11 @@ class GenerateBar(QWidget):
             self._show(running, running.progress)
         elif job.state.finished:
             self._clock.stop()
-            self.progress.setValue(1000 if job.state.value == "done" else self.progress.value())
+            self.progress.setValue(1000 if job.state is JobState.DONE else self.progress.value())
             self.progress.setFormat(f"{job.label}: {job.state.value} in {job.elapsed():.1f} s")
-            if job.state.value == "failed":
+            if job.state is JobState.FAILED:
                 self.show_message(f"{job.label} failed: {job.message}", error=True)
-            elif job.state.value == "cancelled":
+            elif job.state is JobState.CANCELLED:
                 self.show_message(f"{job.label} was cancelled.")
             else:
                 self.show_message("")

@@ -12,11 +12,11 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.ui.panels.image_preview import Preview, build_preview, describe_refusal, is_image
+from app.ui.panels.image_preview import IMAGE_SUFFIXES, Preview, build_preview, describe_refusal, is_image
 from app.ui.workers.tasks import run_task
 
 VIEWS = ("front", "back", "left", "right")
-FILE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.tga *.gif)"
+FILE_FILTER = "Images ({})".format(" ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)))
 
 
 def dropped_paths(event: QDropEvent | QDragEnterEvent) -> list[Path]:

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.core.formats.suffixes import MESH_SUFFIXES
+
 if TYPE_CHECKING:
     import numpy as np
 
 PREVIEW_SIDE = 384
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".tga", ".gif"})
-MESH_SUFFIXES = frozenset({".glb", ".gltf", ".obj", ".ply", ".stl"})
 
 
 @dataclass(frozen=True)

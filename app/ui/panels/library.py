@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import SweedleError
-from app.core.library.importer import IMPORT_SUFFIXES, import_mesh
+from app.core.formats.suffixes import MESH_SUFFIXES
+from app.core.library.importer import import_mesh
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
 from app.core.library.repository import Library
 from app.ui.panels.library_model import ASSET_ID_ROLE, LibraryModel
@@ -343,4 +344,4 @@ def _mesh_paths(event: QDropEvent | QDragEnterEvent) -> list[Path]:
     if not mime.hasUrls():
         return []
     paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-    return [p for p in paths if p.suffix.lower() in IMPORT_SUFFIXES]
+    return [p for p in paths if p.suffix.lower() in MESH_SUFFIXES]

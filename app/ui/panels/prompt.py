@@ -167,14 +167,11 @@ class PromptPanel(QWidget):
             raise InputError(f"{engine.label} cannot run here: {available.reason}")
         prompt = self.prompt.toPlainText().strip()
         if image_path is None:
-            text_ok = getattr(engine, "text_availability", None)
-            reason = text_ok().reason if text_ok is not None and not text_ok().ok else ""
-            if text_ok is None:
-                reason = f"{engine.label} makes models from pictures only"
-            if not prompt or reason:
+            from_text = engine.text_availability()
+            if not prompt or not from_text.ok:
                 raise InputError(
                     "Add a front picture first: drop one on the window, paste it, or click the slot"
-                    + (f" ({reason})." if prompt and reason else ".")
+                    + (f" ({from_text.reason})." if prompt else ".")
                 )
         lods_text = self.lods.text().strip()
         if lods_text.lower() in ("", "none"):
@@ -263,7 +260,7 @@ class PromptPanel(QWidget):
         self.preset.addItems([*engine.presets, CUSTOM])
         self.preset.setCurrentText(preset if preset in engine.presets else self._matching_preset(engine))
         self.preset.blockSignals(False)
-        self.engine_note.setText(getattr(engine, "note", ""))
+        self.engine_note.setText(engine.note)
         self.engine_note.setVisible(bool(self.engine_note.text()))
 
     def _matching_preset(self, engine: Engine) -> str:

@@ -20,6 +20,7 @@ from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
 from app.core.formats.atomic import atomic_write_bytes
+from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.mesh.types import LodSet
 from app.ui.viewport.camera import Camera
 from app.ui.viewport.gpu import GLSetupError
@@ -28,7 +29,6 @@ from app.ui.viewport.renderer import Renderer, Shading
 
 log = logging.getLogger(__name__)
 
-MESH_SUFFIXES = (".glb", ".obj")
 ORBIT_DEG_PER_PX = 0.4
 WHEEL_ZOOM_PER_NOTCH = 0.85
 DRAG_ZOOM_PER_PX = 1.01

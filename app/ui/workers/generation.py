@@ -71,13 +71,8 @@ class GenerationWorker(QObject):
     @Slot(str)
     def unload(self, engine_name: str) -> None:
         engine = get_engine(engine_name)
-        unload = getattr(engine, "unload", None)
-        message = unload() if callable(unload) else ""
-        if engine_name == "hunyuan":  # its text-to-image model is loaded beside the shape model
-            from app.core.generation.text_to_image import RUNTIME
-
-            RUNTIME.unload()
-        self.sig_unloaded.emit(engine_name, message or f"{engine.label} unloaded")
+        engine.unload()
+        self.sig_unloaded.emit(engine_name, f"{engine.label} unloaded")
 
 
 class JobRunner(QObject):

@@ -79,16 +79,27 @@ class EngineOutput:
 
 
 class Engine(Protocol):
-    """An engine that keeps weights loaded between jobs also has `unload()`, which frees them."""
-
     name: str
     label: str
     version: str
     params: tuple[ParamSpec, ...]
     presets: dict[str, dict[str, Any]]
     """Named parameter sets (Turbo / Fast / Standard), trading quality for time."""
+    views: tuple[str, ...]
+    """The pictures it can use: "front", and "back" / "left" / "right" for engines (and the
+    texture bake) that take more views of the subject."""
+    note: str
+    """A line the window shows under the engine's parameters ("" for none)."""
 
     def availability(self) -> Availability: ...
+
+    def text_availability(self) -> Availability:
+        """Whether it can make an asset from a prompt alone, and why not."""
+        ...
+
+    def unload(self) -> None:
+        """Free loaded weights (a no-op for engines that keep none); the next job loads them again."""
+        ...
 
     def generate(
         self,

@@ -38,6 +38,8 @@ class HunyuanEngine:
     name = "hunyuan"
     label = "Hunyuan3D-2 (local GPU)"
     version = "hy3dgen-2.0.2"
+    views = ("front", "back", "left", "right")
+    note = UNSUPPORTED_NOTE
     params = (
         ParamSpec("variant", str, "hunyuan3d-2", help="model variant (sweedle models list)"),
         ParamSpec("steps", int, 0, 0, 200, "diffusion steps; 0 = the variant's own (30 / Fast 10 / Turbo 5)"),
@@ -167,9 +169,13 @@ class HunyuanEngine:
         return views
 
     def unload(self) -> None:
-        """Free the loaded pipeline (and its VRAM); the next job loads it again."""
+        """Free the loaded pipelines, shape and text-to-image (and their VRAM); the next job loads
+        them again."""
         if self._runtime is not None:
             self._runtime.unload()
+        from app.core.generation.text_to_image import RUNTIME
+
+        RUNTIME.unload()
 
     @property
     def loaded_variant(self) -> str | None:

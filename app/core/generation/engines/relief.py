@@ -58,8 +58,21 @@ class ReliefEngine:
         "Standard": {"resolution": 192, "smoothing": 1.5},
     }
 
+    views = ("front",)
+    note = ""
+
     def availability(self) -> Availability:
         return Availability(True)
+
+    def text_availability(self) -> Availability:
+        return Availability(
+            False,
+            "the Relief engine cannot make an asset from a prompt alone (it works from pictures only): "
+            "give it a picture, or choose Hunyuan3D-2 with the HunyuanDiT text-to-image model installed",
+        )
+
+    def unload(self) -> None:
+        """Relief keeps nothing loaded."""
 
     def generate(
         self,
