@@ -2,7 +2,8 @@
 
 `python -m app` (or `sweedle-gui`) opens the window. Files named on the command line are opened
 as if dropped; `--generate` queues them, and `--screenshot PNG` saves the whole window once the
-queue is done and quits (the documented way to produce a screenshot after a real generation).
+queue is done and quits (the documented way to produce a screenshot after a real generation); the
+exit status is then non-zero when any job failed or was cancelled, so scripts and CI can trust it.
 """
 
 from __future__ import annotations
@@ -46,9 +47,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             images = [p for p in args.files if not is_mesh(p)]
             start = window.generate if len(images) == 1 else lambda: window.generate_batch(images)
             QTimer.singleShot(0, start)
+    failures: list[str] = []
+    if args.generate:
+        window.runner.sig_failed.connect(lambda job: failures.append(f"{job.label}: {job.message}"))
+        window.runner.sig_cancelled.connect(lambda job: failures.append(f"{job.label}: cancelled"))
     if args.screenshot:
         _screenshot_when_idle(window, args.screenshot, expect_job=args.generate)
-    return qt_app.exec()
+    status = qt_app.exec()
+    for line in failures:
+        print(f"sweedle-gui: job failed: {line}", file=sys.stderr)
+    return status or (1 if failures else 0)
 
 
 def _parser() -> argparse.ArgumentParser:
