@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import app
 from app.core.cli_library import library_recorder
@@ -29,6 +30,9 @@ from app.core.generation.request import (
     Status,
 )
 from app.core.mesh.types import LodSet
+
+if TYPE_CHECKING:
+    from app.core.library.saving import IdenticalVersion
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -125,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--no-library", action="store_true", help="do not record the results in the asset library"
     )
+    gen.add_argument(
+        "--force",
+        action="store_true",
+        help="generate even when the library holds a version made from the same picture, engine, "
+        "settings and seed (by default that version is reused)",
+    )
     gen.set_defaults(run=_cmd_generate)
 
     info = sub.add_parser("info", help="validate a GLB and print its LOD table")
@@ -207,6 +217,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                 print(f"error: {image.name}: {exc}", file=sys.stderr)
                 failures += 1
                 continue
+            identical = record.identical(request) if record is not None and not args.force else None
+            if identical is not None:
+                result = _reuse(request, identical, output, fmt)
+                _print_result(result, label, args.json)
+                continue
             bar = ProgressBar(label, sys.stderr, enabled=not args.quiet)
             result = generate(request, output, fmt, on_progress=bar.update, cancel=cancel)
             bar.close()
@@ -219,6 +234,26 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def _reuse(
+    request: GenerationRequest, identical: IdenticalVersion, output: Path, fmt: str
+) -> GenerationResult:
+    """Write the reused version's file where this job's output was asked for."""
+    from app.core.formats.atomic import atomic_write_bytes
+    from app.core.library.saving import reused_result
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "glb":
+        atomic_write_bytes(output, identical.glb_path.read_bytes())
+    else:
+        from app.core.formats.glb_reader import read_glb
+        from app.core.formats.obj import write_obj
+
+        write_obj(read_glb(identical.glb_path), output)
+    result = reused_result(request, identical, output)
+    result.message += "; --force generates it again"
+    return result
 
 
 def _cancel_on_interrupt(cancel: CancelToken) -> Callable[[int, FrameType | None], None]:
@@ -236,7 +271,9 @@ def _cancel_on_interrupt(cancel: CancelToken) -> Callable[[int, FrameType | None
 def _print_result(result: GenerationResult, label: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps(_result_dict(result)))
-    if result.status is Status.DONE:
+    if result.reused:
+        print(f"reused {label} → {result.output_path}  ({result.message})", file=sys.stderr)
+    elif result.status is Status.DONE:
         lods = " / ".join(f"{lod.triangles:,}" for lod in result.lods)
         total = sum(result.timings.values())
         print(f"ok    {label} → {result.output_path}  (triangles {lods}; {total:.2f} s)", file=sys.stderr)
@@ -251,6 +288,7 @@ def _result_dict(result: GenerationResult) -> dict[str, object]:
         "image": str(result.request.image_path) if result.request.image_path is not None else None,
         "prompt": result.request.prompt,
         "status": result.status.value,
+        "reused": result.reused,
         "output": str(result.output_path) if result.output_path else None,
         "message": result.message,
         "lods": [lod.__dict__ for lod in result.lods],

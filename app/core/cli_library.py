@@ -6,14 +6,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import SweedleError
-from app.core.generation.request import GenerationResult
+from app.core.generation.request import GenerationRequest, GenerationResult
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
 from app.core.library.repository import Library
+
+if TYPE_CHECKING:
+    from app.core.library.saving import IdenticalVersion
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -61,18 +63,24 @@ def open_for_cli() -> Library:
     return library
 
 
-def library_recorder() -> Callable[[GenerationResult], None]:
-    """A callable that saves finished results in the library (opened on first use). A failure to
-    record is a warning: the output file exists whatever happens to the library."""
-    opened: list[Library] = []
+class LibraryRecorder:
+    """Records finished results in the library (opened on first use) and finds the version an
+    identical request already made. A failure to open or record is a warning: the output file
+    exists whatever happens to the library."""
 
-    def record(result: GenerationResult) -> None:
+    def __init__(self) -> None:
+        self._library: Library | None = None
+
+    def _open(self) -> Library:
+        if self._library is None:
+            self._library = open_for_cli()
+        return self._library
+
+    def __call__(self, result: GenerationResult) -> None:
         from app.core.library.saving import save_generation
 
         try:
-            if not opened:
-                opened.append(open_for_cli())
-            asset = save_generation(opened[0], result)
+            asset = save_generation(self._open(), result)
         except SweedleError as exc:
             print(
                 f"warning: {result.request.image_path}: not recorded in the library: {exc}", file=sys.stderr
@@ -81,7 +89,18 @@ def library_recorder() -> Callable[[GenerationResult], None]:
         version = asset.current_version.version if asset.current_version else 1
         print(f"      recorded in the library as asset {asset.id} (version {version})", file=sys.stderr)
 
-    return record
+    def identical(self, request: GenerationRequest) -> IdenticalVersion | None:
+        from app.core.library.saving import find_identical
+
+        try:
+            return find_identical(self._open(), request)
+        except (SweedleError, OSError) as exc:
+            print(f"warning: the library could not be searched for this version: {exc}", file=sys.stderr)
+            return None
+
+
+def library_recorder() -> LibraryRecorder:
+    return LibraryRecorder()
 
 
 def _cmd_list(args: argparse.Namespace) -> int:

@@ -150,6 +150,9 @@ class GenerationResult:
     """LOD0's validation report (watertight, manifold, counts, bounds)."""
     model: LodSet | None = None
     """What was written, for a front end to show without reading the file back."""
+    reused: bool = False
+    """True when an identical earlier version was reused instead of generating (see
+    `app.core.library.saving.find_identical`); `message` says which."""
 
     @property
     def ok(self) -> bool:

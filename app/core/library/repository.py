@@ -311,6 +311,13 @@ class Library:
                 exports=tuple(_export_record(e) for e in asset.exports),
             )
 
+    def asset_for_source(self, source_key: str) -> AssetRecord | None:
+        """The asset outside the trash that a picture with this SHA-256 was last generated into."""
+        with self._session() as s:
+            asset = self._target_asset(s, None, source_key)
+            asset_id = asset.id if asset is not None else None
+        return self.get_asset(asset_id) if asset_id is not None else None
+
     def count(self, trash: bool = False) -> int:
         deleted = Asset.deleted_at.is_not(None) if trash else Asset.deleted_at.is_(None)
         with self._session() as s:

@@ -1,15 +1,28 @@
 """Save a finished generation into the library: the call the GUI worker and the CLI make after
 each successful job. Files are gathered here (GLB with its LODs, source picture, texture,
-thumbnail); `Library.add_version` stores them crash-safely."""
+thumbnail); `Library.add_version` stores them crash-safely.
+
+The rule against duplicate versions lives here too, for both front ends: before running a job,
+`find_identical` looks for a version made from the same picture (SHA-256) with the same engine
+and engine version, the same settings (engine defaults filled in) and the same seed. Such a job
+would only produce the same asset again, so the front ends reuse that version instead unless the
+user asks to generate anyway.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from app.core.errors import InputError
 from app.core.formats.glb import glb_bytes
 from app.core.formats.images import encode_png
-from app.core.generation.request import GenerationResult
+from app.core.generation.engines.base import resolve_params
+from app.core.generation.engines.registry import get_engine
+from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, Status
 from app.core.library.migrate import LibraryError
 from app.core.library.records import (
     GLB_FILE,
@@ -18,6 +31,7 @@ from app.core.library.records import (
     AssetRecord,
     LodRecord,
     SourceType,
+    VersionRecord,
 )
 from app.core.library.repository import Library, NewVersion
 from app.core.library.store import FileContent
@@ -50,7 +64,7 @@ def save_generation(
     source_key = None
     if source is not None and source.is_file():
         data = source.read_bytes()
-        source_key = hashlib.sha256(data).hexdigest()
+        source_key = _sha256(data)
         files[f"source{source.suffix.lower()}"] = data
     if lodset.material.base_color_texture is not None:
         files[TEXTURE_FILE] = encode_png(lodset.material.base_color_texture)
@@ -68,7 +82,7 @@ def save_generation(
         engine_version=str(prov.get("engine_version", "")),
         model_id=str(prov.get("model", "")),
         model_version=str(prov.get("model_version", "")),
-        licence=str(prov.get("licence", "")),
+        licence=str(prov.get("licence") or prov.get("engine_details", {}).get("licence", "")),
         seed=request.seed,
         parameters=dict(prov.get("parameters", request.provenance_params())),
         timings=dict(result.timings),
@@ -77,3 +91,77 @@ def save_generation(
         height_m=float(bounds[1][1] - bounds[0][1]),
     )
     return library.add_version(new, asset_id)
+
+
+@dataclass(frozen=True)
+class IdenticalVersion:
+    """A library version that a request would only make again."""
+
+    asset_id: int
+    asset_name: str
+    version: VersionRecord
+
+    @property
+    def glb_path(self) -> Path:
+        return self.version.folder / GLB_FILE
+
+    def describe(self) -> str:
+        return (
+            f"identical to version {self.version.version} of {self.asset_name!r} in the library "
+            "(same picture, engine, settings and seed), so that version was reused"
+        )
+
+
+def find_identical(library: Library, request: GenerationRequest) -> IdenticalVersion | None:
+    """The finished version `request` would reproduce, made current again if it was not; None when
+    there is none. Requests made from a prompt or with extra views are never matched (neither is
+    recorded in a way that proves the inputs were the same)."""
+    if request.image_path is None or request.views or not Path(request.image_path).is_file():
+        return None
+    engine = get_engine(request.engine)
+    try:
+        params = resolve_params(engine.params, request.params)
+        expected = _canonical({**request.provenance_params(), **params})
+    except InputError:
+        return None  # the job itself reports the bad parameter
+    asset = library.asset_for_source(_sha256(Path(request.image_path).read_bytes()))
+    if asset is None:
+        return None
+    for version in sorted(asset.versions, key=lambda v: (not v.current, -v.version)):
+        if (
+            version.status == "done"
+            and version.engine == engine.name
+            and version.engine_version == engine.version
+            and version.seed == request.seed
+            and _canonical(version.parameters) == expected
+            and (version.folder / GLB_FILE).is_file()
+        ):
+            if not version.current:
+                library.promote(asset.id, version.id)
+            return IdenticalVersion(asset.id, asset.name, version)
+    return None
+
+
+def reused_result(
+    request: GenerationRequest, found: IdenticalVersion, output_path: Path, model: Any = None
+) -> GenerationResult:
+    """A finished result that stands for the reused version (the caller has put its file at
+    `output_path`, or points there)."""
+    return GenerationResult(
+        request,
+        Status.DONE,
+        output_path=output_path,
+        message=found.describe(),
+        lods=[LodInfo(lod.level, lod.triangles, lod.vertices, lod.error_pct) for lod in found.version.lods],
+        model=model,
+        reused=True,
+    )
+
+
+def _canonical(params: dict[str, Any]) -> str:
+    """Parameters as the library's JSON column gives them back, comparable as text."""
+    return json.dumps(params, sort_keys=True, default=str)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
