@@ -7,17 +7,16 @@ Foreign files are read defensively: anything unexpected is an InputError naming 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import struct
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from app.core.errors import InputError
 from app.core.formats.glb import BIN_CHUNK, GLB_MAGIC, JSON_CHUNK, TRIANGLES
+from app.core.imaging.textures import decode_texture
 from app.core.mesh.geometry import unit_rows
 from app.core.mesh.types import Lod, LodSet, Material, Mesh
 
@@ -246,11 +245,7 @@ class _Reader:
             data = self._view_bytes(image["bufferView"])
         else:
             data = self._uri_bytes(image["uri"])
-        try:
-            with Image.open(io.BytesIO(data)) as decoded:
-                return np.asarray(decoded.convert("RGB"))
-        except (OSError, Image.DecompressionBombError) as exc:
-            raise InputError(f"{self.path} has a damaged or unsupported texture image ({exc}).") from exc
+        return decode_texture(data, f"{self.path.name}'s texture")
 
     def _floats(self, index: int) -> np.ndarray:
         """A float attribute accessor, normalized integers mapped to [0, 1] or [-1, 1]."""

@@ -1,32 +1,32 @@
-"""Safe image loading: any picture Pillow reads becomes straight-alpha RGBA uint8, or an InputError.
+"""Safe image loading: an allowed picture becomes straight-alpha RGBA uint8, anything else an InputError.
 
 A user drops arbitrary files on the app, so every way a file can be unusable (missing, empty,
-not an image, truncated, a decompression bomb, too small) ends in a one-line message that names
-the file and says what to do; nothing else escapes.
+not a regular file, not an allowed format whatever its name, truncated, a decompression bomb,
+too small) ends in a one-line message that names the file and says what to do; nothing else
+escapes. Which formats are decoded, and the pixel limit, live in `pictures`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import ExifTags, Image
 
 from app.core.errors import InputError
+from app.core.imaging.pictures import PILLOW_GLOBALS_LOCK, check_pixels, corrupt, open_picture, reason
 
-MAX_PIXELS: int = 64_000_000
 MIN_SIDE: int = 32
 
 OPAQUE_LEVEL = 250
 """Alpha at or above this everywhere counts as no transparency (matte exports often hold 254/255)."""
 
-_FORMATS_HINT = "use a PNG, JPEG, WebP, BMP or TIFF picture"
-_IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"RIFF")
 _WIDE_GREY_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 _UNPREMULTIPLIED = {"La": "LA", "RGBa": "RGBA"}
 _ALPHA_MODES = ("RGBA", "LA", "PA")
@@ -41,8 +41,6 @@ _ORIENTATION_TRANSPOSE = {
 }
 
 _log = logging.getLogger(__name__)
-_PIL_GLOBALS_LOCK = threading.Lock()
-"""Serialises loads: they briefly change Pillow's process-wide pixel limit and warning filters."""
 
 
 @dataclass(frozen=True)
@@ -59,10 +57,9 @@ class LoadedImage:
 def load_image(path: str | os.PathLike[str]) -> LoadedImage:
     """Decode `path` (first frame, EXIF orientation applied) or raise an InputError saying why not."""
     file = Path(path)
-    _check_file(file)
-    with _PIL_GLOBALS_LOCK, warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        im = _open_header(file)
+    with _open_regular_file(file) as fh, PILLOW_GLOBALS_LOCK, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")  # a damaged EXIF block or a short read is noted, not fatal
+        im = open_picture(fh, file.name)
         try:
             _check_size(file, im.size)
             source_format, source_mode = im.format or "unknown", im.mode
@@ -75,83 +72,56 @@ def load_image(path: str | os.PathLike[str]) -> LoadedImage:
     return LoadedImage(rgba, has_alpha, source_format, source_mode, file)
 
 
-def _check_file(file: Path) -> None:
-    """Refuse what is not a readable, non-empty regular file before Pillow sees it."""
+def _open_regular_file(file: Path) -> IO[bytes]:
+    """Open `file` for Pillow, refusing what is not a readable, non-empty regular file.
+
+    The checks run on the opened descriptor (non-blocking, so a FIFO cannot hang the open), so
+    the file cannot be swapped between the check and the read.
+    """
     name = file.name or str(file)
+    if file.exists() and not file.is_dir() and not os.access(file, os.R_OK):
+        raise _permission_denied(file)
     try:
-        st = file.stat()
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise InputError(f"{name} was not found: check the path and that the file still exists") from None
-    except (OSError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise InputError(f"{name} cannot be read ({reason}): check the path") from None
-    if file.is_dir():
-        raise InputError(f"{name} is a folder, not an image: choose a picture file inside it")
-    if st.st_size == 0:
-        raise InputError(f"{name} is empty (0 bytes): re-export or re-download the picture")
-    if not os.access(file, os.R_OK):
-        raise _permission_denied(file)
-
-
-def _open_header(file: Path) -> Image.Image:
-    """Identify the file and read only its header, without Pillow's own bomb check.
-
-    Pillow warns above ~89 MP and raises above ~179 MP without saying the size; our lower cap is
-    checked right after on the header size, so Pillow's check is off for this call only.
-    """
-    saved_limit = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = None
-    try:
-        return Image.open(file)
-    except UnidentifiedImageError:
-        raise InputError(_unreadable_message(file)) from None
     except PermissionError:
         raise _permission_denied(file) from None
-    except Exception as exc:  # any header failure means a corrupt file
-        raise _corrupt(file, _reason(exc)) from None
-    finally:
-        Image.MAX_IMAGE_PIXELS = saved_limit
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or exc
+        raise InputError(f"{name} cannot be read ({why}): check the path") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{name} is a folder, not an image: choose a picture file inside it")
+        if not stat.S_ISREG(st.st_mode):
+            kind = _special_kind(st.st_mode)
+            raise InputError(f"{name} is {kind}, not a picture file: choose a picture file")
+        if st.st_size == 0:
+            raise InputError(f"{name} is empty (0 bytes): re-export or re-download the picture")
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
 
 
-def _corrupt(file: Path, reason: str) -> InputError:
-    return InputError(f"{file.name} is truncated or corrupt ({reason}): re-export or re-download it")
+def _special_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
 
 
 def _permission_denied(file: Path) -> InputError:
     return InputError(f"{file.name} cannot be read (permission denied): check the file's permissions")
 
 
-def _unreadable_message(file: Path) -> str:
-    try:
-        with open(file, "rb") as fh:
-            head = fh.read(512)
-    except OSError:
-        head = b""
-    if head.startswith(_IMAGE_SIGNATURES):
-        return str(_corrupt(file, "its header is damaged"))
-    if _looks_like_text(head):
-        return f"{file.name} looks like a text file, not an image: {_FORMATS_HINT}"
-    return f"{file.name} is not an image Pillow can read: {_FORMATS_HINT}"
-
-
-def _looks_like_text(head: bytes) -> bool:
-    """UTF-8 (or ASCII) without control characters; one bad sequence is a character cut at 512 bytes."""
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    return (
-        bool(text) and text.count("\ufffd") <= 1 and all(ch.isprintable() or ch in "\r\n\t\f" for ch in text)
-    )
-
-
 def _check_size(file: Path, size: tuple[int, int]) -> None:
+    check_pixels(file.name, size)
     width, height = size
-    pixels = width * height
-    if pixels > MAX_PIXELS:
-        megapixels = pixels / 1e6
-        shown = f"{megapixels:.0f}" if megapixels >= 100 else f"{megapixels:.1f}"
-        raise InputError(
-            f"{file.name} is {width}×{height} ({shown} megapixels); the limit is "
-            f"{MAX_PIXELS // 1_000_000} megapixels: scale it down first"
-        )
     if min(width, height) < MIN_SIDE:
         raise InputError(
             f"{file.name} is {width}×{height} pixels; images must be at least {MIN_SIDE} pixels "
@@ -173,7 +143,7 @@ def _decode(file: Path, im: Image.Image) -> tuple[np.ndarray, bool]:
             f"{file.name} is too large to decode in the memory available: scale it down first"
         ) from None
     except Exception as exc:  # decoders raise many types on damaged data
-        raise _corrupt(file, _reason(exc)) from None
+        raise corrupt(file.name, reason(exc)) from None
     has_alpha = had_alpha and bool(rgba[..., 3].min() < OPAQUE_LEVEL)
     return rgba, has_alpha
 
@@ -218,8 +188,3 @@ def _wide_grey_to_rgba(im: Image.Image) -> tuple[Image.Image, bool]:
     if had_alpha:
         alpha[values == key] = 0
     return Image.fromarray(np.dstack([grey, grey, grey, alpha])), had_alpha
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().rstrip(".")
-    return text.splitlines()[0] if text else type(exc).__name__
