@@ -14,6 +14,7 @@ from typing import Any
 from app.core.export.options import Collision, ExportOptions
 from app.core.export.projects import EngineKind
 from app.core.mesh.normalize import PIVOTS
+from app.core.terminal import shown
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -71,18 +72,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 )
                 return 2
             result = export_file(args.assets[0], args.as_file, options, library)
-            print(f"ok    {args.assets[0]} → {', '.join(str(p) for p in result.files)}", file=sys.stderr)
+            for note in result.notes:
+                print(f"note: {shown(note)}", file=sys.stderr)
+            files = ", ".join(shown(p) for p in result.files)
+            print(f"ok    {shown(args.assets[0])} → {files}", file=sys.stderr)
             return EXIT_OK
         kind, project = next((k, getattr(args, k.value)) for k in EngineKind if getattr(args, k.value))
         failures = 0
         for item in export_batch(args.assets, kind, project, options, library):
             if item.result is None:
                 failures += 1
-                print(f"error: {item.spec}: {item.error}", file=sys.stderr)
+                print(f"error: {shown(item.spec)}: {shown(item.error)}", file=sys.stderr)
                 continue
-            print(f"ok    {item.spec} → {item.result.folder}", file=sys.stderr)
+            print(f"ok    {shown(item.spec)} → {shown(item.result.folder)}", file=sys.stderr)
             for note in item.result.notes:
-                print(f"      {note}", file=sys.stderr)
+                print(f"      {shown(note)}", file=sys.stderr)
         return EXIT_FAILED if failures else EXIT_OK
     finally:
         if library is not None:

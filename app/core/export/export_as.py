@@ -1,4 +1,9 @@
-"""Export As: one or many assets to files, in the format the file name's suffix names."""
+"""Export As: one or many assets to files, in the format the file name's suffix names.
+
+Formats that are several files (OBJ + MTL + PNG + LODs, FBX + texture, glTF + bin) are written
+all-or-nothing (`formats.file_set`); leftovers of an interrupted export in the same folder are
+removed first, with a note.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from app.core.export.naming import safe_name
 from app.core.export.options import ExportOptions, prepare
 from app.core.export.staging import ExportResult
 from app.core.formats.fbx import write_fbx
+from app.core.formats.file_set import write_file_set
 from app.core.formats.glb import write_glb
 from app.core.formats.gltf import write_gltf
+from app.core.formats.leftovers import clean_leftovers, leftovers_note
 from app.core.formats.obj import write_obj
 from app.core.formats.ply import write_ply
 from app.core.formats.stl import write_stl
@@ -41,11 +48,10 @@ def export_as(lodset: LodSet, path: Path | str, options: ExportOptions | None = 
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name such as {path / 'asset.glb'}.")
     prepared = prepare(lodset, options or ExportOptions())
-    try:
-        files = writer(prepared, path)
-    except OSError as exc:
-        raise ExportError(f"Could not write {path}: {exc.strerror or exc}.") from exc
-    return ExportResult(path.suffix[1:].lower(), path.parent, files)
+    removed = clean_leftovers(path.parent)
+    notes = [leftovers_note(removed, path.parent)] if removed else []
+    files = write_file_set(path, lambda staged: writer(prepared, staged))
+    return ExportResult(path.suffix[1:].lower(), path.parent, files, notes)
 
 
 def export_many(

@@ -46,7 +46,7 @@ def export_godot(
     notes = [
         f"Godot imports {res_path} when its editor window gets focus (or run godot --headless --import)."
     ]
-    return ExportResult(EngineKind.GODOT.value, folder, files, notes)
+    return ExportResult(EngineKind.GODOT.value, folder, files, [*staging.notes, *notes])
 
 
 def _renamed_node(glb: bytes, old: str, new: str) -> bytes:

@@ -4,11 +4,13 @@ asset, export it to one engine project or file, record the export on the asset."
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.core.disk_errors import disk_error_message
 from app.core.errors import SweedleError
 from app.core.export.errors import ExportError
 from app.core.export.export_as import export_as
@@ -25,6 +27,7 @@ from app.core.mesh.types import LodSet
 if TYPE_CHECKING:
     from app.core.library.repository import Library
 
+log = logging.getLogger(__name__)
 ENGINE_EXPORTERS: dict[EngineKind, Callable[[LodSet, Path | str, ExportOptions, str], ExportResult]] = {
     EngineKind.UNITY: export_unity,
     EngineKind.UNREAL: export_unreal,
@@ -78,7 +81,8 @@ def export_batch(
     on_progress: Callable[[int, int, str], None] | None = None,
     cancel: CancelToken | None = None,
 ) -> list[BatchItem]:
-    """Export each asset into one project; one failure is reported and the others still run.
+    """Export each asset into one project; one failure (a bad asset, a full disk, a bug) is
+    reported on its item and the others still run.
     Each success is recorded on its library asset. `on_progress(done, total, label)` is called
     before each asset and at the end."""
     items = [BatchItem(str(spec)) for spec in specs]
@@ -95,6 +99,11 @@ def export_batch(
                 library.record_export(asset.asset_id, kind.value, item.result.folder)
         except SweedleError as exc:
             item.error = str(exc)
+        except OSError as exc:
+            item.error = disk_error_message(exc.filename or project, exc, "export")
+        except Exception as exc:  # a bug: one line for this asset, the batch goes on
+            log.exception("export of %s failed unexpectedly", item.spec)
+            item.error = f"unexpected error (please report it): {type(exc).__name__}: {exc}"
     if on_progress is not None:
         on_progress(len(items), len(items), "done")
     return items

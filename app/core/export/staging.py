@@ -4,22 +4,26 @@ Files are written into a hidden folder inside the project (Unity and Godot skip 
 with "."; same file system, so moves are atomic renames), then each is renamed over its final
 path, the main model file last. Only files Sweedle writes are replaced: Unity's `.meta` and
 Godot's `.import` sidecars next to them are never touched, so GUIDs and uids survive
-re-export. Every final path is checked to resolve inside the project first.
+re-export. Every final path is checked to resolve inside the project first. The staging folder's
+name carries its owner tag: the next export into the project removes the ones a killed export
+left (never another running export's), and says so in its notes.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from app.core.disk_errors import disk_error_message
 from app.core.export.errors import ExportError
 from app.core.formats.atomic import atomic_write_bytes
+from app.core.formats.file_set import place_files
+from app.core.formats.leftovers import STAGING_PREFIX, clean_leftovers, leftovers_note
+from app.core.owner import owner_tag
 
-STAGING_PREFIX = ".sweedle-staging-"
 MARKER = ".sweedle-asset"
 """Hidden file in each asset folder naming the asset it holds, so a re-export of the same asset
 finds its folder and a different asset with the same name gets its own."""
@@ -82,20 +86,28 @@ class Staging:
         self.root = root
         self.folder = inside(root, folder)
         self.key = key
-        self.dir = root / f"{STAGING_PREFIX}{secrets.token_hex(4)}"
+        self.dir = root / f"{STAGING_PREFIX}{owner_tag()}.{secrets.token_hex(4)}"
         self._files: list[str] = []
+        self.notes: list[str] = []
+        """What the clean-up of an interrupted export's leftovers did, for the result's notes."""
 
     def __enter__(self) -> Staging:
+        for folder in (self.root, self.folder):
+            removed = clean_leftovers(folder)
+            if removed:
+                self.notes.append(leftovers_note(removed, folder))
         try:
             self.dir.mkdir()
         except OSError as exc:
-            raise ExportError(f"Cannot write into {self.root}: {exc.strerror or exc}.") from exc
+            raise ExportError(disk_error_message(self.root, exc, "export into")) from exc
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
     ) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+        if isinstance(value, OSError):
+            raise ExportError(disk_error_message(self.folder, value, "export into")) from value
 
     def path(self, relative: str) -> Path:
         """Where to write the file that will land at `folder/relative`; register it."""
@@ -107,16 +119,7 @@ class Staging:
 
     def commit(self) -> list[Path]:
         """Move every registered file into place, the first registered (the main model) last."""
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.folder / MARKER, self.key.encode())
-            order = [*self._files[1:], self._files[0]]
-            for relative in order:
-                final = self.folder / relative
-                final.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(self.dir / relative, final)
-        except OSError as exc:
-            raise ExportError(
-                f"Could not move the exported files into {self.folder}: {exc.strerror or exc}."
-            ) from exc
+        self.folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(self.folder / MARKER, self.key.encode())
+        place_files(self.dir, self.folder, [Path(r) for r in [*self._files[1:], self._files[0]]])
         return [self.folder / relative for relative in self._files]

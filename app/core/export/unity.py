@@ -44,4 +44,4 @@ def export_unity(
     notes.append(
         f"Unity imports {name}.fbx when its window gets focus; the LODGroup is built from the _LODn meshes."
     )
-    return ExportResult(EngineKind.UNITY.value, folder, files, notes)
+    return ExportResult(EngineKind.UNITY.value, folder, files, [*staging.notes, *notes])

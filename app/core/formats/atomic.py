@@ -3,21 +3,32 @@ old file or the complete new one, never a truncated file, even if the app dies m
 
 The data goes to a hidden temporary file in the target's folder (same file system, so the final
 `os.replace` is atomic; the leading dot keeps Unity and Godot from importing it), is flushed to
-disk, then renamed over the target. Leftovers of a killed process end in `TEMP_SUFFIX`, so a
-recovery pass can find and delete them.
+disk, then renamed over the target. Leftovers of a killed process end in `TEMP_SUFFIX` and carry
+their writer's owner tag (pid + start time), so a later run can delete exactly the ones whose
+writer is gone (`formats.leftovers`). A failure on the disk raises `WriteError`, whose message
+names the file and what to do.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
+from app.core.disk_errors import WriteError
+from app.core.owner import TAG_PATTERN, owner_tag
+
 TEMP_PREFIX = "."
 TEMP_SUFFIX = ".sweedle-tmp"
+TEMP_PATTERN = re.compile(rf"\..*\.{TAG_PATTERN}\.[0-9a-f]{{8}}{re.escape(TEMP_SUFFIX)}", re.S)
+"""A temporary file's name; its groups are the owner's pid and start time."""
+_NAME_BYTES = 120
+"""How much of the target's name a temporary file repeats, so the longest names still fit the
+file system's 255-byte limit with the tag added."""
 
 
 @contextmanager
@@ -31,20 +42,31 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_write mode must be 'wb' or 'w', not {mode!r}")
     path = Path(path)
-    tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    tmp = path.with_name(temp_name(path.name))
     text = {"encoding": "utf-8", "newline": "\n"} if mode == "w" else {}
     # Opened before the try: if the temp file cannot be created, there is nothing of ours to delete.
-    f = open(tmp, mode, opener=_create_exclusive, **text)  # noqa: SIM115 (closed by the with below)
+    try:
+        f = open(tmp, mode, opener=_create_exclusive, **text)  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise WriteError(path, exc) from exc
     try:
         with f:
             yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, WriteError):
+            raise WriteError(path, exc) from exc
         raise
+
+
+def temp_name(name: str) -> str:
+    """The hidden temporary name for writing `name`: this process's owner tag and a random part."""
+    short = name.encode("utf-8", "surrogateescape")[:_NAME_BYTES].decode("utf-8", "ignore")
+    return f"{TEMP_PREFIX}{short}.{owner_tag()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
 
 
 def _create_exclusive(path: str, flags: int) -> int:

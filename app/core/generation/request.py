@@ -6,7 +6,11 @@ hold no behaviour beyond validation so they can be copied between threads and se
 
 from __future__ import annotations
 
+import math
+import operator
+import re
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,6 +23,13 @@ if TYPE_CHECKING:  # numpy stays out of the window's start-up
     from app.core.mesh.types import LodSet
 
 DEFAULT_LODS: tuple[str, ...] = ("50%", "25%", "10%")
+MAX_SEED = 2**32 - 1
+"""Seeds are 32-bit: every engine's random generator accepts them, and provenance can be replayed."""
+MAX_NAME_LENGTH = 200
+_UNPRINTABLE = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
+"""Unicode categories never allowed in a name: controls (NUL, escape codes, newlines), bidi
+overrides and other invisible format characters, surrogates, private-use and unassigned."""
+_FOLDER_STEP = re.compile(r"(^|[/\\])\.\.([/\\]|$)")
 
 
 @dataclass(frozen=True)
@@ -101,13 +112,18 @@ class GenerationRequest:
             raise InputError(f"unknown view(s) {', '.join(unknown_views)}: use back, left or right")
         if self.lod0_triangles is not None and self.lod0_triangles < 4:
             raise InputError("the LOD0 triangle budget must be at least 4")
+        _check_seed(self.seed)
+        if self.name is not None:
+            check_name(self.name)
+        for name, value in self.params.items():
+            _check_finite(name, value)
 
     @property
     def asset_name(self) -> str:
         if self.name:
             return self.name
         if self.image_path is not None:
-            return Path(self.image_path).stem
+            return visible_name(Path(self.image_path).stem) or "asset"
         return "_".join("".join(c if c.isalnum() else " " for c in self.prompt).split()[:6]) or "prompt"
 
     def provenance_params(self) -> dict[str, Any]:
@@ -120,6 +136,52 @@ class GenerationRequest:
             "bake": self.bake,
             **self.params,
         }
+
+
+def visible_name(text: str) -> str:
+    """`text` without the characters `_check_name` refuses (a picture's file name may hold them)."""
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _UNPRINTABLE).strip()
+
+
+def _check_seed(seed: object) -> None:
+    try:
+        value = operator.index(seed)  # type: ignore[call-overload]
+    except TypeError:
+        raise InputError(f"seed {seed!r} is not a whole number: use one from 0 to {MAX_SEED}") from None
+    if isinstance(seed, bool) or not 0 <= value <= MAX_SEED:
+        raise InputError(f"seed {seed!r} is out of range: use a whole number from 0 to {MAX_SEED}")
+
+
+def check_name(name: str) -> None:
+    """Asset names become node names, library entries and (made file-safe) file names: refuse
+    what no tool shows honestly, rather than store it."""
+    if len(name) > MAX_NAME_LENGTH:
+        raise InputError(
+            f"the asset name is {len(name)} characters long; use at most {MAX_NAME_LENGTH} characters"
+        )
+    bad = sorted({ch for ch in name if unicodedata.category(ch) in _UNPRINTABLE})
+    if bad:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in bad)
+        raise InputError(
+            f"the asset name contains control or invisible characters ({codes}); use visible characters only"
+        )
+    if _FOLDER_STEP.search(name):
+        raise InputError(
+            "the asset name contains '..' as a folder step; choose another name "
+            "(names become file names and cannot point outside their folder)"
+        )
+
+
+def _check_finite(name: str, value: object) -> None:
+    """A number that is NaN or infinite poisons every stage after it; text counts too ("nan")."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            return
+    if isinstance(number, float) and not math.isfinite(number):
+        raise InputError(f"parameter {name}={value} is not a finite number; give a real value")
 
 
 class Status(StrEnum):

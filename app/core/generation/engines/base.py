@@ -6,6 +6,7 @@ provenance all come from one list, and a bad value is refused with the same mess
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +36,8 @@ class ParamSpec:
             coerced = self.kind(value)
         except (TypeError, ValueError):
             raise InputError(f"parameter {self.name}={value!r} must be a {self.kind.__name__}") from None
+        if isinstance(coerced, float) and not math.isfinite(coerced):
+            raise InputError(f"parameter {self.name}={value} is not a finite number; give a real value")
         if self.minimum is not None and coerced < self.minimum:
             raise InputError(f"parameter {self.name}={value} is below its minimum {self.minimum:g}")
         if self.maximum is not None and coerced > self.maximum:
