@@ -1,9 +1,11 @@
 """Text-to-3D's first step: the prompt becomes a picture with hy3dgen's HunyuanDiT text-to-image.
 
-hy3dgen's `HunyuanDiTPipeline` loads the diffusers pipeline from the model store (never the hub)
-with perturbed-attention guidance on, exactly as the official app does; the picture is then made
-with its own prompt suffix and negative prompt, 25 steps and PAG scale 1.3, through the diffusers
-call with a per-step callback so progress is reported and cancel is checked at every step. It runs
+hy3dgen's `HunyuanDiTPipeline` loads the diffusers pipeline with perturbed-attention guidance on,
+exactly as the official app does, from a private staging folder that holds only what the model
+store checked right before (allow-listed classes, safetensors weights; see `dit_folder`), never
+from the hub; the picture is then made with its own prompt suffix and negative prompt, 25 steps
+and PAG scale 1.3, through the diffusers call with a per-step callback so progress is reported
+and cancel is checked at every step. It runs
 on the device and dtype the shape step uses (CUDA float16, else CPU float32). Between jobs the
 loaded pipeline is kept; on CUDA it waits in system memory so the shape model has the VRAM.
 Torch is imported only when a prompt job runs.
@@ -11,6 +13,8 @@ Torch is imported only when a prompt job runs.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import threading
 import time
 import warnings
@@ -26,6 +30,7 @@ from app.core.generation.engines.base import Engine
 from app.core.generation.request import CancelToken, GenerationRequest
 from app.core.imaging.loading import LoadedImage
 from app.core.models.catalog import spec
+from app.core.models.dit_folder import CheckedDiT
 from app.core.models.store import ModelStore, read_manifest
 
 MODEL_ID = "hunyuandit-t2i"
@@ -139,7 +144,9 @@ class TextToImage:
         from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen, import_torch
 
         model = spec(MODEL_ID)
-        folder = store.verify(model)
+        checked = store.check(model)
+        assert isinstance(checked, CheckedDiT), f"{model.id} is not a diffusers model"
+        folder = checked.folder
         index = folder / "model_index.json"
         dtype_name = "float16" if device == "cuda" else "float32"
         key = (str(folder.resolve()), index.stat().st_mtime_ns, device, dtype_name)
@@ -154,8 +161,10 @@ class TextToImage:
             from hy3dgen.text2image import HunyuanDiTPipeline
 
         start = time.perf_counter()
+        staging = Path(tempfile.mkdtemp(prefix="sweedle-hunyuandit-"))
         try:
-            dit = HunyuanDiTPipeline(model_path=str(folder), device=device)
+            checked.stage(staging)
+            dit = HunyuanDiTPipeline(model_path=str(staging), device=device)
         except torch.cuda.OutOfMemoryError:
             from app.core.generation.engines.hunyuan_runtime import release_memory
 
@@ -170,6 +179,8 @@ class TextToImage:
                 f"{model.label} in {folder} could not be loaded ({type(exc).__name__}: {first}): "
                 f"re-import or re-download it (sweedle models download {model.id})"
             ) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         if dtype_name == "float32":  # hy3dgen loads float16; the CPU runs float32
             dit.pipe.to(dtype=torch.float32)
         dit.pipe.set_progress_bar_config(disable=True)

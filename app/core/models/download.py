@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.core.errors import GenerationError
+from app.core.models.allowlist import PICKLE_SUFFIXES
 from app.core.models.catalog import ModelSpec
 from app.core.models.store import ModelStore, write_manifest
 
@@ -109,6 +110,7 @@ def _worker(argv: Sequence[str]) -> int:
     """Child process: list the files and their total size, then download them into `dest`."""
     repo, subfolder, dest = argv
     patterns = [f"{subfolder}/*", "LICENSE*", "NOTICE*"] if subfolder else None
+    pickles = [f"*{suffix}" for suffix in PICKLE_SUFFIXES]  # never loaded: not worth the download
     try:
         from fnmatch import fnmatch
 
@@ -116,9 +118,16 @@ def _worker(argv: Sequence[str]) -> int:
 
         info = HfApi().model_info(repo, files_metadata=True)
         siblings = info.siblings or []
-        files = [s for s in siblings if patterns is None or any(fnmatch(s.rfilename, p) for p in patterns)]
+        files = [
+            s
+            for s in siblings
+            if (patterns is None or any(fnmatch(s.rfilename, p) for p in patterns))
+            and not any(fnmatch(s.rfilename, p) for p in pickles)
+        ]
         print(json.dumps({"total": sum(s.size or 0 for s in files), "revision": info.sha}), flush=True)
-        snapshot_download(repo, revision=info.sha, allow_patterns=patterns, local_dir=dest)
+        snapshot_download(
+            repo, revision=info.sha, allow_patterns=patterns, ignore_patterns=pickles, local_dir=dest
+        )
     except Exception as exc:  # the parent shows it; the child only reports
         print(json.dumps({"error": f"download of {repo} failed: {type(exc).__name__}: {exc}"}), flush=True)
         return 1

@@ -3,8 +3,9 @@
 Recognised sources: a hy3dgen cache (`~/.cache/hy3dgen`, holding `tencent/Hunyuan3D-2/...`), a
 Hugging Face snapshot of one repo (holding `hunyuan3d-dit-v2-0/...`), a Hugging Face hub cache
 (`models--tencent--Hunyuan3D-2/snapshots/<revision>/...`, the revision is recorded), or one model
-folder itself. Each model is verified in place before anything is written; a copy goes to a
-temporary folder and is renamed into place, so a failed copy leaves nothing half-imported.
+folder itself. Each model is checked in place before anything is written (links, allow-listed
+config, whole safetensors); a copy, without pickle weight files, goes to a temporary folder, is
+checked again there and renamed into place, so a failed copy leaves nothing half-imported.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.errors import GenerationError, InputError
+from app.core.models.allowlist import PICKLE_SUFFIXES
 from app.core.models.catalog import CATALOG, ModelSpec
 from app.core.models.store import ModelStore, verify_folder, write_manifest
+
+_PICKLES = shutil.ignore_patterns(*(f"*{suffix}" for suffix in PICKLE_SUFFIXES))
+"""Pickle weight files (`model.fp16.ckpt` beside the safetensors in a hy3dgen cache) are never
+read, so a copy leaves them out."""
 
 
 @dataclass(frozen=True)
@@ -73,12 +79,26 @@ def import_models(source: Path, store: ModelStore, link: bool = False) -> list[F
             tmp = target.with_name(f".{target.name}.importing")
             shutil.rmtree(tmp, ignore_errors=True)
             try:
-                shutil.copytree(item.folder, tmp, symlinks=False)
+                shutil.copytree(item.folder, tmp, symlinks=False, ignore=_PICKLES)
+                verify_folder(item.spec, tmp)  # the copy is what loads: check it, not only the source
                 write_manifest(tmp, revision=item.revision or "local", source=str(item.folder), mode="copy")
                 os.replace(tmp, target)
+            except (OSError, shutil.Error) as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise GenerationError(
+                    f"{item.spec.label} could not be copied from {item.folder} into {target.parent} "
+                    f"({_first_problem(exc)}): check the disk space and permissions, or import with --link"
+                ) from None
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
         store.verify(item.spec)
         imported.append(item)
     return imported
+
+
+def _first_problem(exc: BaseException) -> str:
+    """shutil.Error carries a list of (source, destination, reason); one line is enough."""
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        return str(exc.args[0][0][-1])
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

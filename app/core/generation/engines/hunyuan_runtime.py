@@ -1,10 +1,11 @@
 """The torch side of the Hunyuan engine: device, loading, VRAM preflight, one job, OOM, unload.
 
 Imported only when a Hunyuan job runs, so starting the app never imports torch. The loaded
-pipeline stays here between jobs (the worker thread owns it); `unload` frees it. hy3dgen is called
-through its own loader (`from_single_file`, fed paths the model store verified, so it never looks
-for the hub) and its own `__call__`; progress comes from its per-step callback and a forward hook
-on the geometry decoder, which runs once per decoding chunk. Both check cancel.
+pipeline stays here between jobs (the worker thread owns it); `unload` frees it. The pipeline is
+built by `hunyuan_build` from what the model store checked right before the load (the allow-listed
+hy3dgen classes, safetensors weights; never hy3dgen's own loader, which imports any class a config
+names) and run through hy3dgen's own `__call__`; progress comes from its per-step callback and a
+forward hook on the geometry decoder, which runs once per decoding chunk. Both check cancel.
 """
 
 from __future__ import annotations
@@ -19,17 +20,21 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+from safetensors import SafetensorError
 
 from app.core.errors import Cancelled, GenerationError
+from app.core.generation.engines.hunyuan_build import shape_pipeline, shape_vae
 from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen, import_torch
 from app.core.generation.request import CancelToken
 from app.core.models.catalog import ModelSpec, spec
-from app.core.models.store import ModelStore, read_manifest
+from app.core.models.store import CheckedWeights, ModelStore, read_manifest
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
 DIFFUSION_SHARE = 0.75
 """Share of the shape stage's progress bar given to diffusion steps; decoding gets the rest."""
+_LOAD_ERRORS = (RuntimeError, KeyError, ValueError, TypeError, ArithmeticError, OSError, SafetensorError)
+"""What building hy3dgen's parts from checked settings and weights that do not fit them can raise."""
 LOW_VRAM_FACTOR = 0.6
 """Low-VRAM mode keeps only the running sub-model on the GPU; it needs about this share of the VRAM."""
 
@@ -102,8 +107,9 @@ class HunyuanRuntime:
     def ensure_loaded(
         self, model: ModelSpec, store: ModelStore, device: str, low_vram: bool, flashvdm: bool
     ) -> Loaded:
-        folder = store.verify(model)
-        weights = store.weight_path(model)
+        checked = store.check(model)
+        assert isinstance(checked, CheckedWeights), f"{model.id} is not a shape model"
+        folder, weights = checked.folder, checked.weights
         stat = weights.stat()
         source = (str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
         if self.loaded is not None and self.loaded.key() == (model.id, device, low_vram, flashvdm, source):
@@ -115,13 +121,7 @@ class HunyuanRuntime:
         dtype = torch.float16 if device == "cuda" else torch.float32
         start = time.perf_counter()
         try:
-            pipe = shapegen.Hunyuan3DDiTFlowMatchingPipeline.from_single_file(
-                str(weights),
-                str(folder / "config.yaml"),
-                device=device,
-                dtype=dtype,
-                use_safetensors=True,
-            )
+            pipe = shape_pipeline(shapegen, checked, device, dtype)
             used_flashvdm = self._decoder(pipe, model, store, device, dtype) if flashvdm else False
         except torch.cuda.OutOfMemoryError:
             release_memory()
@@ -129,7 +129,7 @@ class HunyuanRuntime:
                 f"the GPU ran out of memory while loading {model.label}: close other programs that use the "
                 "GPU, turn on low-VRAM mode (low_vram=1) or choose Hunyuan3D-2mini"
             ) from None
-        except (RuntimeError, KeyError, ValueError, OSError) as exc:
+        except _LOAD_ERRORS as exc:
             raise GenerationError(
                 f"{model.label} in {folder} could not be loaded ({type(exc).__name__}: {_first_line(exc)}): "
                 f"the files do not match hy3dgen 2.0.2; re-import or re-download it "
@@ -154,18 +154,12 @@ class HunyuanRuntime:
     @staticmethod
     def _decoder(pipe: Any, model: ModelSpec, store: ModelStore, device: str, dtype: Any) -> bool:
         """FlashVDM: the turbo VAE when it is installed, else the variant's own VAE with FlashVDM decoding."""
-        shapegen = import_hy3dgen_shapegen()
         if model.turbo_vae is not None:
             vae_spec = spec(model.turbo_vae)
             if store.state(vae_spec).usable:
-                folder = store.path(vae_spec)
-                pipe.vae = shapegen.models.ShapeVAE.from_single_file(
-                    str(store.weight_path(vae_spec)),
-                    str(folder / "config.yaml"),
-                    device=device,
-                    dtype=dtype,
-                    use_safetensors=True,
-                )
+                checked = store.check(vae_spec)
+                assert isinstance(checked, CheckedWeights), f"{vae_spec.id} is not a VAE"
+                pipe.vae = shape_vae(checked, device, dtype)
         pipe.vae.enable_flashvdm_decoder(
             enabled=True, adaptive_kv_selection=True, topk_mode="mean", mc_algo="mc"
         )

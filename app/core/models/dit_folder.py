@@ -1,0 +1,167 @@
+"""The HunyuanDiT text-to-image folder (diffusers layout), checked, and staged for loading.
+
+diffusers picks every component's class from the names in model_index.json, and diffusers and
+transformers act on keys in the component configs (`auto_map` imports code from the folder,
+`quantization_config` loads through another library) and fall back to pickle weights when the
+safetensors file is absent. So model_index.json must name exactly the classes HunyuanDiT uses,
+each config names its own class and none of those keys, and each weighted component has its
+safetensors file. The loader then reads a private staging folder holding the checked bytes of
+every config and links to the checked weights and vocabularies, and nothing else: no pickle file
+to fall back to, no code to import, and no config that changed after it was checked.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import GenerationError
+from app.core.models import allowlist
+from app.core.models.catalog import ModelSpec
+from app.core.models.safe_files import Where, load_json, show
+from app.core.models.safetensors_check import check_safetensors
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    relative: str
+    """Where the loader finds it, relative to the staging folder."""
+    data: bytes | None = None
+    """The checked bytes of a config, written as they were read."""
+    source: Path | None = None
+    """The resolved weight or vocabulary file the staging folder links to."""
+
+
+@dataclass(frozen=True)
+class CheckedDiT:
+    folder: Path
+    files: tuple[StagedFile, ...]
+
+    def stage(self, dest: Path) -> None:
+        """Fill the empty folder `dest` with what the loader may read."""
+        for item in self.files:
+            target = dest / item.relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if item.data is not None:
+                target.write_bytes(item.data)
+            elif item.source is not None:
+                os.symlink(item.source, target)
+
+
+def check_dit_folder(spec: ModelSpec, folder: Path, fix: str) -> CheckedDiT:
+    where = Where(spec.label, fix)
+    index_path = folder / "model_index.json"
+    if not os.path.lexists(index_path):
+        raise GenerationError(f"{spec.label} in {folder} has no model_index.json: {fix}")
+    index, raw = _config(index_path, where)
+    _check_index(index, index_path, where)
+    files = [StagedFile("model_index.json", data=raw)]
+    for name in allowlist.DIT_COMPONENTS:
+        files += _component(name, folder / name, where)
+    return CheckedDiT(folder, tuple(files))
+
+
+def _config(path: Path, where: Where) -> tuple[dict[str, Any], bytes]:
+    parsed, raw = load_json(path, where)
+    if not isinstance(parsed, dict):
+        raise where.refuse(path, "does not hold a configuration table")
+    stack: list[Any] = [parsed]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in allowlist.LIBRARY_CODE_KEYS:
+                    raise where.refuse(
+                        path, f"sets {key}, which {allowlist.DANGEROUS_KEYS[key]}; Sweedle refuses it"
+                    )
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return parsed, raw
+
+
+def _check_index(index: dict[str, Any], path: Path, where: Where) -> None:
+    if index.get("_class_name") != allowlist.DIT_PIPELINE:
+        raise where.refuse(
+            path,
+            f"names the pipeline {show(index.get('_class_name'))}; this model is a {allowlist.DIT_PIPELINE}",
+        )
+    for key, value in index.items():
+        if key in allowlist.DIT_INDEX_FIELDS:
+            continue
+        if key in allowlist.DIT_EMPTY_COMPONENTS:
+            if value != [None, None]:
+                raise where.refuse(path, f"gives {key} the class {show(value)}; HunyuanDiT leaves it empty")
+            continue
+        if key not in allowlist.DIT_COMPONENTS:
+            raise where.refuse(path, f"names the component {show(key)}, which HunyuanDiT does not have")
+        library, classes = allowlist.DIT_COMPONENTS[key]
+        if not (isinstance(value, list) and len(value) == 2 and value[0] == library and value[1] in classes):
+            raise where.refuse(
+                path,
+                f"names {show(value)} for {key}, which is not a class this model uses ({library}: "
+                f"{', '.join(sorted(classes))}); a model folder cannot make Sweedle import other code",
+            )
+    missing = [name for name in allowlist.DIT_COMPONENTS if name not in index]
+    if missing:
+        raise where.refuse(path, f"lacks {', '.join(missing)}")
+
+
+def _component(name: str, folder: Path, where: Where) -> list[StagedFile]:
+    if not folder.is_dir():
+        raise where.refuse(folder, "is missing")
+    files = []
+    config_name, field, classes = allowlist.DIT_CONFIG_CLASS[name]
+    config_path = folder / config_name
+    if os.path.lexists(config_path) or name in allowlist.DIT_REQUIRED_CONFIGS:
+        config, raw = _config(config_path, where)
+        value = config.get(field)
+        if (value is not None or name in allowlist.DIT_REQUIRED_CONFIGS) and value not in classes:
+            raise where.refuse(
+                config_path,
+                f"names {show(value)} as its {field}; this model uses {', '.join(sorted(classes))}",
+            )
+        files.append(StagedFile(f"{name}/{config_name}", data=raw))
+    if name in allowlist.DIT_WEIGHTS:
+        files += _weights(name, folder, where)
+    for entry in sorted(os.listdir(folder)):
+        path = folder / entry
+        staged = f"{name}/{entry}"
+        if any(f.relative == staged for f in files) or not entry.endswith(allowlist.DIT_DATA_SUFFIXES):
+            continue
+        if not path.is_file():
+            continue
+        if entry.endswith(("config.json", "special_tokens_map.json")):
+            files.append(StagedFile(staged, data=_config(path, where)[1]))
+        else:
+            files.append(StagedFile(staged, source=Path(os.path.realpath(path))))
+    return files
+
+
+def _weights(name: str, folder: Path, where: Where) -> list[StagedFile]:
+    """The component's safetensors file, or a sharded index and its shards, all checked."""
+    weight_name = allowlist.DIT_WEIGHTS[name]
+    single = folder / weight_name
+    index_path = folder / f"{weight_name}.index.json"
+    if os.path.lexists(single):
+        check_safetensors(single, where.fix)
+        return [StagedFile(f"{name}/{weight_name}", source=Path(os.path.realpath(single)))]
+    if os.path.lexists(index_path):
+        index, raw = _config(index_path, where)
+        shards = index.get("weight_map")
+        if not isinstance(shards, dict) or not shards:
+            raise where.refuse(index_path, "has no weight_map")
+        files = [StagedFile(f"{name}/{index_path.name}", data=raw)]
+        for shard in sorted(set(shards.values())):
+            if not (isinstance(shard, str) and shard.endswith(".safetensors") and shard == Path(shard).name):
+                raise where.refuse(
+                    index_path, f"names the weight file {show(shard)}; only safetensors files beside it load"
+                )
+            check_safetensors(folder / shard, where.fix)
+            files.append(StagedFile(f"{name}/{shard}", source=Path(os.path.realpath(folder / shard))))
+        return files
+    pickles = sorted(p.name for p in folder.iterdir() if p.name.endswith(allowlist.PICKLE_SUFFIXES))
+    only = f" (only {pickles[0]}, a pickle file Sweedle never loads: it could run code)" if pickles else ""
+    raise where.refuse(folder, f"has no {weight_name}{only}")
