@@ -7,7 +7,6 @@ viewport.
 
 from __future__ import annotations
 
-import base64
 import importlib
 import logging
 import time
@@ -34,7 +33,7 @@ from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.request import GenerationRequest
 from app.core.paths import cache_dir
-from app.core.settings import load_section, save_section
+from app.core.settings import is_sealed, load_section, save_section, seal, setting, unseal
 from app.ui.panels.generate_bar import GenerateBar
 from app.ui.panels.image import FILE_FILTER as PICTURE_FILTER
 from app.ui.panels.image import ImagePanel, dropped_paths
@@ -58,12 +57,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 LAYOUT_VERSION = 1
+LAYOUT_MAX_CHARS = 100_000
+"""A saved window layout is a few kilobytes of base64."""
 
 
 @dataclass
 class WindowSettings:
-    geometry: str = ""
-    state: str = ""
+    geometry: str = setting("", check=is_sealed, max_length=LAYOUT_MAX_CHARS)
+    state: str = setting("", check=is_sealed, max_length=LAYOUT_MAX_CHARS)
 
 
 class MainWindow(QMainWindow):
@@ -380,18 +381,20 @@ class MainWindow(QMainWindow):
             self.open_mesh(file)
 
     def _restore_layout(self) -> None:
+        """Only layouts this app wrote and nobody damaged reach Qt (see `unseal`)."""
         saved = load_section("window", WindowSettings)
-        if saved.geometry:
-            self.restoreGeometry(QByteArray(base64.b64decode(saved.geometry)))
-        if saved.state:
-            self.restoreState(QByteArray(base64.b64decode(saved.state)), LAYOUT_VERSION)
+        geometry, state = unseal(saved.geometry), unseal(saved.state)
+        if geometry:
+            self.restoreGeometry(QByteArray(geometry))
+        if state:
+            self.restoreState(QByteArray(state), LAYOUT_VERSION)
 
     def _save_layout(self) -> None:
         save_section(
             "window",
             WindowSettings(
-                geometry=base64.b64encode(bytes(self.saveGeometry().data())).decode(),
-                state=base64.b64encode(bytes(self.saveState(LAYOUT_VERSION).data())).decode(),
+                geometry=seal(bytes(self.saveGeometry().data())),
+                state=seal(bytes(self.saveState(LAYOUT_VERSION).data())),
             ),
         )
 

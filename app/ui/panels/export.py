@@ -26,18 +26,20 @@ from app.core.export.jobs import BatchItem, export_batch
 from app.core.export.options import TEXTURE_SIZES, Collision, ExportOptions
 from app.core.export.projects import EngineKind
 from app.core.mesh.normalize import PIVOTS
-from app.core.settings import load_section, save_section
+from app.core.settings import load_section, save_section, setting
 from app.ui.workers.tasks import run_task
 
 SECTION = "export"
+PATH_MAX_CHARS = 4096
+"""Longest folder path a project setting takes (PATH_MAX on Linux)."""
 
 
 @dataclass
 class ExportSettings:
-    unity_project: str = ""
-    unreal_project: str = ""
-    godot_project: str = ""
-    unreal_editor_cmd: str = ""
+    unity_project: str = setting("", max_length=PATH_MAX_CHARS)
+    unreal_project: str = setting("", max_length=PATH_MAX_CHARS)
+    godot_project: str = setting("", max_length=PATH_MAX_CHARS)
+    unreal_editor_cmd: str = setting("", max_length=PATH_MAX_CHARS)
 
 
 class ExportPanel(QWidget):
