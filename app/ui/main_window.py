@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"{lodset.name}: {len(lodset.lods)} LOD(s), {lodset.lod0.triangle_count:,} triangles", 8000
         )
+        if lodset.notes:
+            self.generate_bar.show_message(" ".join(lodset.notes))
 
     def paste(self) -> None:
         """Ctrl+V: an image on the clipboard becomes the front picture (files are dropped as usual)."""

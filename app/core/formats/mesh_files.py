@@ -7,6 +7,7 @@ with `process=False` (its repairs broke watertight meshes). Geometry keeps its u
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,8 @@ from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.mesh.cleanup import merge_vertices
 from app.core.mesh.normals import welded_vertex_normals
 from app.core.mesh.types import Lod, LodSet, Material, Mesh
+
+_log = logging.getLogger(__name__)
 
 
 def read_mesh_file(path: Path) -> LodSet:
@@ -44,21 +47,32 @@ def read_mesh_file(path: Path) -> LodSet:
 def _read_with_trimesh(path: Path) -> LodSet:
     import trimesh  # only needed for foreign formats
 
+    from app.core.formats.mesh_textures import CompanionFiles
+    from app.core.imaging.pictures import pillow_limited_to_allowed_formats
+
+    companions = CompanionFiles(path)
     try:
-        loaded = trimesh.load(path, process=False, force="mesh")
+        with pillow_limited_to_allowed_formats():
+            loaded = trimesh.load(path, process=False, force="mesh", resolver=companions)
     except Exception as exc:  # trimesh raises many types for damaged files
-        raise InputError(f"{path.name} could not be read as a mesh ({type(exc).__name__}: {exc})") from exc
+        raise companions.refusal or InputError(
+            f"{path.name} could not be read as a mesh ({type(exc).__name__}: {exc})"
+        ) from exc
+    if companions.refusal is not None:
+        raise companions.refusal
     if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
         raise InputError(f"{path.name} has no triangles")
-    uvs, texture = _uvs_and_texture(loaded)
+    for note in companions.notes:
+        _log.warning(note)
+    uvs, texture = _uvs_and_texture(loaded, path)
     # STL and some PLY/OBJ files are triangle soup: merged vertices let the LOD chain collapse edges.
     mesh = merge_vertices(Mesh(np.asarray(loaded.vertices), np.asarray(loaded.faces), uvs=uvs))
     mesh.normals = welded_vertex_normals(mesh.vertices, mesh.faces)
     material = Material(name=path.stem, base_color_texture=texture)
-    return LodSet(name=path.stem, lods=[Lod(0, mesh, 0.0)], material=material)
+    return LodSet(name=path.stem, lods=[Lod(0, mesh, 0.0)], material=material, notes=companions.notes)
 
 
-def _uvs_and_texture(loaded: object) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _uvs_and_texture(loaded: object, path: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
     """UVs flipped to glTF's top-left origin and the base-colour image, when the file has both."""
     visual = getattr(loaded, "visual", None)
     uv = getattr(visual, "uv", None)
@@ -68,4 +82,6 @@ def _uvs_and_texture(loaded: object) -> tuple[np.ndarray | None, np.ndarray | No
         return None, None
     uvs = np.asarray(uv, dtype=np.float32).copy()
     uvs[:, 1] = 1.0 - uvs[:, 1]
-    return uvs, np.asarray(image.convert("RGB"), dtype=np.uint8)
+    from app.core.formats.mesh_textures import texture_pixels
+
+    return uvs, texture_pixels(image, path)

@@ -30,13 +30,11 @@ PILLOW_GLOBALS_LOCK = threading.RLock()
 """Held while Pillow's process-wide pixel limit or the warning filters are changed for one load."""
 
 _ALLOWED_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
-_REFUSED_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
+_PICTURE_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"%!PS", "an EPS (PostScript) file"),
     (0, b"\xc5\xd0\xd3\xc6", "an EPS (PostScript) file"),
     (0, b"%PDF", "a PDF document"),
     (0, b"8BPS", "a Photoshop (PSD) file"),
-    (0, b"\x00\x00\x01\x00", "an ICO icon"),
-    (0, b"\x00\x00\x02\x00", "a CUR cursor"),
     (0, b"icns", "an ICNS icon"),
     (0, b"\x00\x00\x00\x0cjP  \r\n\x87\n", "a JPEG 2000 picture"),
     (0, b"\xffO\xffQ", "a JPEG 2000 picture"),
@@ -51,6 +49,9 @@ _REFUSED_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"#?RADIANCE", "an HDR picture"),
     (0, b"v/1\x01", "an OpenEXR picture"),
     (0, b"SIMPLE  =", "a FITS file"),
+)
+"""Magic numbers of picture formats Sweedle refuses: (offset, bytes, what to call the file)."""
+_OTHER_SIGNATURES: tuple[tuple[int, bytes, str], ...] = (
     (0, b"PK\x03\x04", "a ZIP archive"),
     (0, b"\x1f\x8b", "a gzip archive"),
     (0, b"\x7fELF", "a program (ELF)"),
@@ -94,7 +95,7 @@ def check_pixels(name: str, size: tuple[int, int]) -> None:
 def refusal_message(name: str, data: tuple[bytes, bytes]) -> str:
     """Why `name` is not a picture Sweedle opens, from its first 512 and last 18 bytes."""
     head, tail = data
-    if head.startswith(_ALLOWED_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+    if _allowed_signature(head):
         return str(corrupt(name, "its header is damaged"))
     kind = refused_kind(head, tail)
     if kind == "a text file":
@@ -106,9 +107,11 @@ def refusal_message(name: str, data: tuple[bytes, bytes]) -> str:
 
 def refused_kind(head: bytes, tail: bytes = b"") -> str | None:
     """What a file that is not an allowed picture holds, from its magic bytes (None: unknown)."""
-    for offset, magic, kind in _REFUSED_SIGNATURES:
-        if head[offset : offset + len(magic)] == magic:
-            return kind
+    if tail.endswith(_TGA_FOOTER):
+        return "a TGA picture"
+    kind = _signature_kind(head, _PICTURE_SIGNATURES + _OTHER_SIGNATURES) or _icon_kind(head)
+    if kind is not None:
+        return kind
     text = _as_text(head)
     if text is not None:
         lowered = text.lower()
@@ -119,9 +122,16 @@ def refused_kind(head: bytes, tail: bytes = b"") -> str | None:
         if len(head) > 2 and head[0:1] == b"P" and head[1:2] in b"1234567" and head[2:3].isspace():
             return "a PNM (PPM/PGM) picture"
         return "a text file"
-    if tail.endswith(_TGA_FOOTER) or _looks_like_tga(head):
-        return "a TGA picture"
-    return None
+    return "a TGA picture" if _looks_like_tga(head) else None
+
+
+def is_picture_data(head: bytes) -> bool:
+    """Whether `head` starts like a picture of any format, allowed or not, by magic number alone
+    (TGA, which has none, is left out: too many other files would match)."""
+    if _allowed_signature(head) or _signature_kind(head, _PICTURE_SIGNATURES) or _icon_kind(head):
+        return True
+    text = _as_text(head)
+    return text is not None and "<svg" in text.lower()
 
 
 def corrupt(name: str, why: str) -> InputError:
@@ -159,6 +169,25 @@ def pillow_limited_to_allowed_formats() -> Iterator[None]:
 _search_lock = threading.Lock()
 _search_users = 0
 _full_search: list[str] = []
+
+
+def _allowed_signature(head: bytes) -> bool:
+    return head.startswith(_ALLOWED_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def _signature_kind(head: bytes, signatures: tuple[tuple[int, bytes, str], ...]) -> str | None:
+    for offset, magic, kind in signatures:
+        if head[offset : offset + len(magic)] == magic:
+            return kind
+    return None
+
+
+def _icon_kind(head: bytes) -> str | None:
+    """ICO and CUR start 00 00 01 00 / 00 00 02 00 and a non-zero image count (a TGA header can
+    start with the same four bytes, but then holds zero there)."""
+    if head[4:6] in (b"", b"\x00\x00"):
+        return None
+    return {b"\x00\x00\x01\x00": "an ICO icon", b"\x00\x00\x02\x00": "a CUR cursor"}.get(head[:4])
 
 
 def _head_and_tail(fp: IO[bytes]) -> tuple[bytes, bytes]:

@@ -91,6 +91,8 @@ class LodSet:
     lods: list[Lod]
     material: Material = field(default_factory=Material)
     provenance: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """What a reader left out (e.g. a texture outside the mesh's folder), one line each for the user."""
 
     @property
     def lod0(self) -> Mesh:

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core.formats.suffixes import MESH_SUFFIXES
+from app.core.formats.suffixes import MESH_SUFFIXES, PICTURE_SUFFIXES
 
 if TYPE_CHECKING:
     import numpy as np
 
 PREVIEW_SIDE = 384
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".tga", ".gif"})
+IMAGE_SUFFIXES = frozenset(PICTURE_SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,9 @@ class Preview:
 
 
 def build_preview(path: Path, side: int = PREVIEW_SIDE) -> Preview:
-    """Load, mask and shrink `path`; raises the loader's InputError for unreadable files.
+    """Load, mask and shrink `path`; raises the loader's InputError for unreadable files and for
+    any content outside the format allow-list, whatever the file's name (the name only routed it
+    here). Qt never decodes the file: the slot shows the pixels decoded here.
 
     Runs in the thread pool, which is also where numpy, Pillow and the imaging code first load.
     """

@@ -8,6 +8,7 @@ cells that scrolled past drop out of the queue instead of delaying the ones now 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import OrderedDict
 from typing import Any
 
@@ -22,7 +23,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QColor, QImage, QImageReader, QPixmap
 
 from app.core.errors import SweedleError
 from app.core.library.records import AssetQuery, AssetStatus, AssetSummary, SourceType
@@ -41,8 +42,16 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 def read_thumbnail(asset_id: int, path: str, size: int) -> tuple[int, QImage]:
-    """Pool thread: decode and scale one thumbnail (QImage, unlike QPixmap, is thread-safe)."""
-    image = QImage(path)
+    """Pool thread: decode and scale one thumbnail (QImage, unlike QPixmap, is thread-safe).
+
+    Thumbnails are always Sweedle's own PNGs: Qt's PNG decoder is the only one tried, whatever
+    the file holds, and only on a regular file (a named pipe would block the read).
+    """
+    if not os.path.isfile(path):
+        return asset_id, QImage()
+    reader = QImageReader(path, b"png")
+    reader.setAutoDetectImageFormat(False)
+    image = reader.read()
     if not image.isNull():
         image = image.scaled(
             size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
