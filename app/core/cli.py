@@ -20,7 +20,10 @@ from typing import TYPE_CHECKING
 import app
 from app.core.cli_library import library_recorder
 from app.core.cli_progress import ProgressBar
+from app.core.disk_errors import disk_error_message
 from app.core.errors import SweedleError
+from app.core.export.naming import safe_name
+from app.core.formats.leftovers import clean_leftovers, leftovers_note
 from app.core.generation.request import (
     DEFAULT_LODS,
     CancelToken,
@@ -28,8 +31,10 @@ from app.core.generation.request import (
     GenerationResult,
     LodTarget,
     Status,
+    check_name,
 )
 from app.core.mesh.types import LodSet
+from app.core.terminal import ShownFormatter, shown
 
 if TYPE_CHECKING:
     from app.core.library.saving import IdenticalVersion
@@ -44,14 +49,19 @@ _COMMAND_MODULES: tuple[str, ...] = ("app.core.cli_library", "app.core.cli_expor
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(ShownFormatter(tracebacks=args.verbose))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, handlers=[handler])
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     try:
         return int(args.run(args))
     except SweedleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {shown(exc)}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"error: {shown(disk_error_message(exc.filename or 'a file', exc, 'use'))}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -92,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     gen.add_argument(
         "-o", "--output", type=Path, help="output file (one image) or folder (default: current folder)"
+    )
+    gen.add_argument(
+        "--name", help="asset name (default: the picture's file name); a file-safe form names the output"
     )
     gen.add_argument("--engine", default="relief", choices=engine_names())
     gen.add_argument("--format", choices=("glb", "obj"), help="output format (default: from -o, else glb)")
@@ -163,8 +176,11 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
     return params
 
 
-def _output_paths(images: list[Path], output: Path | None, fmt: str | None) -> tuple[list[Path], str]:
-    """One output file per image; a single image may name its output file exactly."""
+def _output_paths(
+    images: list[Path], output: Path | None, fmt: str | None, name: str | None = None
+) -> tuple[list[Path], str]:
+    """One output file per image; a single image may name its output file exactly. With `name`,
+    the files are named after its file-safe form instead of the pictures."""
     if (
         output is not None
         and len(images) == 1
@@ -174,18 +190,39 @@ def _output_paths(images: list[Path], output: Path | None, fmt: str | None) -> t
         suffix_fmt = output.suffix.lower()[1:]
         if fmt is not None and fmt != suffix_fmt:
             raise SweedleError(f"--format {fmt} contradicts the output file name {output.name}")
+        if output.exists() and not output.is_file():
+            raise SweedleError(f"-o {output} exists and is not a regular file: give another file name")
         return [output], suffix_fmt
+    if output is not None and output.exists() and not output.is_dir():
+        raise SweedleError(
+            f"-o {output} exists and is not a folder: give a folder, or for one picture "
+            "a file name ending in .glb or .obj"
+        )
     fmt = fmt or "glb"
     folder = output if output is not None else Path.cwd()
     used: set[str] = set()
     paths = []
     for image in images:
-        stem, n = image.stem, 2
+        base = safe_name(name) if name else image.stem
+        stem, n = base, 2
         while stem.lower() in used:
-            stem, n = f"{image.stem}-{n}", n + 1
+            stem, n = f"{base}-{n}", n + 1
         used.add(stem.lower())
         paths.append(folder / f"{stem}.{fmt}")
     return paths, fmt
+
+
+def _prepare_folders(outputs: list[Path]) -> None:
+    """Create the output folders, and remove what an interrupted run left in them (one note
+    per folder), before the first job: a folder that cannot be made fails the command at once."""
+    for folder in dict.fromkeys(path.parent for path in outputs):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SweedleError(disk_error_message(folder, exc, "create the output folder")) from exc
+        removed = clean_leftovers(folder)
+        if removed:
+            print(f"note: {shown(leftovers_note(removed, folder))}", file=sys.stderr)
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -193,17 +230,21 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
     lods = _parse_lods(args.lods)
     params = _parse_params(args.param)
-    outputs, fmt = _output_paths(args.images, args.output, args.format)
+    if args.name is not None:
+        check_name(args.name)
+    outputs, fmt = _output_paths(args.images, args.output, args.format, args.name)
+    _prepare_folders(outputs)
     cancel = CancelToken()
     previous = signal.signal(signal.SIGINT, _cancel_on_interrupt(cancel))
     failures = 0
     record = None if args.no_library else library_recorder()
     try:
         for index, (image, output) in enumerate(zip(args.images, outputs, strict=True), start=1):
-            label = f"[{index}/{len(args.images)}] {image.name}"
+            label = f"[{index}/{len(args.images)}] {shown(image.name)}"
             try:
                 request = GenerationRequest(
                     image_path=image,
+                    name=args.name,
                     engine=args.engine,
                     height_m=args.height,
                     lods=lods,
@@ -214,7 +255,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                     views={name: Path(value) for name, value in _parse_params(args.view).items()},
                 )
             except SweedleError as exc:
-                print(f"error: {image.name}: {exc}", file=sys.stderr)
+                print(f"error: {shown(image.name)}: {shown(exc)}", file=sys.stderr)
                 failures += 1
                 continue
             identical = record.identical(request) if record is not None and not args.force else None
@@ -272,15 +313,17 @@ def _print_result(result: GenerationResult, label: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps(_result_dict(result)))
     if result.reused:
-        print(f"reused {label} → {result.output_path}  ({result.message})", file=sys.stderr)
+        print(f"reused {label} → {shown(result.output_path)}  ({shown(result.message)})", file=sys.stderr)
     elif result.status is Status.DONE:
         lods = " / ".join(f"{lod.triangles:,}" for lod in result.lods)
         total = sum(result.timings.values())
-        print(f"ok    {label} → {result.output_path}  (triangles {lods}; {total:.2f} s)", file=sys.stderr)
+        print(
+            f"ok    {label} → {shown(result.output_path)}  (triangles {lods}; {total:.2f} s)", file=sys.stderr
+        )
     elif result.status is Status.CANCELLED:
         print(f"cancelled {label}", file=sys.stderr)
     else:
-        print(f"error: {result.message}", file=sys.stderr)
+        print(f"error: {shown(result.message)}", file=sys.stderr)
 
 
 def _result_dict(result: GenerationResult) -> dict[str, object]:
@@ -331,7 +374,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 def _info_text(path: Path, lodset: LodSet, report: dict[str, object]) -> str:
     prov = lodset.provenance
-    lines = [f"{path.name}: {lodset.name}"]
+    lines = [f"{shown(path.name)}: {shown(lodset.name)}"]
     if prov:
         lines.append(
             f"  made by Sweedle {prov.get('app_version', '?')}, engine {prov.get('engine', '?')}, "
