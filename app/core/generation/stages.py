@@ -19,6 +19,7 @@ from pathlib import Path
 
 import app
 from app.core.errors import Cancelled, InputError, SweedleError
+from app.core.formats.file_set import write_file_set
 from app.core.formats.glb import write_glb
 from app.core.formats.obj import write_obj
 from app.core.generation.engines.base import ShapeInput, resolve_params
@@ -200,7 +201,7 @@ def _run(
         if fmt == "glb":
             write_glb(lodset, output_path)
         else:
-            write_obj(lodset, output_path)
+            write_file_set(output_path, lambda staged: write_obj(lodset, staged))  # all or nothing
 
     infos = [
         LodInfo(lod.level, lod.mesh.triangle_count, lod.mesh.vertex_count, lod.error_pct) for lod in lods
