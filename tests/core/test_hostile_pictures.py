@@ -505,6 +505,10 @@ def test_a_texture_outside_the_mesh_folder_is_left_out_with_a_note(tmp_path: Pat
     assert lodset.notes == [note]
     assert note in caplog.messages  # the CLI prints warnings as they are
 
+    linked = _obj_with_texture(tmp_path / "linked", None, reference="zero.png")
+    (linked.parent / "zero.png").symlink_to("/dev/zero")  # a link out of the folder is outside too
+    assert read_mesh_file(linked).notes == [note.replace("../elsewhere/wood.png", "zero.png")]
+
 
 def test_a_missing_texture_and_a_fifo_texture_are_left_out_with_notes(tmp_path: Path) -> None:
     missing = read_mesh_file(_obj_with_texture(tmp_path / "a", None))

@@ -76,23 +76,21 @@ class CompanionFiles(FilePathResolver):
     def _inside(self, wanted: str) -> Path:
         """The file `wanted` names, as trimesh would find it (as written, then by its bare name),
         provided it lies inside the mesh's folder once links are followed."""
-        candidates = (wanted, wanted.lstrip("/"), os.path.basename(wanted))
+        root = Path(self.parent).resolve()
         outside = False
-        for candidate in candidates:
-            try:
-                path = self.absolute(candidate)
-            except ValueError:
+        for candidate in (wanted, wanted.lstrip("/"), os.path.basename(wanted)):
+            path = (root / candidate).resolve()
+            if not path.is_relative_to(root):
                 outside = True
-                continue
-            if path.exists():
+            elif path.exists():
                 return path
         if outside:
             self._note(
                 f"{wanted} is outside the mesh's folder, so it was left out; copy it next to "
                 f"{self.mesh.name} to use it"
             )
-            raise ValueError(f"{wanted} is outside {self.mesh.parent}")
-        return self.absolute(wanted)
+            raise ValueError(f"{wanted} is outside {root}")
+        return root / wanted
 
     def _note(self, what: str) -> None:
         note = f"{self.mesh.name}: {what}"
