@@ -1,12 +1,17 @@
 """`python -m app` opens the desktop window; with a command (`python -m app generate ...`) it is
-the `sweedle` command line."""
+the `sweedle` command line. In the frozen build this is also the entry point of both executables:
+`Sweedle` is the window and `sweedle` (`sweedle-cli` on Windows) the command line."""
 
 import sys
+from pathlib import Path
+
+FROZEN_CLI_NAMES = ("sweedle", "sweedle-cli")
 
 
 def _run() -> int:
     args = sys.argv[1:]
-    if args and (args[0] in ("-h", "--help", "--version") or _is_command(args[0])):
+    frozen_cli = getattr(sys, "frozen", False) and Path(sys.executable).stem in FROZEN_CLI_NAMES
+    if frozen_cli or (args and (args[0] in ("-h", "--help", "--version") or _is_command(args[0]))):
         from app.core.cli import main
 
         return main(args)

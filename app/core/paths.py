@@ -7,6 +7,7 @@ portable installs use it so nothing touches the real user profile.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -17,6 +18,12 @@ MODELS_ENV = "SWEEDLE_MODELS"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = _PACKAGE_DIR.parent
+
+
+def resources_dir() -> Path:
+    """Shaders, icons and samples: beside the package in a checkout, inside the bundle when frozen."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    return (Path(bundle) if bundle else REPO_ROOT) / "resources"
 
 
 def _home_override() -> Path | None:

@@ -21,11 +21,11 @@ import numpy as np
 from OpenGL import GL
 
 from app.core.mesh.types import LodSet
-from app.core.paths import REPO_ROOT
+from app.core.paths import resources_dir
 from app.ui.viewport.gpu import GLSetupError, MeshBuffers, build_program, upload_lines, upload_texture
 from app.ui.viewport.scenery import clay_matcap, grid_lines
 
-SHADER_DIR = REPO_ROOT / "resources" / "shaders"
+SHADER_DIR = resources_dir() / "shaders"
 
 
 class Shading(StrEnum):
