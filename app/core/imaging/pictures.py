@@ -24,7 +24,7 @@ ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
 FORMATS_HINT = "Sweedle opens PNG, JPEG, WebP, BMP, TIFF and GIF pictures"
 
 MAX_PIXELS: int = 64_000_000
-"""The most pixels a picture or a mesh texture may have (a 8000×8000 RGBA picture is 256 MB)."""
+"""The most pixels a picture or a mesh texture may have (an 8000×8000 RGBA picture is 256 MB)."""
 
 PILLOW_GLOBALS_LOCK = threading.RLock()
 """Held while Pillow's process-wide pixel limit or the warning filters are changed for one load."""
@@ -72,7 +72,7 @@ def open_picture(fp: IO[bytes], name: str) -> Image.Image:
         try:
             return Image.open(fp, formats=ALLOWED_FORMATS)
         except UnidentifiedImageError:
-            raise InputError(refusal_message(name, _head_and_tail(fp))) from None
+            raise InputError(_refusal_message(name, _head_and_tail(fp))) from None
         except Exception as exc:  # a plugin that recognised the data failed on its header
             raise corrupt(name, reason(exc)) from None
         finally:
@@ -92,12 +92,12 @@ def check_pixels(name: str, size: tuple[int, int]) -> None:
         )
 
 
-def refusal_message(name: str, data: tuple[bytes, bytes]) -> str:
+def _refusal_message(name: str, data: tuple[bytes, bytes]) -> str:
     """Why `name` is not a picture Sweedle opens, from its first 512 and last 18 bytes."""
     head, tail = data
     if _allowed_signature(head):
         return str(corrupt(name, "its header is damaged"))
-    kind = refused_kind(head, tail)
+    kind = _refused_kind(head, tail)
     if kind == "a text file":
         return f"{name} looks like a text file, not a picture; {FORMATS_HINT}"
     if kind is not None:
@@ -105,7 +105,7 @@ def refusal_message(name: str, data: tuple[bytes, bytes]) -> str:
     return f"{name} is not a picture Sweedle can read; {FORMATS_HINT}"
 
 
-def refused_kind(head: bytes, tail: bytes = b"") -> str | None:
+def _refused_kind(head: bytes, tail: bytes = b"") -> str | None:
     """What a file that is not an allowed picture holds, from its magic bytes (None: unknown)."""
     if tail.endswith(_TGA_FOOTER):
         return "a TGA picture"
