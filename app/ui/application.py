@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 import app
-from app.ui.panels.image_preview import is_mesh
 from app.ui.surface import configure_surface_format
 from app.ui.theme import apply_dark_theme
 
@@ -42,11 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.excepthook = _excepthook_for(window)
     window.show()
     if args.files:
-        window.accept_paths(args.files)
-        if args.generate:
-            images = [p for p in args.files if not is_mesh(p)]
-            start = window.generate if len(images) == 1 else lambda: window.generate_batch(images)
-            QTimer.singleShot(0, start)
+        window.accept_paths(args.files, queue=True if args.generate else None)
     failures: list[str] = []
     if args.generate:
         window.runner.sig_failed.connect(lambda job: failures.append(f"{job.label}: {job.message}"))
@@ -70,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _screenshot_when_idle(window, path: Path, expect_job: bool) -> None:
     def take() -> None:
+        if QThreadPool.globalInstance().activeThreadCount():  # thumbnails, inspector measurements
+            QTimer.singleShot(100, take)
+            return
         window.viewport.update()
         QTimer.singleShot(500, save)
 

@@ -25,8 +25,18 @@ from PySide6.QtGui import (
     QImage,
     QKeySequence,
     QShortcut,
+    QUndoStack,
 )
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.errors import InputError
 from app.core.formats.suffixes import MESH_SUFFIXES
@@ -34,6 +44,7 @@ from app.core.generation.engines.registry import get_engine
 from app.core.generation.request import GenerationRequest
 from app.core.paths import cache_dir
 from app.core.settings import is_sealed, load_section, save_section, seal, setting, unseal
+from app.ui.library_edits import LibraryEdits
 from app.ui.panels.generate_bar import GenerateBar
 from app.ui.panels.image import FILE_FILTER as PICTURE_FILTER
 from app.ui.panels.image import ImagePanel, dropped_paths
@@ -56,7 +67,8 @@ if TYPE_CHECKING:
     from app.ui.panels.library import LibraryPanel
 
 log = logging.getLogger(__name__)
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
+"""2: docks full height beside a wider viewport (a layout saved by version 1 is not restored)."""
 LAYOUT_MAX_CHARS = 100_000
 """A saved window layout is a few kilobytes of base64."""
 
@@ -81,9 +93,14 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AllowNestedDocks
         )
         self.library_sink = LibrarySink()
-        self.runner = runner or JobRunner(after_job=self.library_sink.save, parent=self)
+        self.runner = runner or JobRunner(
+            after_job=self.library_sink.save, before_job=self.library_sink.reuse, parent=self
+        )
         self.library_panel: LibraryPanel | None = None
         self.export_panel: ExportPanel | None = None
+        self.edits: LibraryEdits | None = None
+        self.undo_stack = QUndoStack(self)
+        """Library edits (rename, tags, notes, favourite, trash, restore, promote) for Edit ▸ Undo."""
 
         self.viewport = ViewportWidget()
         self.viewport_toolbar = ViewportToolbar(self.viewport)
@@ -102,10 +119,19 @@ class MainWindow(QMainWindow):
         self.queue_panel = QueuePanel(self.runner)
         self.inspector = InspectorPanel()
 
+        settings = QScrollArea()  # a long message under Generate scrolls the fields, never squashes them
+        settings.setObjectName("generate_settings")
+        settings.setWidgetResizable(True)
+        settings.setFrameShape(QScrollArea.Shape.NoFrame)
+        settings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        settings.setWidget(self.prompt_panel)
+        settings.setMinimumWidth(
+            self.prompt_panel.minimumSizeHint().width() + settings.verticalScrollBar().sizeHint().width()
+        )
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.prompt_panel, 1)
+        left_layout.addWidget(settings, 1)
         left_layout.addWidget(self.generate_bar)
         self.docks: dict[str, QDockWidget] = {}
         self._dock("Generate", left, Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -114,19 +140,14 @@ class MainWindow(QMainWindow):
         self._dock("Library", _waiting("Opening the asset library…"), Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Export", _waiting("Opening the asset library…"), Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Export"], self.docks["Inspector"])
-        self.docks["Export"].raise_()
-        self.resize(1440, 900)
-        self.resizeDocks(
-            [self.docks["Generate"], self.docks["Inspector"]], [340, 300], Qt.Orientation.Horizontal
-        )
-        self.resizeDocks([self.docks["Queue"]], [140], Qt.Orientation.Vertical)
+        self._default_layout()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._build_menus()
         self._restore_layout()
         self.image_panel.set_views(self._engine_views(self.prompt_panel.engine_name))
 
-        self.generate_bar.sig_generate.connect(self.generate)
+        self.generate_bar.sig_generate.connect(lambda: self.generate())
+        self.inspector.sig_version_changed.connect(self.open_asset)
         self.prompt_panel.sig_engine_changed.connect(self._on_engine_changed)
         self.prompt_panel.prompt.sig_picture_pasted.connect(self.paste)
         self.image_panel.sig_images_for_batch.connect(self.generate_batch)
@@ -138,18 +159,24 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self._start_background_work)
 
     # --- actions -------------------------------------------------------------------------------
-    def generate(self) -> Job | None:
-        """Queue one job from the pictures and fields; a problem is shown, never raised."""
-        front = self.image_panel.front
-        extra_views = {view: path for view, path in self.image_panel.views().items() if view != "front"}
+    def generate(self, force: bool = False) -> list[Job]:
+        """Queue the pictures that wait for Generate: one job per picture when several wait, else
+        one from the front picture (and its other views) or the prompt. A problem is shown, never
+        raised. `force` generates even when the library holds an identical version."""
+        panel = self.image_panel
+        if panel.waiting:
+            return self.generate_batch(panel.take_batch(), force=force)
+        extra_views = {view: path for view, path in panel.views().items() if view != "front"}
+        name = None if self.prompt_panel.asset_name() else panel.front_name
         try:
-            request = self.prompt_panel.build_request(front, views=extra_views)
+            request = self.prompt_panel.build_request(panel.front, name=name, views=extra_views)
         except InputError as exc:
             self.show_error(str(exc))
-            return None
-        return self._submit(request)
+            return []
+        panel.take_batch()
+        return [self._submit(request, force)]
 
-    def generate_batch(self, images: list[Path]) -> list[Job]:
+    def generate_batch(self, images: list[Path], force: bool = False) -> list[Job]:
         """One job per picture, with the current settings; each is named after its file."""
         jobs = []
         for image in images:
@@ -158,18 +185,32 @@ class MainWindow(QMainWindow):
             except InputError as exc:
                 self.show_error(str(exc))
                 return jobs
-            jobs.append(self._submit(request))
+            jobs.append(self._submit(request, force))
         self.statusBar().showMessage(f"Queued {len(jobs)} jobs.", 5000)
         return jobs
 
     def open_mesh(self, path: str | Path) -> None:
         path = Path(path)
         self.statusBar().showMessage(f"Opening {path.name}…")
-        run_task(_read_mesh_file, path, on_result=self.show_lodset, on_error=self._on_open_failed)
+        run_task(
+            _read_mesh_file,
+            path,
+            on_result=lambda lodset: self.show_lodset(lodset, path),
+            on_error=self._on_open_failed,
+        )
 
-    def show_lodset(self, lodset: LodSet) -> None:
+    def show_lodset(
+        self,
+        lodset: LodSet,
+        file: Path | None = None,
+        asset_id: int | None = None,
+        source: Path | None = None,
+    ) -> None:
+        """Show a mesh in the viewport and the inspector, and its source picture (if it has one)
+        in the front slot, so the two never show different assets."""
         self.viewport.set_lodset(lodset)
-        self.inspector.show_lods([(lod.mesh.triangle_count, lod.error_pct) for lod in lodset.lods])
+        self.inspector.show_lodset(lodset, file, asset_id)
+        self.image_panel.show_source(source, lodset.name)
         self.statusBar().showMessage(
             f"{lodset.name}: {len(lodset.lods)} LOD(s), {lodset.lod0.triangle_count:,} triangles", 8000
         )
@@ -228,18 +269,19 @@ class MainWindow(QMainWindow):
         wait_for_tasks()
         super().closeEvent(event)
 
-    def accept_paths(self, paths: list[Path]) -> None:
-        """Meshes open in the viewport; pictures go to the picture slots, which refuse the rest."""
+    def accept_paths(self, paths: list[Path], queue: bool | None = None) -> None:
+        """Meshes open in the viewport; pictures go to the picture slots, which refuse the rest
+        (`queue`: queue the pictures now instead of waiting for Generate; None: the user's choice)."""
         meshes = [p for p in paths if is_mesh(p)]
         if meshes:
             self.open_mesh(meshes[0])
         rest = [p for p in paths if not is_mesh(p)]
         if rest:
-            self.image_panel.accept_files("front", rest)
+            self.image_panel.accept_files("front", rest, queue=queue)
 
-    def _submit(self, request: GenerationRequest) -> Job:
+    def _submit(self, request: GenerationRequest, force: bool = False) -> Job:
         output = cache_dir() / "jobs" / f"{uuid.uuid4().hex[:12]}" / f"{request.asset_name}.glb"
-        job = self.runner.submit(Job(request, output))
+        job = self.runner.submit(Job(request, output, force=force))
         self.generate_bar.show_message("")
         return job
 
@@ -253,7 +295,10 @@ class MainWindow(QMainWindow):
 
         library, recovery_lines = opened
         self.library_sink.set_library(library)
-        self.library_panel = LibraryPanel(library)
+        self.edits = LibraryEdits(library, self, self.undo_stack)
+        self.edits.sig_error.connect(self.show_error)
+        self.inspector.set_edits(self.edits)
+        self.library_panel = LibraryPanel(library, self.edits)
         self.library_panel.setObjectName("library_panel")
         self.library_panel.sig_open_asset.connect(self.open_asset)
         self.library_panel.sig_error.connect(self.show_error)
@@ -283,21 +328,36 @@ class MainWindow(QMainWindow):
         library = self.library_sink.library
         if library is None:
             return
-        run_task(_read_asset, library, asset_id, on_result=self.show_lodset, on_error=self._on_open_failed)
+        run_task(
+            _read_asset,
+            library,
+            asset_id,
+            on_result=lambda opened: self.show_lodset(*opened),
+            on_error=self._on_open_failed,
+        )
 
     def _on_job_finished(self, job: Job) -> None:
         result = job.result
         if result is None or result.model is None:
             return
         asset_id = self.library_sink.saved_asset_ids.get(job.id)
+        waiting = self.image_panel.pending  # the user is preparing the next picture: keep it shown
         if self.library_panel is not None:
             self.library_panel.refresh()
-        if self.export_panel is not None and asset_id is not None:
-            self.export_panel.set_assets([asset_id])
-        if job.message:
-            self.show_error(f"{job.label}: {job.message}")
+            if asset_id is not None and not waiting:
+                self.library_panel.select_ids([asset_id])  # the export targets, visibly selected
+        if waiting:
+            self.statusBar().showMessage(f"{job.label} is done: double-click it in the Library", 10000)
+            return
+        if result.reused:
+            self.generate_bar.show_message(
+                f"{job.label}: {result.message}. Generate ▸ Generate Again Anyway makes a new version."
+            )
+        elif result.message:
+            self.show_error(f"{job.label}: {result.message}")
         self.viewport.set_lodset(result.model)
-        self.inspector.show_result(result)
+        self.inspector.show_result(result, asset_id)
+        self.image_panel.show_source(job.request.image_path, job.label)
         triangles = result.model.lod0.triangle_count
         self.statusBar().showMessage(
             f"{job.label}: done in {job.elapsed():.1f} s, {triangles:,} triangles", 10000
@@ -346,12 +406,18 @@ class MainWindow(QMainWindow):
         generate_menu = self.menuBar().addMenu("&Generate")
         generate_action = QAction("&Generate", self)
         generate_action.setShortcut(QKeySequence("Ctrl+Return"))
-        generate_action.triggered.connect(self.generate)
+        generate_action.triggered.connect(lambda: self.generate())
         cancel_action = QAction("&Cancel All", self)
         cancel_action.triggered.connect(self.runner.cancel_all)
+        again_action = QAction("Generate &Again Anyway", self)
+        again_action.setShortcut(QKeySequence("Ctrl+Shift+Return"))
+        again_action.setToolTip("Generate even when the library holds an identical version (same picture, "
+                                "engine, settings and seed), which Generate would reuse")
+        again_action.triggered.connect(lambda: self.generate(force=True))
         generate_menu.addAction(generate_action)
+        generate_menu.addAction(again_action)
         generate_menu.addAction(cancel_action)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self.generate)
+        QShortcut(QKeySequence("Ctrl+Enter"), self, lambda: self.generate()).setWhatsThis("Generate")
 
         models_menu = self.menuBar().addMenu("&Models")
         models_action = QAction("&Models…", self)
@@ -369,6 +435,64 @@ class MainWindow(QMainWindow):
         reset = QAction("&Reset Layout", self)
         reset.triggered.connect(lambda: self.restoreState(self._default_state, LAYOUT_VERSION))
         self.view_menu.addAction(reset)
+        self._build_edit_and_help_menus()
+
+    def _build_edit_and_help_menus(self) -> None:
+        edit_menu = QMenu("&Edit", self)
+        self.menuBar().insertMenu(self.menuBar().actions()[1], edit_menu)
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit_menu.addAction(undo)
+        edit_menu.addAction(redo)
+        help_menu = self.menuBar().addMenu("&Help")
+        shortcuts = QAction("&Keyboard Shortcuts…", self)
+        shortcuts.setShortcut(QKeySequence.StandardKey.HelpContents)
+        shortcuts.triggered.connect(self.show_shortcuts)
+        about = QAction("&About Sweedle…", self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(shortcuts)
+        help_menu.addAction(about)
+
+    def show_shortcuts(self) -> None:
+        from app.ui.dialogs.help import ShortcutsDialog, shortcut_rows
+
+        dialog = ShortcutsDialog(shortcut_rows(self), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    def show_about(self) -> None:
+        from app.ui.dialogs.help import AboutDialog
+
+        dialog = AboutDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    def _default_layout(self) -> None:
+        """Settings and pictures on the left, library and inspector on the right, both full height;
+        the queue under the viewport only, so the viewport keeps most of the window. The window
+        fills the screen's free area the first time (a saved geometry replaces this)."""
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Export"], self.docks["Inspector"])
+        self.docks["Inspector"].raise_()
+        screen = QGuiApplication.primaryScreen()
+        size = screen.availableGeometry().size() if screen is not None else None
+        width, height = (size.width(), size.height()) if size is not None else (1440, 900)
+        self.resize(width, height)
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        side = min(max(320, width // 4), 420)
+        self.resizeDocks([self.docks["Generate"], self.docks["Library"]], [side, side], horizontal)
+        # Qt scales the sizes to the docks' free height (the window less its menu and status bars)
+        settings = self.prompt_panel.sizeHint().height() + self.generate_bar.sizeHint().height() + 30
+        column = height - 50
+        generate = min(settings, column - 220)
+        left = [self.docks["Generate"], self.docks["Pictures"]]
+        self.resizeDocks(left, [generate, column - generate], vertical)
+        right = [self.docks["Library"], self.docks["Inspector"]]
+        self.resizeDocks(right, [column // 2, column // 2], vertical)
+        self.resizeDocks([self.docks["Queue"]], [max(150, height // 5)], vertical)
 
     def _open_picture_dialog(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Open pictures", "", PICTURE_FILTER)
@@ -412,7 +536,7 @@ _WARM_MODULES = (
     "app.core.imaging",  # picture previews
     "app.core.generation.stages",  # the pipeline
     "app.core.formats.glb_reader",  # opening meshes
-    "pyqtgraph",  # the inspector's plots
+    "app.core.render.inspection",  # the inspector's measurements
 )
 
 
@@ -426,14 +550,19 @@ def _open_library() -> tuple[Library, list[str]]:
     return library, report.lines()
 
 
-def _read_asset(library: Library, asset_id: int) -> LodSet:
+def _read_asset(library: Library, asset_id: int) -> tuple[LodSet, Path, int, Path | None]:
+    """Runs in the pool: the asset's current version, its file, id and source picture."""
+    from dataclasses import replace
+
     from app.core.formats.glb_reader import read_glb
     from app.core.library.records import GLB_FILE
 
     summary = library.get_asset(asset_id).summary
     if summary.folder is None:
         raise InputError(f"asset {summary.name} has no saved version to open")
-    return read_glb(summary.folder / GLB_FILE)
+    glb = summary.folder / GLB_FILE
+    source = next(iter(sorted(summary.folder.glob("source.*"))), None)
+    return replace(read_glb(glb), name=summary.name), glb, asset_id, source
 
 
 def _waiting(text: str) -> QLabel:

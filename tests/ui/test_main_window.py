@@ -23,7 +23,7 @@ def test_dropping_a_picture_fills_the_front_slot_with_a_mask_preview(qtbot, wind
     assert slot.path == sample_image
     qtbot.waitUntil(lambda: slot.preview is not None, timeout=10_000)
     assert slot.preview.mask_method == "alpha"
-    assert not slot.pixmap().isNull()
+    assert not slot.picture.pixmap().isNull()
 
 
 def test_dropping_a_non_image_is_refused_with_a_message(qtbot, window, tmp_path: Path) -> None:
@@ -32,7 +32,7 @@ def test_dropping_a_non_image_is_refused_with_a_message(qtbot, window, tmp_path:
     drop_files(window, [notes])
     assert window.image_panel.front is None
     assert "notes.txt is not a picture" in window.generate_bar.message.text()
-    assert window.generate() is None  # nothing to generate from; still no crash
+    assert window.generate() == []  # nothing to generate from; still no crash
 
 
 def test_a_corrupt_picture_shows_the_loader_message_on_its_slot(qtbot, window, tmp_path: Path) -> None:
@@ -69,7 +69,7 @@ def test_generate_runs_through_the_worker_with_ordered_progress_and_shows_the_me
     overall: list[float] = []
     window.runner.sig_progress.connect(lambda job, p: (stages.append(p.stage), overall.append(p.overall)))
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000) as finished:
-        job = window.generate()
+        [job] = window.generate()
     assert finished.args[0] is job and job.state is JobState.DONE
     seen = list(dict.fromkeys(stages))
     assert seen == [s for s in STAGES if s in seen] and {"preprocess", "shape", "lods", "save"} <= set(seen)
@@ -93,13 +93,13 @@ def test_cancel_stops_the_running_job_and_the_worker_takes_the_next(qtbot, windo
     drop_files(window, [sample_image])
     window.prompt_panel.params.set_values({"resolution": 640})  # seconds of work: time to cancel
     with qtbot.waitSignal(window.runner.sig_progress, timeout=30_000):
-        slow = window.generate()
+        [slow] = window.generate()
     with qtbot.waitSignal(window.runner.sig_cancelled, timeout=30_000):
         window.generate_bar.cancel_button.click()
     assert slow.state is JobState.CANCELLED and not slow.output_path.exists()
     window.prompt_panel.params.set_values({"resolution": 48})
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
-        quick = window.generate()
+        [quick] = window.generate()
     assert quick.state is JobState.DONE
 
 
@@ -118,8 +118,10 @@ def test_three_queued_jobs_run_in_order_and_a_queued_one_can_be_cancelled(
             order.append(job.label)
 
     window.runner.sig_job_changed.connect(note_start)
-    drop_files(window, images)  # several pictures: one job each
-    jobs = list(window.runner.jobs.values())
+    drop_files(window, images)  # several pictures wait for Generate, which makes one job each
+    assert not window.runner.jobs and window.image_panel.waiting == images[1:]
+    jobs = window.generate()
+    assert list(window.runner.jobs.values()) == jobs
     assert [j.label for j in jobs] == ["a", "b", "c"]
     assert [j.state for j in jobs[1:]] == [JobState.QUEUED, JobState.QUEUED]
     window.runner.cancel(jobs[1].id)
@@ -156,7 +158,7 @@ def test_closing_the_window_during_a_job_stops_the_worker(qtbot, sample_image) -
     drop_files(win, [sample_image])
     win.prompt_panel.params.set_values({"resolution": 640})
     with qtbot.waitSignal(win.runner.sig_progress, timeout=30_000):
-        job = win.generate()
+        [job] = win.generate()
     win.close()
     assert not running_threads()
     assert job.cancel.cancelled
@@ -165,7 +167,7 @@ def test_closing_the_window_during_a_job_stops_the_worker(qtbot, sample_image) -
 def test_a_dropped_mesh_file_opens_in_the_viewport_with_its_lods(qtbot, window, sample_image) -> None:
     drop_files(window, [sample_image])
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
-        job = window.generate()
+        [job] = window.generate()
     window.viewport.set_lodset(None)
     drop_files(window.viewport, [job.result.output_path])
     qtbot.waitUntil(lambda: window.viewport.lodset is not None, timeout=10_000)
@@ -204,7 +206,7 @@ def test_one_click_export_of_a_generated_asset_into_a_unity_project(
     qtbot.waitUntil(lambda: window.export_panel is not None, timeout=30_000)
     drop_files(window, [sample_image])
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
-        job = window.generate()
+        [job] = window.generate()
     asset_id = window.library_sink.saved_asset_ids[job.id]
     panel = window.export_panel
     panel.folders[EngineKind.UNITY].setText(str(project))
@@ -222,7 +224,7 @@ def test_one_click_export_of_a_generated_asset_into_a_unity_project(
 
 def test_a_prompt_without_a_picture_says_why_relief_cannot_use_it(qtbot, window) -> None:
     window.prompt_panel.prompt.setPlainText("a wooden crate")
-    assert window.generate() is None
+    assert window.generate() == []
     message = window.generate_bar.message.text()
     assert "Add a front picture first" in message and "pictures only" in message
     assert not window.runner.jobs

@@ -26,6 +26,11 @@ class EngineKind(StrEnum):
     def title(self) -> str:
         return {"unity": "Unity", "unreal": "Unreal", "godot": "Godot"}[self.value]
 
+    @property
+    def a_title(self) -> str:
+        """The title with its article, for sentences: "an Unreal project", "a Unity project"."""
+        return f"{'an' if self.title[0] in 'AEIOU' else 'a'} {self.title}"
+
 
 @dataclass(frozen=True)
 class Project:
@@ -78,9 +83,9 @@ def open_project(kind: EngineKind, folder: Path | str) -> Project:
     root = root.resolve()
     found = detect_kind(root)
     if found is not kind:
-        also = f" It looks like a {found.title} project." if found else ""
+        also = f" It looks like {found.a_title} project." if found else ""
         raise ExportError(
-            f"{root} is not a {kind.title} project: a {kind.title} project folder has "
+            f"{root} is not {kind.a_title} project: {kind.a_title} project folder has "
             f"{_MARKERS[kind]}.{also} Choose the project's top folder."
         )
     check_writable(root)

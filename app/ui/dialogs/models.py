@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.generation.engines.hunyuan_setup import RuntimeCheck, runtime_check
 from app.core.generation.engines.registry import get_engine
 from app.core.models.catalog import UNSUPPORTED_NOTE, ModelSpec
 from app.core.models.download import DownloadJob
@@ -56,6 +57,14 @@ def _status_text(state: ModelState) -> str:
     return f"Not installed (~{state.spec.download_gb:g} GB download)"
 
 
+def _before_download(runtime: RuntimeCheck, selected: ModelSpec) -> str:
+    """What the user should know about this machine before spending the download."""
+    if runtime.gpu:
+        return ""
+    size = f"{selected.download_gb:g} GB"
+    return f"Before you download {size}: {runtime.summary()}\n\n"
+
+
 class ModelsDialog(QDialog):
     sig_store_changed = Signal()
     """A model was imported or downloaded: engine availability may have changed."""
@@ -76,6 +85,12 @@ class ModelsDialog(QDialog):
         self._states: list[ModelState] = []
         self._job: DownloadJob | None = None
         self._busy = False
+
+        self.runtime = runtime_check()
+        self.readiness = QLabel(self.runtime.summary())
+        self.readiness.setObjectName("hint" if self.runtime.gpu else "error")
+        self.readiness.setWordWrap(True)
+        self.readiness.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.root_label = QLabel(f"Model store: {self.store.root}")
         self.root_label.setObjectName("hint")
@@ -140,6 +155,7 @@ class ModelsDialog(QDialog):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.readiness)
         layout.addWidget(self.root_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.unsupported_note)
@@ -284,7 +300,10 @@ class ModelsDialog(QDialog):
         if selected is None:
             return
         self.licence_box.setTitle(f"Licence terms for {selected.label}")
-        self.licence_text.setPlainText(licence_text(selected.licence, self.store.path(selected)))
+        self.licence_text.setPlainText(
+            _before_download(self.runtime, selected)
+            + licence_text(selected.licence, self.store.path(selected))
+        )
         self.accept_box.setChecked(False)
         self.licence_box.show()
         self._update_buttons()

@@ -4,6 +4,7 @@ export of the selected assets off the GUI thread with progress and the outcome s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
@@ -30,6 +31,8 @@ from app.core.settings import load_section, save_section, setting
 from app.ui.workers.tasks import run_task
 
 SECTION = "export"
+NAME_SHOWN = 24
+"""Longest asset name a button shows whole (its tooltip has every name)."""
 PATH_MAX_CHARS = 4096
 """Longest folder path a project setting takes (PATH_MAX on Linux)."""
 
@@ -53,6 +56,8 @@ class ExportPanel(QWidget):
         super().__init__(parent)
         self._library = library
         self._assets: list[str] = []
+        self._names: dict[str, str] = {}
+        """Asset spec (library id or file) → the name the user knows it by."""
         self._settings = load_section(SECTION, ExportSettings)
         self.folders: dict[EngineKind, QLineEdit] = {}
         self.buttons: dict[EngineKind, QPushButton] = {}
@@ -65,9 +70,9 @@ class ExportPanel(QWidget):
             browse.clicked.connect(lambda _=False, k=kind: self._browse(k))
             button = QPushButton(f"Export to {kind.title}")
             button.clicked.connect(lambda _=False, k=kind: self.export_to(k))
-            grid.addWidget(edit, row, 0)
-            grid.addWidget(browse, row, 1)
-            grid.addWidget(button, row, 2)
+            grid.addWidget(edit, 2 * row, 0)
+            grid.addWidget(browse, 2 * row, 1)
+            grid.addWidget(button, 2 * row + 1, 0, 1, 2)
             self.folders[kind], self.buttons[kind] = edit, button
         self.height = QDoubleSpinBox(minimum=0.0, maximum=1000.0, decimals=3, singleStep=0.1)
         self.height.setSpecialValueText("as stored")
@@ -102,9 +107,19 @@ class ExportPanel(QWidget):
         self._update_buttons()
 
     def set_assets(self, assets: list[int | str]) -> None:
-        """The assets the buttons export: library ids or .glb paths."""
+        """The assets the buttons export: library ids or .glb paths. The buttons name them."""
         self._assets = [str(a) for a in assets]
+        ids = [int(a) for a in self._assets if a.isdigit()]
+        known = {str(s.id): s.name for s in self._library.summaries(ids)} if ids and self._library else {}
+        self._names = {a: known.get(a) or Path(a).stem for a in self._assets}
         self._update_buttons()
+
+    def target_text(self) -> str:
+        """What the buttons export, in words: 'robot', or '3 assets'."""
+        if len(self._assets) == 1:
+            name = self._names[self._assets[0]]
+            return f"'{name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + '…'}'"
+        return f"{len(self._assets)} assets"
 
     def options(self) -> ExportOptions:
         return ExportOptions(
@@ -122,7 +137,7 @@ class ExportPanel(QWidget):
             return
         self._save_folders()
         self._set_busy(True)
-        self.result.setText(f"Exporting {len(self._assets)} asset(s) to {kind.title}…")
+        self.result.setText(f"Exporting {self.target_text()} to {kind.title}…")
         run_task(
             export_batch,
             list(self._assets),
@@ -155,8 +170,15 @@ class ExportPanel(QWidget):
             button.setEnabled(not busy and bool(self._assets))
 
     def _update_buttons(self) -> None:
-        for button in self.buttons.values():
+        names = "\n".join(self._names[a] for a in self._assets[:20])
+        for kind, button in self.buttons.items():
             button.setEnabled(bool(self._assets))
+            if self._assets:
+                button.setText(f"Export {self.target_text()} to {kind.title}")
+                button.setToolTip(f"Export into the {kind.title} project:\n{names}")
+            else:
+                button.setText(f"Export to {kind.title}")
+                button.setToolTip("Select assets in the Library (or generate one) to export them")
 
     @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, label: str) -> None:
@@ -167,11 +189,12 @@ class ExportPanel(QWidget):
         self._set_busy(False)
         lines = []
         for item in items:
+            name = self._names.get(item.spec) or Path(item.spec).stem
             if item.result is not None:
-                lines.append(f"✓ {item.spec} → {item.result.folder}")
+                lines.append(f"✓ {name} → {item.result.folder}")
                 lines += [f"   {note}" for note in item.result.notes]
             else:
-                lines.append(f"✗ {item.spec}: {item.error}")
+                lines.append(f"✗ {name}: {item.error}")
         self.result.setText("\n".join(lines))
         self.sig_finished.emit(items)
 

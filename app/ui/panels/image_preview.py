@@ -59,6 +59,26 @@ def build_preview(path: Path, side: int = PREVIEW_SIDE) -> Preview:
     return Preview(Path(path), out, (width, height), mask.method)
 
 
+def picture_only(path: Path, side: int = PREVIEW_SIDE) -> Preview:
+    """The picture shrunk, without the mask: what a slot shows when the subject could not be
+    found, so the user sees which picture the message is about. Raises the loader's InputError."""
+    import numpy as np
+    from PIL import Image
+
+    from app.core.imaging import load_image
+
+    image = load_image(path)
+    height, width = image.rgba.shape[:2]
+    scale = min(1.0, side / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    rgba = np.asarray(Image.fromarray(np.ascontiguousarray(image.rgba)).resize(size, Image.Resampling.BOX))
+    rgb = rgba[..., :3].astype(np.float32) * (rgba[..., 3:4].astype(np.float32) / 255.0)
+    out = np.empty((size[1], size[0], 4), np.uint8)
+    out[..., :3] = rgb.astype(np.uint8)
+    out[..., 3] = 255
+    return Preview(Path(path), out, (width, height), "")
+
+
 def is_image(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 

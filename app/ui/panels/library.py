@@ -4,11 +4,10 @@ connect `sig_open_asset(asset_id)` to the viewport and call `refresh()` after a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence
+from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import SweedleError
 from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.library.importer import import_mesh
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
 from app.core.library.repository import Library
-from app.ui.panels.library_model import ASSET_ID_ROLE, LibraryModel
+from app.ui.library_edits import Change, LibraryEdits
+from app.ui.panels.library_model import ASSET_ID_ROLE, SUMMARY_ROLE, LibraryModel
 from app.ui.workers.tasks import run_task
 
 SEARCH_DELAY_MS = 150
@@ -44,6 +43,19 @@ _SORTS = {
     "Fewest triangles": (SortKey.TRIANGLES, False),
 }
 _ALL = "All"
+CELL = QSize(112, 140)
+"""Grid cell: a 96 px thumbnail and two lines of name, so a narrow dock still shows three across."""
+ICON = QSize(96, 96)
+
+
+def key_help() -> list[tuple[str, str]]:
+    """The keys the grid handles itself, for the Help menu (needs the QApplication)."""
+    delete = QKeySequence(QKeySequence.StandardKey.Delete).toString()
+    return [
+        (delete, "Library: move the selection to the trash"),
+        ("F2", "Library: rename the selected asset"),
+        ("Double-click", "Library: open the asset in the viewport"),
+    ]
 
 
 class LibraryPanel(QWidget):
@@ -52,10 +64,15 @@ class LibraryPanel(QWidget):
     sig_imported = Signal(int)
     sig_error = Signal(str)
 
-    def __init__(self, library: Library, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, library: Library, edits: LibraryEdits | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.library = library
-        self.model = LibraryModel(library, self)
+        self.edits = edits or LibraryEdits(library, self)
+        self.edits.sig_changed.connect(self._on_changed)
+        self.edits.sig_error.connect(self._show_error)
+        self.model = LibraryModel(library, self.edits.rename, self)
         self.model.sig_error.connect(self._show_error)
         self._imports_running = 0
         self.setAcceptDrops(True)
@@ -85,8 +102,8 @@ class LibraryPanel(QWidget):
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)
         self.view.setUniformItemSizes(True)
-        self.view.setIconSize(self.model.icon_size())
-        self.view.setGridSize(QSize(150, 172))
+        self.view.setIconSize(ICON)
+        self.view.setGridSize(CELL)
         self.view.setWordWrap(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setDragEnabled(True)
@@ -95,17 +112,18 @@ class LibraryPanel(QWidget):
             QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked
         )
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        palette = self.view.palette()  # the selection stays visible when the grid loses focus
+        active, inactive = QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive
+        for role in (QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText):
+            palette.setColor(inactive, role, palette.color(active, role))
+        self.view.setPalette(palette)
 
         filters = QHBoxLayout()
-        for widget in (
-            self.engine_box,
-            self.tag_box,
-            self.status_box,
-            self.favourite_box,
-            self.min_tris,
-            self.max_tris,
-        ):
-            filters.addWidget(widget)
+        for widget in (self.engine_box, self.tag_box, self.status_box):
+            filters.addWidget(widget, 1)
+        ranges = QHBoxLayout()
+        for widget in (self.favourite_box, self.min_tris, self.max_tris):
+            ranges.addWidget(widget, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         for widget in (self.trash_button, self.restore_button, self.empty_button):
@@ -116,6 +134,7 @@ class LibraryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(filters)
+        layout.addLayout(ranges)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
 
@@ -201,17 +220,13 @@ class LibraryPanel(QWidget):
 
     def trash_selected(self) -> None:
         ids = self.selected_ids()
-        if ids and not self.trash_button.isChecked():
-            moved = self.library.trash(ids)
-            self.refresh()
-            self.status.setText(f"moved {moved} asset(s) to the trash (restore them from Trash)")
+        if ids and not self.trash_button.isChecked() and self.edits.trash(ids):
+            self.status.setText(f"moved {len(ids)} asset(s) to the trash (Ctrl+Z or Trash brings them back)")
 
     def restore_selected(self) -> None:
         ids = self.selected_ids()
-        if ids:
-            restored = self.library.restore(ids)
-            self.refresh()
-            self.status.setText(f"restored {restored} asset(s)")
+        if ids and self.edits.restore(ids):
+            self.status.setText(f"restored {len(ids)} asset(s)")
 
     def empty_trash(self) -> int:
         removed = self.library.empty_trash()
@@ -228,17 +243,13 @@ class LibraryPanel(QWidget):
             self.empty_trash()
 
     def set_tags(self, asset_id: int, tags: list[str]) -> None:
-        self._edit(lambda: self.library.set_tags(asset_id, tags), [asset_id])
-        self._reload_choices()
+        self.edits.set_tags(asset_id, tags)
 
     def add_tag_to_selected(self, tag: str) -> None:
-        ids = self.selected_ids()
-        self._edit(lambda: self.library.add_tag(ids, tag), ids)
-        self._reload_choices()
+        self.edits.add_tag(self.selected_ids(), tag)
 
     def set_favourite_selected(self, favourite: bool) -> None:
-        ids = self.selected_ids()
-        self._edit(lambda: self.library.set_favourite(ids, favourite), ids)
+        self.edits.set_favourite(self.selected_ids(), favourite)
 
     def rename_selected(self) -> None:
         index = self.view.currentIndex()
@@ -252,13 +263,15 @@ class LibraryPanel(QWidget):
     def asset(self, asset_id: int) -> AssetRecord:
         return self.library.get_asset(asset_id)
 
-    def _edit(self, change: Callable[[], object], ids: list[int]) -> None:
-        try:
-            change()
-        except SweedleError as exc:
-            self._show_error(str(exc))
-            return
-        self.model.update_summaries(ids)
+    def _on_changed(self, change: Change) -> None:
+        """After an edit, its undo or its redo: re-read what it touched, keeping the selection."""
+        if change.membership:
+            selected = self.selected_ids()
+            self.refresh()
+            self.select_ids(selected)
+        else:
+            self.model.update_summaries(list(change.asset_ids))
+            self._reload_choices()
 
     def _edit_tags_dialog(self, asset_id: int) -> None:
         current = ", ".join(self.library.get_asset(asset_id).summary.tags)
@@ -282,8 +295,12 @@ class LibraryPanel(QWidget):
             menu.addAction("Open in viewport", lambda: self.sig_open_asset.emit(asset_id))
             menu.addAction("Rename", self.rename_selected)
             menu.addAction("Edit tags…", lambda: self._edit_tags_dialog(asset_id))
-            menu.addAction("Favourite", lambda: self.set_favourite_selected(True))
-            menu.addAction("Not favourite", lambda: self.set_favourite_selected(False))
+            selected = self.view.selectionModel().selectedIndexes()
+            favourite = all(i.data(SUMMARY_ROLE).favourite for i in selected)
+            menu.addAction(
+                "Not favourite" if favourite else "Favourite",
+                lambda: self.set_favourite_selected(not favourite),
+            )
             menu.addAction("Show in file manager", lambda: self.reveal(asset_id))
             menu.addSeparator()
             menu.addAction("Move to trash", self.trash_selected)

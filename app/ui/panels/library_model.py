@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -25,7 +26,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QImage, QImageReader, QPixmap
 
-from app.core.errors import SweedleError
 from app.core.library.records import AssetQuery, AssetStatus, AssetSummary, SourceType
 from app.core.library.repository import Library
 from app.ui.workers.tasks import run_task
@@ -62,9 +62,13 @@ def read_thumbnail(asset_id: int, path: str, size: int) -> tuple[int, QImage]:
 class LibraryModel(QAbstractListModel):
     sig_error = Signal(str)
 
-    def __init__(self, library: Library, parent: QObject | None = None) -> None:
+    def __init__(
+        self, library: Library, rename: Callable[[int, str], bool], parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.library = library
+        self._rename = rename
+        """Renames go through the window's undoable edits, which re-read the row afterwards."""
         self.query = AssetQuery()
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
@@ -137,13 +141,7 @@ class LibraryModel(QAbstractListModel):
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
-        try:
-            updated = self.library.rename(self._ids[index.row()], str(value))
-        except SweedleError as exc:
-            self.sig_error.emit(str(exc))
-            return False
-        self._replace(index.row(), updated)
-        return True
+        return self._rename(self._ids[index.row()], str(value))
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = super().flags(index)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QElapsedTimer, QIODevice, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QMouseEvent, QWheelEvent
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
@@ -40,6 +40,29 @@ _VIEW_KEYS = {
     Qt.Key.Key_3: ("right", "left"),
     Qt.Key.Key_7: ("top", "bottom"),
 }
+"""Key → (view, view with Ctrl)."""
+_COMMAND_KEYS = {
+    Qt.Key.Key_F: ("frame", "frame the asset"),
+    Qt.Key.Key_5: ("toggle_ortho", "orthographic / perspective"),
+}
+"""Key → (method, what it does)."""
+MOUSE_HELP = (
+    ("Middle-drag (or Alt+left-drag)", "Viewport: orbit"),
+    ("Shift+middle-drag (or Alt+Shift+left-drag)", "Viewport: pan"),
+    ("Wheel (or Ctrl+middle-drag)", "Viewport: zoom"),
+)
+"""The drags `mousePressEvent` understands, for the Help menu."""
+
+
+def key_help() -> list[tuple[str, str]]:
+    """(key, what it does) for every key the viewport handles, from the tables it acts on."""
+    rows = []
+    for key, (view, ctrl_view) in _VIEW_KEYS.items():
+        name = QKeySequence(key).toString()
+        rows.append((name, f"Viewport: look from the {view}"))
+        rows.append((f"Ctrl+{name}", f"Viewport: look from the {ctrl_view}"))
+    rows += [(QKeySequence(key).toString(), f"Viewport: {what}") for key, (_, what) in _COMMAND_KEYS.items()]
+    return rows
 
 
 def _mesh_path(event: QDragEnterEvent | QDropEvent) -> Path | None:
@@ -149,6 +172,9 @@ class ViewportWidget(QOpenGLWidget):
     def set_ortho(self, ortho: bool) -> None:
         self.camera.ortho = ortho
         self.update()
+
+    def toggle_ortho(self) -> None:
+        self.set_ortho(not self.camera.ortho)
 
     def set_view(self, name: str) -> None:
         """Look from a named side: front, back, left, right, top, bottom."""
@@ -278,10 +304,8 @@ class ViewportWidget(QOpenGLWidget):
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
         if key in _VIEW_KEYS:
             self.set_view(_VIEW_KEYS[key][1 if ctrl else 0])
-        elif key == Qt.Key.Key_F:
-            self.frame()
-        elif key == Qt.Key.Key_5:
-            self.set_ortho(not self.camera.ortho)
+        elif key in _COMMAND_KEYS:
+            getattr(self, _COMMAND_KEYS[key][0])()
         else:
             super().keyPressEvent(event)
             return

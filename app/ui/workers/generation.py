@@ -17,7 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.core.generation.engines.registry import get_engine
-from app.core.generation.request import GenerationResult, Progress, Status
+from app.core.generation.request import GenerationRequest, GenerationResult, Progress, Status
 from app.ui.workers.jobs import Job, JobState
 from app.ui.workers.threads import track
 
@@ -28,6 +28,9 @@ PROGRESS_INTERVAL_S = 1 / 30
 
 AfterJob = Callable[[GenerationResult, int], GenerationResult]
 """Runs in the worker thread after a successful job (e.g. saving into the library)."""
+BeforeJob = Callable[[GenerationRequest, int], GenerationResult | None]
+"""Runs in the worker thread before a job; a result it returns stands for the job (an identical
+version reused from the library), and the job is not run."""
 
 
 class GenerationWorker(QObject):
@@ -37,9 +40,10 @@ class GenerationWorker(QObject):
     sig_done = Signal(int, object)  # job id, GenerationResult
     sig_unloaded = Signal(str, str)  # engine name, message
 
-    def __init__(self, after_job: AfterJob | None = None) -> None:
+    def __init__(self, after_job: AfterJob | None = None, before_job: BeforeJob | None = None) -> None:
         super().__init__()
         self._after_job = after_job
+        self._before_job = before_job
 
     @Slot(object)
     def run(self, job: Job) -> None:
@@ -58,9 +62,15 @@ class GenerationWorker(QObject):
         try:
             from app.core.generation.stages import generate  # loads the pipeline in this thread
 
-            result = generate(job.request, job.output_path, on_progress=on_progress, cancel=job.cancel)
-            if result.ok and self._after_job is not None:
-                result = self._after_job(result, job.id)
+            reused = None
+            if self._before_job is not None and not job.force:
+                reused = self._before_job(job.request, job.id)
+            if reused is not None:
+                result = reused
+            else:
+                result = generate(job.request, job.output_path, on_progress=on_progress, cancel=job.cancel)
+                if result.ok and self._after_job is not None:
+                    result = self._after_job(result, job.id)
         except Exception as exc:  # generate() reports expected failures itself; this is a bug
             log.exception("job %s crashed", job.id)
             result = GenerationResult(job.request, Status.FAILED, message=f"unexpected error: {exc}")
@@ -91,13 +101,18 @@ class JobRunner(QObject):
     _sig_run = Signal(object)
     _sig_unload = Signal(str)
 
-    def __init__(self, after_job: AfterJob | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        after_job: AfterJob | None = None,
+        parent: QObject | None = None,
+        before_job: BeforeJob | None = None,
+    ) -> None:
         super().__init__(parent)
         self.jobs: dict[int, Job] = {}
         self._current: Job | None = None
         self._thread = track(QThread())
         self._thread.setObjectName("sweedle-generation")
-        self._worker = GenerationWorker(after_job)
+        self._worker = GenerationWorker(after_job, before_job)
         self._worker.moveToThread(self._thread)
         self._sig_run.connect(self._worker.run)
         self._sig_unload.connect(self._worker.unload)

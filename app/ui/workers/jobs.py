@@ -37,6 +37,8 @@ class Job:
     cancel: CancelToken = field(default_factory=CancelToken)
     started: float | None = None
     ended: float | None = None
+    force: bool = False
+    """Generate even when the library holds the version this request would make again."""
 
     @property
     def label(self) -> str:

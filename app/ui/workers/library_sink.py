@@ -14,7 +14,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.core.generation.request import GenerationResult
+    from app.core.generation.request import GenerationRequest, GenerationResult
     from app.core.library.repository import Library
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,27 @@ class LibrarySink:
             shutil.rmtree(result.output_path.parent, ignore_errors=True)
             result = dataclasses.replace(result, output_path=record.summary.folder / GLB_FILE)
         return result
+
+
+    def reuse(self, request: GenerationRequest, job_id: int = 0) -> GenerationResult | None:
+        """Runs in the generation thread before a job: the library's identical version, read back
+        for the viewport, instead of generating it again (None: run the job)."""
+        from app.core.errors import SweedleError
+        from app.core.formats.glb_reader import read_glb
+        from app.core.library.saving import find_identical, reused_result
+
+        if not self._ready.wait(WAIT_FOR_LIBRARY_S) or self._library is None:
+            return None
+        try:
+            found = find_identical(self._library, request)
+            if found is None:
+                return None
+            model = dataclasses.replace(read_glb(found.glb_path), name=found.asset_name)
+        except (SweedleError, OSError):
+            log.exception("looking for an identical version of job %s failed; generating it", job_id)
+            return None
+        self.saved_asset_ids[job_id] = found.asset_id
+        return reused_result(request, found, found.glb_path, model)
 
 
 def _unsaved(result: GenerationResult, reason: str) -> GenerationResult:

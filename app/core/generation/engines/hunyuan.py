@@ -8,11 +8,11 @@ by `hunyuan_runtime` on the first job. The loaded pipeline stays in the runtime 
 
 from __future__ import annotations
 
-from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from app.core.errors import InputError
 from app.core.generation.engines.base import Availability, EngineOutput, ParamSpec, ShapeInput, StageProgress
+from app.core.generation.engines.hunyuan_setup import install_steps_line, missing_packages
 from app.core.generation.request import CancelToken
 from app.core.mesh.types import Material, Mesh
 from app.core.models.catalog import UNSUPPORTED_NOTE, ModelSpec, shape_variants, spec
@@ -28,10 +28,6 @@ CPU_WARNING = (
     "per asset with real weights instead of seconds on a GPU; Turbo variants and octree_resolution 196 "
     "help most)"
 )
-
-
-def missing_packages() -> list[str]:
-    return [name for name in ("torch", "hy3dgen", "transformers", "diffusers") if find_spec(name) is None]
 
 
 class HunyuanEngine:
@@ -64,9 +60,7 @@ class HunyuanEngine:
     def availability(self) -> Availability:
         missing = missing_packages()
         if missing:
-            return Availability(
-                False, f"{', '.join(missing)} not installed: pip install 'sweedle[hunyuan]' (see README)"
-            )
+            return Availability(False, f"{', '.join(missing)} not installed: {install_steps_line()}")
         if not any(ModelStore().state(v).usable for v in shape_variants()):
             return Availability(
                 False,

@@ -13,6 +13,7 @@ import os
 from types import ModuleType
 
 from app.core.errors import GenerationError
+from app.core.generation.engines.hunyuan_setup import install_steps_line
 
 _TORCHVISION_OPS = (
     "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
@@ -27,9 +28,7 @@ def import_torch() -> ModuleType:
     try:
         import torch
     except ImportError as exc:
-        raise GenerationError(
-            "PyTorch is not installed: install the Hunyuan extra (pip install 'sweedle[hunyuan]')"
-        ) from exc
+        raise GenerationError(f"PyTorch is not installed: {install_steps_line()}") from exc
     return torch
 
 
@@ -40,9 +39,7 @@ def import_hy3dgen_shapegen() -> ModuleType:
     try:
         import hy3dgen.shapegen as shapegen
     except ImportError as exc:
-        raise GenerationError(
-            f"hy3dgen cannot be imported ({exc}): install the Hunyuan extra (pip install 'sweedle[hunyuan]')"
-        ) from exc
+        raise GenerationError(f"hy3dgen cannot be imported ({exc}): {install_steps_line()}") from exc
     return shapegen
 
 
