@@ -42,7 +42,7 @@ def find_models(source: Path) -> list[Found]:
             if spec.id in found or not spec.subfolder:
                 continue
             for folder in (root / spec.relative_dir, root / spec.subfolder, root):
-                if folder.name == spec.subfolder and (folder / "config.yaml").is_file():
+                if folder.name == spec.subfolder and os.path.lexists(folder / "config.yaml"):
                     found[spec.id] = Found(spec, folder, revision)
                     break
     return list(found.values())
