@@ -396,6 +396,38 @@ def test_the_allow_list_names_real_hy3dgen_classes_and_settings() -> None:
     assert allowlist.DINO_CONFIG_KEYS - descriptive - {"attn_implementation"} <= dino
 
 
+def _hub_cache(source: Path, hub: Path) -> Path:
+    """A Hugging Face hub cache of the variant: snapshot files are links into the repo's blobs."""
+    repo = hub / "models--tencent--Hunyuan3D-2"
+    snapshot = repo / "snapshots" / "0123abc" / VARIANT.name
+    snapshot.mkdir(parents=True)
+    (repo / "blobs").mkdir()
+    for file in (source / VARIANT).iterdir():
+        shutil.copyfile(file, repo / "blobs" / f"blob-{file.name}")
+        (snapshot / file.name).symlink_to(Path("../../../blobs") / f"blob-{file.name}")
+    return snapshot
+
+
+def test_hub_cache_links_into_its_blobs_are_allowed_and_links_elsewhere_are_not(
+    shape_template: Path, sentinel: Path, tmp_path: Path
+) -> None:
+    snapshot = _hub_cache(shape_template, tmp_path / "hub")
+    with guarded(sentinel):
+        [copied] = import_models(tmp_path / "hub", ModelStore(tmp_path / "copied"))
+        [linked] = import_models(tmp_path / "hub", ModelStore(tmp_path / "linked"), link=True)
+    assert copied.revision == linked.revision == "0123abc"
+    assert (
+        ModelStore(tmp_path / "copied").state(BASE).usable
+        and ModelStore(tmp_path / "linked").state(BASE).usable
+    )
+    elsewhere = tmp_path / "elsewhere.yaml"
+    shutil.copyfile(snapshot / "config.yaml", elsewhere)
+    (snapshot / "config.yaml").unlink()
+    (snapshot / "config.yaml").symlink_to(elsewhere)
+    problem = ModelStore(tmp_path / "linked").state(BASE).problem
+    _one_line(problem, "config.yaml", str(elsewhere), "outside the model folder")
+
+
 def test_copy_import_leaves_pickle_files_out(shape_template: Path, sentinel: Path, tmp_path: Path) -> None:
     source = tmp_path / "cache"
     shutil.copytree(shape_template, source)

@@ -13,6 +13,7 @@ to fall back to, no code to import, and no config that changed after it was chec
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,18 @@ class CheckedDiT:
             if item.data is not None:
                 target.write_bytes(item.data)
             elif item.source is not None:
-                os.symlink(item.source, target)
+                _place(item.source, target)
+
+
+def _place(source: Path, target: Path) -> None:
+    """A link where the system allows one (Windows often refuses symbolic links), else a copy."""
+    try:
+        os.symlink(source, target)
+    except OSError:
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
 
 
 def check_dit_folder(spec: ModelSpec, folder: Path, fix: str) -> CheckedDiT:

@@ -27,6 +27,8 @@ MAX_DEPTH = 12
 """Deepest nesting a config may have; hy3dgen's deepest is 6."""
 MAX_ENTRIES = 20_000
 """Most files and folders a model folder may hold."""
+_READ_FLAGS = os.O_RDONLY | sum(getattr(os, flag, 0) for flag in ("O_NONBLOCK", "O_CLOEXEC", "O_BINARY"))
+"""Non-blocking, so opening a pipe returns at once (and is then refused); binary on Windows."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def show(value: Any) -> str:
 def open_regular(path: Path, where: Where) -> Iterator[tuple[IO[bytes], int]]:
     """The open file and its size; refuses anything that is not a regular file without blocking."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
         raise where.refuse(path, "is missing") from None
     except OSError as exc:
