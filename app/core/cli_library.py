@@ -44,6 +44,15 @@ def register(sub: Any) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_cmd_show)
 
+    rebuild = actions.add_parser(
+        "rebuild",
+        help="rebuild the library's database from its asset folders (the old database is set aside)",
+        description="Make a new library database from the asset folders, for a database that is lost or "
+        "damaged. The old database is moved to set-aside/ in the library folder, never deleted. Close "
+        "Sweedle windows and commands that use the library first.",
+    )
+    rebuild.set_defaults(run=_cmd_rebuild)
+
     for name, verb in (
         ("trash", "move assets to the trash"),
         ("restore", "bring assets back from the trash"),
@@ -190,6 +199,18 @@ def _show_text(asset: AssetRecord) -> str:
     for e in asset.exports:
         lines.append(f"  exported to {e.engine}: {e.target_path} ({e.created_at:%Y-%m-%d %H:%M})")
     return "\n".join(lines)
+
+
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    from app.core.library.rebuild import rebuild_library
+
+    report = rebuild_library()
+    for line in report.lines():
+        if line.startswith("skipped:"):
+            print(f"warning: {line}", file=sys.stderr)
+        else:
+            print(line)
+    return EXIT_OK
 
 
 def _cmd_trash(args: argparse.Namespace) -> int:

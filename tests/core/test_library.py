@@ -215,7 +215,7 @@ def test_damaged_database_is_refused_with_a_clear_message(tmp_path: Path) -> Non
     root = tmp_path / "lib"
     root.mkdir()
     (root / "library.sqlite3").write_bytes(b"this is not a database" * 100)
-    with pytest.raises(LibraryError, match=r"damaged or not a database.*backups"):
+    with pytest.raises(LibraryError, match=r"damaged or not a database.*move it away to start an empty"):
         open_library(root)
 
 

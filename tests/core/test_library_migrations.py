@@ -118,3 +118,38 @@ def test_foreign_database_is_refused(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(LibraryError, match="not a Sweedle library"):
         open_library(root)
+
+
+def test_0002_adds_the_save_owner_and_an_ownerless_save_is_recovered(tmp_path: Path) -> None:
+    """A save an older Sweedle left half-done has no owner: after the upgrade, recovery treats it
+    as abandoned (its owner cannot be alive: no process of that version records one)."""
+    root = tmp_path / "lib"
+    shutil.copytree(FIXTURES / "rev0001", root)
+    con = sqlite3.connect(root / "library.sqlite3")
+    con.execute("UPDATE generations SET status = 'saving' WHERE id = 2")
+    con.execute("UPDATE assets SET status = 'saving', current_version_id = NULL WHERE id = 2")
+    con.commit()
+    con.close()
+    (root / "assets" / "a1b2c3d4e5f60002" / "v1").rename(
+        root / "assets" / "a1b2c3d4e5f60002" / ".v1.x.sweedle-tmp"
+    )
+
+    library, report = open_library(root)
+    try:
+        assert report.interrupted == [(2, "Oak tree")]
+        assert library.get_asset(2).summary.status is AssetStatus.INTERRUPTED
+        with library.engine.connect() as connection:
+            columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(generations)")}
+        assert "owner" in columns
+    finally:
+        library.close()
+
+    config = alembic_config()
+    engine = make_engine(root / "library.sqlite3")
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    with engine.connect() as connection:
+        columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(generations)")}
+    engine.dispose()
+    assert "owner" not in columns, "0002 downgrades cleanly"

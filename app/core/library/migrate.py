@@ -48,7 +48,11 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
-    """Upgrade the database to the head revision; return the backup made, if one was needed."""
+    """Upgrade the database to the head revision; return the backup made, if one was needed.
+
+    The upgrade runs under SQLite's write lock, with the revision checked again once it is held:
+    processes that open a new or older library at the same moment upgrade it exactly once.
+    """
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
     current = current_revision(engine)
@@ -65,9 +69,14 @@ def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
         )
     if current == head_revision():
         return None
-    backup = backup_database(db_path, backup_dir, current or "empty") if tables else None
     config = alembic_config()
     with engine.begin() as connection:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current == head_revision():
+            return None
+        tables = set(inspect(connection).get_table_names())
+        backup = backup_database(db_path, backup_dir, current or "empty") if tables else None
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return backup

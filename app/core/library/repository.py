@@ -2,26 +2,36 @@
 through `Library`, one short transaction per change, and comes back as plain `records`.
 
 Saving a version is crash-safe in three steps: (1) the rows are committed with status
-"saving"; (2) the files are written into a temporary folder that is renamed into place;
-(3) the status flips to "done" and the version becomes current. A crash between (1) and (3)
-leaves a "saving" row that the recovery pass finds and reports; it never leaves a half-written
-folder under a final name.
+"saving" and the saving process's lease token as owner; (2) the files are written into a
+temporary folder that is renamed into place; (3) the status flips to "done" and the version
+becomes current. A crash between (1) and (3) leaves a "saving" row whose owner is gone, which
+the recovery pass finds and reports; it never leaves a half-written folder under a final name.
+
+Several processes share one library: every change runs in a write transaction taken up front
+(`BEGIN IMMEDIATE`), so a read-then-write (the next version number, a tag that may exist) never
+races another process. SQLite and disk faults come out as one-line `LibraryError`s (`faults`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
+import os
 import secrets
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import DatabaseError, IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from app.core.library import leases
+from app.core.library.faults import ASSETS_DIR, database_fault, os_fault
 from app.core.library.migrate import LibraryError
 from app.core.library.records import (
     AssetQuery,
@@ -35,7 +45,17 @@ from app.core.library.records import (
     VersionRecord,
 )
 from app.core.library.schema import Asset, Export, Generation, LodRow, Tag, asset_tags
+from app.core.library.snapshots import (
+    ASSET_FILE,
+    VERSION_FILE,
+    AssetSnapshot,
+    ExportSnapshot,
+    LodSnapshot,
+    VersionSnapshot,
+)
 from app.core.library.store import AssetStore, FileContent
+
+log = logging.getLogger(__name__)
 
 MAX_NAME = 200
 MAX_TAG = 60
@@ -76,6 +96,8 @@ class PendingSave:
     asset_name: str
     folder: Path
     asset_has_other_versions: bool
+    owner: str | None
+    """Lease token of the process saving it; None for a save recorded by an older Sweedle."""
 
 
 @dataclass(frozen=True)
@@ -93,21 +115,44 @@ def utcnow() -> dt.datetime:
 
 class Library:
     """One library on disk: `root/library.sqlite3` and `root/assets/`. Thread-safe: each call
-    opens its own short session."""
+    opens its own short session. Holds a lease (see `leases`) until `close()`."""
 
-    def __init__(self, root: Path, engine: Engine) -> None:
+    def __init__(self, root: Path, engine: Engine, lease: leases.Lease | None = None) -> None:
         self.root = root
         self.engine = engine
-        self.store = AssetStore(root / "assets")
+        self.leases_dir = root / leases.LEASES_DIR
+        try:
+            self.lease = lease or leases.acquire(self.leases_dir)
+        except leases.LibraryBusy as exc:
+            raise LibraryError(
+                f"The library in {root} is being rebuilt by another Sweedle process: try again when it is "
+                "done."
+            ) from exc
+        except OSError as exc:
+            raise os_fault(exc, self.leases_dir, root) from exc
+        self.store = AssetStore(root / ASSETS_DIR, self.lease.token)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+    def _session(self, write: bool = False) -> Iterator[Session]:
+        """One transaction; `write` takes SQLite's write lock first (waiting up to the busy timeout)."""
+        try:
+            with self._sessions.begin() as session:
+                if write:
+                    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+                yield session
+        except (IntegrityError, ProgrammingError):
+            raise
+        except DatabaseError as exc:
+            raise database_fault(exc, self.root) from exc
+
+    def owner_alive(self, token: str) -> bool:
+        """Whether the process holding lease `token` (this one included) is still running."""
+        return token == self.lease.token or leases.owner_alive(self.leases_dir, token)
 
     def close(self) -> None:
         self.engine.dispose()
+        self.lease.release()
 
     # -- saving -------------------------------------------------------------------------------
 
@@ -121,7 +166,7 @@ class Library:
             raise LibraryError("a version needs at least LOD0")
         name = _clean_name(new.name)
         now = utcnow()
-        with self._session() as s:
+        with self._session(write=True) as s:
             asset = self._target_asset(s, asset_id, new.source_key)
             if asset is None:
                 asset = Asset(
@@ -163,20 +208,41 @@ class Library:
                 triangles=new.lods[0].triangles,
                 vertices=new.lods[0].vertices,
                 lods=[LodRow(**lod.__dict__) for lod in new.lods],
+                owner=self.lease.token,
             )
             s.add(gen)
             s.flush()
             asset_id, uid, gen_id = asset.id, asset.uid, gen.id
-        self.store.write_version(uid, version_no, new.files)
-        with self._session() as s:
+            snapshot = _version_snapshot(new, asset, version_no, now)
+        files = {**new.files, VERSION_FILE: json.dumps(snapshot.to_json(), indent=1).encode()}
+        try:
+            self.store.write_version(uid, version_no, files)
+        except OSError as exc:
+            fault = os_fault(exc, self.store.root / uid, self.root)
+            self._abandon(gen_id, f"its files could not be written: {fault}")
+            raise fault from exc
+        except BaseException as exc:
+            self._abandon(gen_id, f"its files could not be written: {exc}")
+            raise
+        with self._session(write=True) as s:
             gen = s.get_one(Generation, gen_id)
             gen.status = DONE
+            gen.owner = None
             asset = s.get_one(Asset, asset_id)
             asset.bounds = new.bounds
             asset.height_m = new.height_m
             asset.prompt = new.prompt or asset.prompt
             self._make_current(asset, gen, now)
+        self._write_snapshots([asset_id])
         return self.get_asset(asset_id)
+
+    def _abandon(self, gen_id: int, error: str) -> None:
+        """A save that failed while this process lives: mark it interrupted now (best effort: the
+        database may be the thing that failed; recovery then does it after this process ends)."""
+        with suppress(LibraryError), self._session(write=True) as s:
+            gen = s.get(Generation, gen_id)
+            if gen is not None and gen.status == SAVING:
+                self._mark_interrupted(s, gen, error)
 
     def _target_asset(self, s: Session, asset_id: int | None, source_key: str | None) -> Asset | None:
         if asset_id is not None:
@@ -204,7 +270,7 @@ class Library:
 
     def promote(self, asset_id: int, version_id: int) -> AssetRecord:
         """Make an earlier (or later) version the asset's current one."""
-        with self._session() as s:
+        with self._session(write=True) as s:
             asset = self._asset(s, asset_id)
             gen = s.get(Generation, version_id)
             if gen is None or gen.asset_id != asset_id:
@@ -214,12 +280,13 @@ class Library:
                     f"version {gen.version} of {asset.name!r} is {gen.status}; it cannot be used"
                 )
             self._make_current(asset, gen, utcnow())
+        self._write_snapshots([asset_id])
         return self.get_asset(asset_id)
 
     def record_export(
         self, asset_id: int, engine: str, target_path: Path | str, version_id: int | None = None
     ) -> ExportRecord:
-        with self._session() as s:
+        with self._session(write=True) as s:
             asset = self._asset(s, asset_id)
             row = Export(
                 asset_id=asset.id,
@@ -230,7 +297,9 @@ class Library:
             )
             s.add(row)
             s.flush()
-            return _export_record(row)
+            record = _export_record(row)
+        self._write_snapshots([asset_id])
+        return record
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -336,49 +405,55 @@ class Library:
     # -- editing ------------------------------------------------------------------------------
 
     def rename(self, asset_id: int, name: str) -> AssetSummary:
-        with self._session() as s:
+        with self._session(write=True) as s:
             asset = self._asset(s, asset_id)
             asset.name = _clean_name(name)
             self._touch(asset)
+        self._write_snapshots([asset_id])
         return self.summaries([asset_id])[0]
 
     def set_notes(self, asset_id: int, notes: str) -> None:
-        with self._session() as s:
+        with self._session(write=True) as s:
             asset = self._asset(s, asset_id)
             asset.notes = notes.strip()
             self._touch(asset)
+        self._write_snapshots([asset_id])
 
     def set_favourite(self, asset_ids: Iterable[int], favourite: bool) -> None:
-        with self._session() as s:
-            s.execute(
-                update(Asset)
-                .where(Asset.id.in_(list(asset_ids)))
-                .values(favourite=favourite, updated_at=utcnow())
-            )
+        ids = list(asset_ids)
+        with self._session(write=True) as s:
+            s.execute(update(Asset).where(Asset.id.in_(ids)).values(favourite=favourite, updated_at=utcnow()))
+        self._write_snapshots(ids)
 
     def set_tags(self, asset_id: int, tags: Iterable[str]) -> tuple[str, ...]:
         """Replace the asset's tags (trimmed, duplicates ignored whatever their case)."""
-        with self._session() as s:
+        with self._session(write=True) as s:
             asset = self._asset(s, asset_id)
             asset.tags = self._tag_rows(s, tags)
             self._touch(asset)
-            return tuple(sorted((t.name for t in asset.tags), key=str.lower))
+            names = tuple(sorted((t.name for t in asset.tags), key=str.lower))
+        self._write_snapshots([asset_id])
+        return names
 
     def add_tag(self, asset_ids: Iterable[int], tag: str) -> None:
-        with self._session() as s:
+        ids = list(asset_ids)
+        with self._session(write=True) as s:
             (row,) = self._tag_rows(s, [tag])
-            for asset_id in asset_ids:
+            for asset_id in ids:
                 asset = self._asset(s, asset_id)
                 if row not in asset.tags:
                     asset.tags.append(row)
                     self._touch(asset)
+        self._write_snapshots(ids)
 
     def remove_tag(self, asset_ids: Iterable[int], tag: str) -> None:
-        with self._session() as s:
-            for asset_id in asset_ids:
+        ids = list(asset_ids)
+        with self._session(write=True) as s:
+            for asset_id in ids:
                 asset = self._asset(s, asset_id)
                 asset.tags = [t for t in asset.tags if t.name.lower() != tag.strip().lower()]
                 self._touch(asset)
+        self._write_snapshots(ids)
 
     def trash(self, asset_ids: Iterable[int]) -> int:
         """Move assets to the trash (their files stay until the trash is emptied)."""
@@ -388,26 +463,41 @@ class Library:
         return self._set_deleted(asset_ids, None)
 
     def _set_deleted(self, asset_ids: Iterable[int], when: dt.datetime | None) -> int:
-        with self._session() as s:
+        with self._session(write=True) as s:
             result = s.execute(
                 update(Asset)
                 .where(Asset.id.in_(list(asset_ids)))
                 .values(deleted_at=when, updated_at=utcnow())
                 .returning(Asset.id)
             )
-            return len(result.all())
+            changed = [row[0] for row in result.all()]
+        self._write_snapshots(changed)
+        return len(changed)
 
     def empty_trash(self) -> int:
-        """Delete every asset in the trash, rows and files; the only way anything is deleted."""
-        with self._session() as s:
-            doomed = list(s.execute(select(Asset.id, Asset.uid).where(Asset.deleted_at.is_not(None))))
-        detached = [self.store.detach_asset(uid) for _, uid in doomed]
-        with self._session() as s:
-            for asset_id, _ in doomed:
-                s.delete(s.get_one(Asset, asset_id))
-        for folder in detached:
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+        """Delete every asset in the trash, rows and files; the only way anything is deleted.
+
+        The folders are renamed away and the rows deleted in one write transaction; if it fails,
+        the folders are put back, so an asset never loses its files while its rows stay."""
+        detached: list[tuple[str, Path]] = []
+        try:
+            with self._session(write=True) as s:
+                doomed = list(s.execute(select(Asset.id, Asset.uid).where(Asset.deleted_at.is_not(None))))
+                for _, uid in doomed:
+                    folder = self.store.detach_asset(uid)
+                    if folder is not None:
+                        detached.append((uid, folder))
+                for asset_id, _ in doomed:
+                    s.delete(s.get_one(Asset, asset_id))
+        except BaseException as exc:
+            for uid, folder in detached:
+                with suppress(OSError):
+                    os.replace(folder, self.store.root / uid)
+            if isinstance(exc, OSError):
+                raise os_fault(exc, self.store.root, self.root) from exc
+            raise
+        for _, folder in detached:
+            shutil.rmtree(folder, ignore_errors=True)
         return len(doomed)
 
     # -- recovery -----------------------------------------------------------------------------
@@ -420,41 +510,196 @@ class Library:
                 .where(Generation.status == SAVING)
             )
             return [
-                PendingSave(g.id, g.asset_id, name, self.store.root / g.folder, current is not None)
+                PendingSave(g.id, g.asset_id, name, self.store.root / g.folder, current is not None, g.owner)
                 for g, name, current in rows
             ]
 
-    def finish_pending(self, pending: PendingSave, files_complete: bool) -> None:
-        """After a crash: keep a version whose folder made it into place, else mark it interrupted."""
-        with self._session() as s:
-            gen = s.get_one(Generation, pending.version_id)
-            asset = s.get_one(Asset, pending.asset_id)
+    def finish_pending(self, pending: PendingSave, files_complete: bool) -> bool:
+        """After a crash: keep a version whose folder made it into place, else mark it interrupted.
+
+        Only the owner of a save, or recovery once the owner is gone, may call this. Returns False
+        when the version was no longer being saved (another process's recovery got there first)."""
+        with self._session(write=True) as s:
+            gen = s.get(Generation, pending.version_id)
+            if gen is None or gen.status != SAVING:
+                return False
             if files_complete:
                 gen.status = DONE
-                self._make_current(asset, gen, utcnow())
-                return
-            gen.status = INTERRUPTED
-            gen.error = "the app stopped while this version was being saved; its files were not kept"
-            if asset.current_version_id is None:
-                asset.status = AssetStatus.INTERRUPTED.value
+                gen.owner = None
+                self._make_current(s.get_one(Asset, pending.asset_id), gen, utcnow())
+            else:
+                self._mark_interrupted(
+                    s, gen, "the app stopped while this version was being saved; its files were not kept"
+                )
+        if files_complete:
+            self._write_snapshots([pending.asset_id])
+        return True
+
+    def _mark_interrupted(self, s: Session, gen: Generation, error: str) -> None:
+        gen.status = INTERRUPTED
+        gen.error = error
+        gen.owner = None
+        asset = s.get_one(Asset, gen.asset_id)
+        if asset.current_version_id is None:
+            asset.status = AssetStatus.INTERRUPTED.value
 
     def file_checks(self) -> list[FileCheck]:
-        """Every ready or missing asset with its current folder, for the missing-files check."""
+        """Every ready or missing asset outside the trash with its current folder, for the
+        missing-files check (a trashed asset's folder may be going away with the trash)."""
         with self._session() as s:
             rows = s.execute(
                 select(Asset.id, Asset.name, Asset.status, Generation.folder)
                 .outerjoin(Generation, Generation.id == Asset.current_version_id)
-                .where(Asset.status.in_([AssetStatus.READY.value, AssetStatus.MISSING.value]))
+                .where(
+                    Asset.status.in_([AssetStatus.READY.value, AssetStatus.MISSING.value]),
+                    Asset.deleted_at.is_(None),
+                )
             )
             return [
                 FileCheck(i, n, AssetStatus(st), self.store.root / f if f else None) for i, n, st, f in rows
             ]
 
-    def set_status(self, asset_ids: Iterable[int], status: AssetStatus) -> None:
+    def set_status(self, asset_ids: Iterable[int], status: AssetStatus, expected: AssetStatus) -> None:
+        """Set the status of those of `asset_ids` whose status is still `expected`."""
         ids = list(asset_ids)
         if ids:
-            with self._session() as s:
-                s.execute(update(Asset).where(Asset.id.in_(ids)).values(status=status.value))
+            with self._session(write=True) as s:
+                s.execute(
+                    update(Asset)
+                    .where(Asset.id.in_(ids), Asset.status == expected.value)
+                    .values(status=status.value)
+                )
+
+    def has_uid(self, uid: str) -> bool:
+        with self._session() as s:
+            return s.scalar(select(func.count(Asset.id)).where(Asset.uid == uid)) == 1
+
+    def asset_rows(self) -> int:
+        """Assets in the database, trash and unfinished saves included."""
+        with self._session() as s:
+            return s.scalar(select(func.count(Asset.id))) or 0
+
+    # -- snapshots for a rebuild (see `snapshots`) --------------------------------------------
+
+    def _write_snapshots(self, asset_ids: Sequence[int]) -> None:
+        """Rewrite `asset.json` of these assets. A failure is logged, not raised: the change is
+        committed, and the file is only the copy a rebuild would read."""
+        if not asset_ids:
+            return
+        try:
+            for uid, snapshot in self._asset_snapshots(asset_ids):
+                folder = self.store.root / uid
+                if folder.is_dir():
+                    self.store.write_json(folder / ASSET_FILE, snapshot.to_json())
+        except (OSError, LibraryError) as exc:
+            log.warning("could not update %s of assets %s: %s", ASSET_FILE, list(asset_ids)[:10], exc)
+
+    def _asset_snapshots(self, asset_ids: Sequence[int]) -> list[tuple[str, AssetSnapshot]]:
+        with self._session() as s:
+            assets = s.scalars(
+                select(Asset)
+                .where(Asset.id.in_(list(asset_ids)))
+                .options(selectinload(Asset.tags), selectinload(Asset.versions), selectinload(Asset.exports))
+            )
+            out = []
+            for a in assets:
+                number = {g.id: g.version for g in a.versions}
+                out.append(
+                    (
+                        a.uid,
+                        AssetSnapshot(
+                            uid=a.uid,
+                            id=a.id,
+                            name=a.name,
+                            created_at=a.created_at,
+                            updated_at=a.updated_at,
+                            current_version=number.get(a.current_version_id or -1),
+                            prompt=a.prompt,
+                            notes=a.notes,
+                            favourite=a.favourite,
+                            tags=tuple(t.name for t in a.tags),
+                            deleted_at=a.deleted_at,
+                            exports=tuple(
+                                ExportSnapshot(
+                                    e.engine, e.target_path, e.created_at, number.get(e.generation_id or -1)
+                                )
+                                for e in a.exports
+                            ),
+                        ),
+                    )
+                )
+            return out
+
+    def insert_rebuilt(self, asset: AssetSnapshot, versions: Sequence[VersionSnapshot]) -> int:
+        """Add an asset read back from its folder (a rebuild); returns its id. Keeps the recorded
+        id when it is free, so ids people wrote down still work."""
+        first, current = (
+            versions[0],
+            next((v for v in versions if v.version == asset.current_version), versions[-1]),
+        )
+        with self._session(write=True) as s:
+            free = asset.id > 0 and s.get(Asset, asset.id) is None
+            row = Asset(
+                id=asset.id if free else None,
+                uid=asset.uid,
+                name=_clean_name(asset.name),
+                created_at=asset.created_at,
+                updated_at=asset.updated_at,
+                status=AssetStatus.READY.value,
+                notes=asset.notes,
+                favourite=asset.favourite,
+                source_type=SourceType(first.source_type).value,
+                source_key=first.source_key,
+                engine=current.engine,
+                prompt=asset.prompt,
+                bounds=current.bounds,
+                height_m=current.height_m,
+                deleted_at=asset.deleted_at,
+            )
+            row.tags = self._tag_rows(s, asset.tags)
+            s.add(row)
+            s.flush()
+            ids = {}
+            for v in versions:
+                gen = Generation(
+                    asset_id=row.id,
+                    version=v.version,
+                    created_at=v.created_at,
+                    engine=v.engine,
+                    engine_version=v.engine_version,
+                    model_id=v.model_id,
+                    model_version=v.model_version,
+                    licence=v.licence,
+                    seed=v.seed,
+                    parameters=v.parameters,
+                    timings=v.timings,
+                    device=v.device,
+                    status=DONE,
+                    error="",
+                    source_name=v.source_name,
+                    folder=self.store.relative_folder(asset.uid, v.version),
+                    triangles=v.lods[0].triangles,
+                    vertices=v.lods[0].vertices,
+                    lods=[LodRow(**lod.__dict__) for lod in v.lods],
+                )
+                s.add(gen)
+                s.flush()
+                ids[v.version] = gen.id
+                if v is current:
+                    self._make_current(row, gen, asset.updated_at)
+            for e in asset.exports:
+                s.add(
+                    Export(
+                        asset_id=row.id,
+                        generation_id=ids.get(e.version or -1),
+                        engine=e.engine,
+                        target_path=e.target_path,
+                        created_at=e.created_at,
+                    )
+                )
+            asset_id = row.id
+        self._write_snapshots([asset_id])
+        return asset_id
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -524,6 +769,31 @@ class Library:
             lods=tuple(LodRecord(r.level, r.triangles, r.vertices, r.error_pct) for r in g.lods),
             current=current,
         )
+
+
+def _version_snapshot(new: NewVersion, asset: Asset, version: int, now: dt.datetime) -> VersionSnapshot:
+    return VersionSnapshot(
+        asset_uid=asset.uid,
+        version=version,
+        created_at=now,
+        name=asset.name,
+        source_type=asset.source_type,
+        engine=new.engine,
+        lods=tuple(LodSnapshot(lod.level, lod.triangles, lod.vertices, lod.error_pct) for lod in new.lods),
+        prompt=new.prompt or asset.prompt,
+        source_key=asset.source_key,
+        source_name=new.source_name,
+        engine_version=new.engine_version,
+        model_id=new.model_id,
+        model_version=new.model_version,
+        licence=new.licence,
+        seed=new.seed,
+        parameters=new.parameters,
+        timings=new.timings,
+        device=new.device,
+        bounds=new.bounds,
+        height_m=new.height_m,
+    )
 
 
 def _export_record(row: Export) -> ExportRecord:

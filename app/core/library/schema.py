@@ -100,6 +100,8 @@ class Generation(Base):
     """Relative to the library's asset folder: `<uid>/v<version>`."""
     triangles: Mapped[int] = mapped_column(default=0)
     vertices: Mapped[int] = mapped_column(default=0)
+    owner: Mapped[str | None] = mapped_column(String(32), default=None)
+    """Lease token of the process saving this version (status "saving"); see `leases`."""
 
     asset: Mapped[Asset] = relationship(back_populates="versions", foreign_keys=[asset_id])
     lods: Mapped[list[LodRow]] = relationship(

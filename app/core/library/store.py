@@ -4,26 +4,50 @@ A version's folder is built under a hidden temporary name and renamed into place
 so a folder with the final name is always complete; a crash leaves only a `*.sweedle-tmp`
 folder that the recovery pass deletes. Emptying the trash renames a folder away the same way
 before deleting it.
+
+Every temporary name carries its writer's lease token (`.v3.<token>.<random>.sweedle-tmp`):
+several processes share a library, and recovery removes only what a process that is gone left
+behind, never a live process's work in progress.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from app.core.formats.atomic import TEMP_PREFIX, TEMP_SUFFIX
+from app.core.formats.atomic import TEMP_PATTERN, TEMP_PREFIX, TEMP_SUFFIX
 from app.core.library.migrate import LibraryError
+from app.core.owner import is_orphan
 
 FileContent = bytes | Path
 """A file to store: its bytes, or a file to copy."""
 
 
+_OWNED_TEMP = re.compile(r"^\..+\.(?P<owner>[0-9a-f]{16})\.[0-9a-f]{8}" + re.escape(TEMP_SUFFIX) + "$")
+VERSION_FOLDER = re.compile(r"^v(?P<number>[1-9][0-9]{0,8})$")
+
+
+@dataclass(frozen=True)
+class TempItem:
+    """A temporary file or folder in the store, with the lease token of the process that made it
+    (None for names written by an older Sweedle, which recorded no owner)."""
+
+    path: Path
+    owner: str | None
+
+
 class AssetStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, owner: str) -> None:
         self.root = root
+        self.owner = owner
+        """This process's lease token, put into every temporary name it makes."""
 
     def relative_folder(self, uid: str, version: int) -> str:
         return f"{uid}/v{version}"
@@ -34,7 +58,7 @@ class AssetStore:
         if final.exists():
             raise LibraryError(f"{final} already exists: the library's files and database disagree")
         final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temp_name(final)
+        tmp = self._temp_name(final)
         tmp.mkdir()
         try:
             for name, content in files.items():
@@ -57,30 +81,83 @@ class AssetStore:
         folder = self.root / uid
         if not folder.exists():
             return None
-        tmp = _temp_name(folder)
+        tmp = self._temp_name(folder)
         os.replace(folder, tmp)
         return tmp
 
-    def leftover_temp(self) -> list[Path]:
-        """Half-written files and folders a killed process left behind (asset and version level)."""
-        if not self.root.is_dir():
-            return []
-        pattern = f"{TEMP_PREFIX}*{TEMP_SUFFIX}"
-        found = [*self.root.glob(pattern), *self.root.glob(f"*/{pattern}"), *self.root.glob(f"*/*/{pattern}")]
-        return sorted(found)
+    def write_json(self, path: Path, data: dict[str, Any]) -> None:
+        """Replace `path` with `data` as JSON, atomically, under an owned temporary name.
 
-    def remove_temp(self) -> list[Path]:
-        removed = self.leftover_temp()
-        for path in removed:
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
+        Not flushed to the platter: these are the rebuild's copies of what the database holds,
+        rewritten on every edit (a bulk edit of a thousand assets must stay quick); after a power
+        cut a torn one is refused by the rebuild, which then reads the version's own file."""
+        tmp = self._temp_name(path)
+        try:
+            with open(tmp, "x", encoding="utf-8", newline="\n") as f:
+                json.dump(data, f, indent=1, ensure_ascii=False)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def asset_folders(self) -> list[Path]:
+        """Every asset folder (`<uid>/`), temporary names left out."""
+        return sorted(
+            Path(e.path) for e in _entries(self.root) if e.is_dir() and not e.name.startswith(TEMP_PREFIX)
+        )
+
+    def leftover_temp(self) -> list[TempItem]:
+        """Temporary files and folders (asset and version level), each with its owner's token.
+
+        Other processes rename folders while this looks (a version moving into place, a trash
+        folder going away): a folder that vanished mid-walk is simply not there."""
+        found: list[Path] = []
+        for asset in _entries(self.root):
+            if _is_temp(asset.name):
+                found.append(Path(asset.path))
+                continue
+            for version in _entries(asset.path):
+                if _is_temp(version.name):
+                    found.append(Path(version.path))
+                    continue
+                found += [Path(e.path) for e in _entries(version.path) if _is_temp(e.name)]
+        return [TempItem(path, _owner_of(path)) for path in sorted(found)]
+
+    def remove_temp(self, owner_alive: Callable[[str], bool]) -> list[Path]:
+        """Delete the temporary files whose owner is gone; keep live processes' ones. A name with
+        no lease token (a plain `atomic_write`, or an older Sweedle) is judged by its pid tag or
+        its age (`owner.is_orphan`)."""
+        removed = []
+        for item in self.leftover_temp():
+            if owner_alive(item.owner) if item.owner is not None else not is_orphan(item.path, TEMP_PATTERN):
+                continue
+            if item.path.is_dir():
+                shutil.rmtree(item.path, ignore_errors=True)
             else:
-                path.unlink(missing_ok=True)
+                item.path.unlink(missing_ok=True)
+            removed.append(item.path)
         return removed
 
+    def _temp_name(self, final: Path) -> Path:
+        return final.with_name(f"{TEMP_PREFIX}{final.name}.{self.owner}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
 
-def _temp_name(final: Path) -> Path:
-    return final.with_name(f"{TEMP_PREFIX}{final.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+
+def _entries(folder: str | Path) -> list[os.DirEntry[str]]:
+    """The entries of a folder; none when it is not a folder (any more)."""
+    try:
+        with os.scandir(folder) as it:
+            return list(it)
+    except OSError:
+        return []
+
+
+def _is_temp(name: str) -> bool:
+    return name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX)
+
+
+def _owner_of(path: Path) -> str | None:
+    match = _OWNED_TEMP.match(path.name)
+    return match["owner"] if match else None
 
 
 def _fsync(path: Path) -> None:
