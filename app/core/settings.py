@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from app.core.disk_errors import WriteError, disk_error_message
 from app.core.formats.atomic import atomic_write_bytes
 from app.core.paths import config_dir
 
@@ -92,14 +93,22 @@ def load_section(name: str, cls: type[T]) -> T:
 
 
 def save_section(name: str, value: Any) -> None:
-    """Replace section `name` with the dataclass `value` (atomically, keeping other sections)."""
+    """Replace section `name` with the dataclass `value` (atomically, keeping other sections).
+    A disk that refuses the write costs only the remembered values, so it is logged, not raised:
+    a full disk must not stop a generation or an export."""
     with _lock:
         data = _read()
         data[name] = dataclasses.asdict(value)
         path = settings_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"version": SETTINGS_VERSION, "sections": data}
-        atomic_write_bytes(path, json.dumps(payload, indent=2, sort_keys=True).encode())
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, json.dumps(payload, indent=2, sort_keys=True).encode())
+        except OSError as exc:
+            log.warning(
+                "settings not saved: %s",
+                exc if isinstance(exc, WriteError) else disk_error_message(path, exc),
+            )
 
 
 def seal(data: bytes) -> str:

@@ -174,3 +174,20 @@ def test_seal_detects_any_change() -> None:
     assert unseal(f"{digest[:-1]}{other}:{encoded}") is None
     assert unseal(f"{digest}:{encoded[:-4]}") is None
     assert unseal("") is None and is_sealed("") and not is_sealed("garbage")
+
+
+def test_a_full_disk_costs_only_the_remembered_values(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from app.core.formats import atomic
+
+    save_section("s", _Section(seed=1))
+    monkeypatch.setattr(atomic, "_create_exclusive", lambda path, flags: os.open("/dev/full", os.O_WRONLY))
+    with caplog.at_level(logging.WARNING):
+        save_section("s", _Section(seed=2))
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        f"settings not saved: Could not write {settings_path()}: the disk is full. "
+        "Free some space (or choose a folder on another drive) and try again."
+    )
+    assert load_section("s", _Section).seed == 1
