@@ -13,6 +13,7 @@ from app.core.errors import SweedleError
 from app.core.generation.request import GenerationRequest, GenerationResult
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
 from app.core.library.repository import Library
+from app.core.terminal import shown
 
 if TYPE_CHECKING:
     from app.core.library.saving import IdenticalVersion
@@ -68,7 +69,7 @@ def open_for_cli() -> Library:
 
     library, report = open_library()
     for line in report.lines():
-        print(f"warning: library: {line}", file=sys.stderr)
+        print(f"warning: library: {shown(line)}", file=sys.stderr)
     return library
 
 
@@ -92,7 +93,8 @@ class LibraryRecorder:
             asset = save_generation(self._open(), result)
         except SweedleError as exc:
             print(
-                f"warning: {result.request.image_path}: not recorded in the library: {exc}", file=sys.stderr
+                f"warning: {shown(result.request.image_path)}: not recorded in the library: {shown(exc)}",
+                file=sys.stderr,
             )
             return
         version = asset.current_version.version if asset.current_version else 1
@@ -104,7 +106,9 @@ class LibraryRecorder:
         try:
             return find_identical(self._open(), request)
         except (SweedleError, OSError) as exc:
-            print(f"warning: the library could not be searched for this version: {exc}", file=sys.stderr)
+            print(
+                f"warning: the library could not be searched for this version: {shown(exc)}", file=sys.stderr
+            )
             return None
 
 
@@ -138,8 +142,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
     for a in assets:
         flag = "" if a.status is AssetStatus.READY else f" [{a.status.value}]"
         print(
-            f"{a.id:>6}  {(a.name + flag)[:32]:<32} {a.engine[:10]:<10} {a.triangles:>10,}  "
-            f"{a.created_at:%Y-%m-%d %H:%M}  {', '.join(a.tags)}"
+            f"{a.id:>6}  {shown(a.name + flag)[:32]:<32} {shown(a.engine)[:10]:<10} {a.triangles:>10,}  "
+            f"{a.created_at:%Y-%m-%d %H:%M}  {shown(', '.join(a.tags))}"
         )
     return EXIT_OK
 
@@ -153,7 +157,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         try:
             asset = import_mesh(library, path)
         except SweedleError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {shown(exc)}", file=sys.stderr)
             failures += 1
             continue
         if args.json:
@@ -163,7 +167,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
             if asset.current_version
             else ""
         )
-        print(f"ok    {path.name} → asset {asset.id} {asset.name!r} (triangles {lods})", file=sys.stderr)
+        print(
+            f"ok    {shown(path.name)} → asset {asset.id} {shown(repr(asset.name))} (triangles {lods})",
+            file=sys.stderr,
+        )
     return EXIT_FAILED if failures else EXIT_OK
 
 
@@ -179,15 +186,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
 def _show_text(asset: AssetRecord) -> str:
     s = asset.summary
     lines = [
-        f"asset {s.id}: {s.name}" + (" (in the trash)" if s.in_trash else ""),
+        f"asset {s.id}: {shown(s.name)}" + (" (in the trash)" if s.in_trash else ""),
         f"  status {s.status.value}, {s.source_type.value} by {s.engine}, {s.triangles:,} triangles, "
         f"{s.vertices:,} vertices, height {asset.height_m:.3f} m",
-        f"  created {s.created_at:%Y-%m-%d %H:%M} UTC, tags: {', '.join(s.tags) or '-'}"
+        f"  created {s.created_at:%Y-%m-%d %H:%M} UTC, tags: {shown(', '.join(s.tags)) or '-'}"
         + (", favourite" if s.favourite else ""),
-        f"  files: {s.folder}",
+        f"  files: {shown(s.folder)}",
     ]
     if asset.notes:
-        lines.append(f"  notes: {asset.notes}")
+        lines.append(f"  notes: {shown(asset.notes)}")
     lines.append("  versions:")
     for v in asset.versions:
         mark = "*" if v.current else " "
@@ -197,7 +204,7 @@ def _show_text(asset: AssetRecord) -> str:
             f"[{v.status}] triangles {lods}" + (f" ({v.error})" if v.error else "")
         )
     for e in asset.exports:
-        lines.append(f"  exported to {e.engine}: {e.target_path} ({e.created_at:%Y-%m-%d %H:%M})")
+        lines.append(f"  exported to {e.engine}: {shown(e.target_path)} ({e.created_at:%Y-%m-%d %H:%M})")
     return "\n".join(lines)
 
 
@@ -207,9 +214,9 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     report = rebuild_library()
     for line in report.lines():
         if line.startswith("skipped:"):
-            print(f"warning: {line}", file=sys.stderr)
+            print(f"warning: {shown(line)}", file=sys.stderr)
         else:
-            print(line)
+            print(shown(line))
     return EXIT_OK
 
 

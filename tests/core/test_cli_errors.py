@@ -249,3 +249,14 @@ def test_shown_makes_every_invisible_character_visible() -> None:
     assert shown("caf\u00e9 \U0001faa8 \u5ca9") == "caf\u00e9 \U0001faa8 \u5ca9"
     assert shown("bad\udcffbyte") == "bad\\udcffbyte"
     assert shown("tab\there") == "tab here"
+
+
+def test_library_commands_never_echo_escape_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    glb = tmp_path / f"{ESCAPES}.glb"
+    write_glb(sample_lodset(ESCAPES, levels=2, texture_size=8), glb)
+    assert main(["library", "import", str(glb)]) == 0
+    assert main(["library", "list"]) == 0
+    assert main(["library", "show", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert not any(ch in out + err for ch in "\x1b\x07\u202e"), repr(out + err)
+    assert "\\x1b[31mred" in out and "\\x1b[31mred" in err
