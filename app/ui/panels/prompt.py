@@ -7,7 +7,7 @@ the CLI's) and remembers its values between runs in the "generate" settings sect
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,24 +32,49 @@ from app.core.errors import InputError
 from app.core.generation.engines.base import Engine
 from app.core.generation.engines.registry import engine_names, get_engine
 from app.core.generation.request import DEFAULT_LODS, GenerationRequest, LodTarget
-from app.core.settings import load_section, save_section
+from app.core.settings import load_section, save_section, setting
 from app.ui.panels.params_form import ParamsForm
 
 CUSTOM = "Custom"
 TEXTURE_SIZES = (512, 1024, 2048, 4096)
+PRESET_NAMES = (*dict.fromkeys(p for name in engine_names() for p in get_engine(name).presets), CUSTOM)
+SEED_MAX = 2**31 - 1
+"""QSpinBox holds a 32-bit signed int."""
+HEIGHT_RANGE = (0.001, 10000.0)
+LOD0_MAX = 10_000_000
+
+
+def _valid_params(params: dict[str, dict[str, Any]]) -> bool:
+    """Every saved value of a known engine's known parameter passes that parameter's own check
+    (other engines' and other builds' names are left for `ParamsForm.set_values` to ignore)."""
+    for engine_name, values in params.items():
+        specs = (
+            {spec.name: spec for spec in get_engine(engine_name).params}
+            if engine_name in engine_names()
+            else {}
+        )
+        for name, value in values.items():
+            try:
+                if name in specs:
+                    specs[name].coerce(value)
+            except InputError:
+                return False
+    return True
 
 
 @dataclass
 class GenerateSettings:
-    engine: str = "relief"
-    preset: str = "Standard"
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    seed: int = 0
+    """What the panel shows at start; the limits are the widgets' own ranges."""
+
+    engine: str = setting("relief", choices=tuple(engine_names()))
+    preset: str = setting("Standard", choices=PRESET_NAMES)
+    params: dict[str, dict[str, Any]] = setting(default_factory=dict, max_length=1000, check=_valid_params)
+    seed: int = setting(0, minimum=0, maximum=SEED_MAX)
     randomise_seed: bool = False
-    height_m: float = 1.0
-    lods: str = ", ".join(DEFAULT_LODS)
-    lod0_triangles: int = 0
-    texture_size: int = 1024
+    height_m: float = setting(1.0, minimum=HEIGHT_RANGE[0], maximum=HEIGHT_RANGE[1])
+    lods: str = setting(", ".join(DEFAULT_LODS), max_length=200)
+    lod0_triangles: int = setting(0, minimum=0, maximum=LOD0_MAX)
+    texture_size: int = setting(1024, choices=TEXTURE_SIZES)
 
 
 class PromptEdit(QPlainTextEdit):
@@ -91,7 +116,7 @@ class PromptPanel(QWidget):
 
         self.seed = QSpinBox()
         self.seed.setObjectName("seed")
-        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setRange(0, SEED_MAX)
         self.randomise = QCheckBox("new seed each job")
         self.randomise.setObjectName("randomise_seed")
         seed_row = QHBoxLayout()
@@ -100,7 +125,7 @@ class PromptPanel(QWidget):
 
         self.height_m = QDoubleSpinBox()
         self.height_m.setObjectName("height")
-        self.height_m.setRange(0.001, 10000)
+        self.height_m.setRange(*HEIGHT_RANGE)
         self.height_m.setDecimals(3)
         self.height_m.setSuffix(" m")
         self.lods = QLineEdit()
@@ -108,7 +133,7 @@ class PromptPanel(QWidget):
         self.lods.setToolTip("LODs after LOD0: percentages of LOD0 (50%) or triangle budgets (5000), or none")
         self.lod0 = QSpinBox()
         self.lod0.setObjectName("lod0_triangles")
-        self.lod0.setRange(0, 10_000_000)
+        self.lod0.setRange(0, LOD0_MAX)
         self.lod0.setSingleStep(1000)
         self.lod0.setSpecialValueText("as generated")
         self.texture = QComboBox()
@@ -160,7 +185,7 @@ class PromptPanel(QWidget):
         """The request for one picture (None: the prompt makes it), from the fields; raises
         InputError with the field's problem."""
         if self.randomise.isChecked():
-            self.seed.setValue(random.randrange(2**31 - 1))
+            self.seed.setValue(random.randrange(SEED_MAX))
         engine = self.current_engine()
         available = engine.availability()
         if not available.ok:
