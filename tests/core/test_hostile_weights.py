@@ -248,7 +248,7 @@ SHAPE_CASES: dict[str, Case] = {
     ),
     "YAML anchors (billion laughs)": Case(_text(BILLION_LAUGHS), ("config.yaml", "anchors")),
     "YAML nested 50,000 deep": Case(
-        _text("model: " + "[" * 50_000 + "]" * 50_000 + "\n"), ("config.yaml", "deeper")
+        _text("model: " + "[" * 50_000 + "]" * 50_000 + "\n"), ("config.yaml", "nest")
     ),
     "YAML of 8 MB": Case(_text("# " + "x" * (8 << 20) + "\n"), ("config.yaml", "bytes")),
     "config is a pipe": Case(_fifo("config.yaml"), ("config.yaml", "not a regular file")),

@@ -155,6 +155,8 @@ class TextToImage:
         self.unload()
         torch = import_torch()
         import_hy3dgen_shapegen()  # makes torchvision importable next to a CPU torch before diffusers
+        from safetensors import SafetensorError
+
         with warnings.catch_warnings():  # diffusers' auto-pipeline imports every pipeline, some deprecated
             warnings.simplefilter("ignore", DeprecationWarning)
             warnings.simplefilter("ignore", FutureWarning)
@@ -173,7 +175,7 @@ class TextToImage:
                 "the GPU ran out of memory while loading the HunyuanDiT text-to-image model (about 11 GB): "
                 "close other programs that use the GPU, or give a picture instead of a prompt"
             ) from None
-        except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, RuntimeError, TypeError, SafetensorError) as exc:
             first = (str(exc).strip().splitlines() or [""])[0][:300]
             raise GenerationError(
                 f"{model.label} in {folder} could not be loaded ({type(exc).__name__}: {first}): "
