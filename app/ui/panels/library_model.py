@@ -86,8 +86,22 @@ class LibraryModel(QAbstractListModel):
         self.refresh()
 
     def refresh(self) -> None:
-        """Run the query again (after edits, imports or a new generation)."""
+        """Run the query again (after edits, imports, a new generation, another process's change).
+
+        The same rows in the same order are updated in place, so the selection and an open editor
+        stay; otherwise the grid is reset. An asset that changed (a new version) loses its cached
+        thumbnail, so the new one is shown."""
         ids = self.library.search_ids(self.query)
+        loaded = {s.id: s for page in self._pages.values() for s in page}
+        fresh = {s.id: s for s in self.library.summaries(list(loaded))} if loaded else {}
+        for asset_id, old in loaded.items():
+            if fresh.get(asset_id) != old:
+                self._thumbs.pop(asset_id, None)
+        if ids == self._ids:
+            for asset_id, summary in fresh.items():
+                if summary != loaded[asset_id]:
+                    self._replace(self._row_of[asset_id], summary)
+            return
         self.beginResetModel()
         self._ids = ids
         self._row_of = {asset_id: row for row, asset_id in enumerate(ids)}

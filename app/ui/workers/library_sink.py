@@ -37,6 +37,11 @@ class LibrarySink:
         self._library, self._problem = library, problem
         self._ready.set()
 
+    def suspend(self) -> None:
+        """The library closes for a while (a rebuild): saves wait for `set_library` again."""
+        self._ready.clear()
+        self._library = None
+
     def save(self, result: GenerationResult, job_id: int = 0) -> GenerationResult:
         """Runs in the generation thread after a finished job."""
         from app.core.errors import SweedleError
