@@ -80,9 +80,9 @@ class Lease:
 
     def release(self) -> None:
         if self._close.alive:
+            self._close()  # closed first: Windows cannot delete an open file
             with suppress(OSError):
                 self.path.unlink()
-            self._close()
 
 
 def acquire(leases_dir: Path, exclusive: bool = False) -> Lease:
@@ -94,8 +94,11 @@ def acquire(leases_dir: Path, exclusive: bool = False) -> Lease:
     try:
         for _attempt in range(8):
             token = new_token()
-            # Born under another name and renamed once locked: a sweep never sees an unlocked lease.
-            unborn = leases_dir / f".{token}{_UNBORN_SUFFIX}"
+            final = leases_dir / f"{token}.lock"
+            # POSIX: born under another name and renamed once locked, so a sweep never sees an
+            # unlocked lease. Windows cannot rename an open file, nor delete one: no sweep can
+            # remove a file its owner holds open, so it is born under its final name.
+            unborn = leases_dir / f".{token}{_UNBORN_SUFFIX}" if os.name == "posix" else final
             fd = os.open(unborn, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
             try:
                 locked = _lock_new(fd)
@@ -103,7 +106,8 @@ def acquire(leases_dir: Path, exclusive: bool = False) -> Lease:
                     _close(fd)  # a sweep holds the unborn file: it will remove it; take another name
                     continue
                 os.write(fd, json.dumps(_identity(locked)).encode())
-                os.replace(unborn, leases_dir / f"{token}.lock")
+                if unborn != final:
+                    os.replace(unborn, final)
             except FileNotFoundError:
                 _close(fd)  # a sweep removed the unborn file before we locked it: take another name
                 continue
@@ -112,7 +116,7 @@ def acquire(leases_dir: Path, exclusive: bool = False) -> Lease:
                 with suppress(OSError):
                     unborn.unlink()
                 raise
-            return Lease(token, leases_dir / f"{token}.lock", fd, open_fd)
+            return Lease(token, final, fd, open_fd)
     except BaseException:
         if open_fd is not None:
             _close(open_fd)
