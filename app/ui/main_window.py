@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
         self.edits = LibraryEdits(library, self, self.undo_stack)
         self.edits.sig_error.connect(self.show_error)
         self.inspector.set_edits(self.edits)
+        self.edits.sig_changed.connect(self._on_library_edited)
         self.library_panel = LibraryPanel(library, self.edits)
         self.library_panel.setObjectName("library_panel")
         self.library_panel.sig_open_asset.connect(self.open_asset)
@@ -318,6 +319,10 @@ class MainWindow(QMainWindow):
         for title in ("Library", "Export"):
             self.docks[title].setWidget(_waiting(message))
         self.show_error(message)
+
+    def _on_library_edited(self, _change: object) -> None:
+        """A rename shows on the Export buttons at once (they name their assets)."""
+        self._on_library_selection()
 
     def _on_library_selection(self) -> None:
         if self.library_panel is not None and self.export_panel is not None:
@@ -433,7 +438,7 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         reset = QAction("&Reset Layout", self)
-        reset.triggered.connect(lambda: self.restoreState(self._default_state, LAYOUT_VERSION))
+        reset.triggered.connect(self.reset_layout)
         self.view_menu.addAction(reset)
         self._build_edit_and_help_menus()
 
@@ -479,8 +484,18 @@ class MainWindow(QMainWindow):
         self.docks["Inspector"].raise_()
         screen = QGuiApplication.primaryScreen()
         size = screen.availableGeometry().size() if screen is not None else None
-        width, height = (size.width(), size.height()) if size is not None else (1440, 900)
-        self.resize(width, height)
+        self.resize(*((size.width(), size.height()) if size is not None else (1440, 900)))
+        self.arrange_docks()
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset Layout: the default docks, sized for the window as it is now."""
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        self.arrange_docks()
+
+    def arrange_docks(self) -> None:
+        """Size the docks for the window's current size: side columns of about a quarter of the
+        width, the settings as tall as their content, the queue a fifth of the height."""
+        width, height = self.width(), self.height()
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         side = min(max(320, width // 4), 420)
         self.resizeDocks([self.docks["Generate"], self.docks["Library"]], [side, side], horizontal)
@@ -491,7 +506,7 @@ class MainWindow(QMainWindow):
         left = [self.docks["Generate"], self.docks["Pictures"]]
         self.resizeDocks(left, [generate, column - generate], vertical)
         right = [self.docks["Library"], self.docks["Inspector"]]
-        self.resizeDocks(right, [column // 2, column // 2], vertical)
+        self.resizeDocks(right, [column * 11 // 20, column * 9 // 20], vertical)
         self.resizeDocks([self.docks["Queue"]], [max(150, height // 5)], vertical)
 
     def _open_picture_dialog(self) -> None:

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
+    QStyledItemDelegate,
     QVBoxLayout,
     QWidget,
 )
@@ -43,7 +55,7 @@ _SORTS = {
     "Fewest triangles": (SortKey.TRIANGLES, False),
 }
 _ALL = "All"
-CELL = QSize(112, 140)
+CELL = QSize(112, 136)
 """Grid cell: a 96 px thumbnail and two lines of name, so a narrow dock still shows three across."""
 ICON = QSize(96, 96)
 
@@ -56,6 +68,16 @@ def key_help() -> list[tuple[str, str]]:
         ("F2", "Library: rename the selected asset"),
         ("Double-click", "Library: open the asset in the viewport"),
     ]
+
+
+class NameDelegate(QStyledItemDelegate):
+    """Inline rename that keeps what the user typed when the row repaints meanwhile (a thumbnail
+    arriving, a refresh): Qt reloads an open editor on every change of its row."""
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        if isinstance(editor, QLineEdit) and editor.isModified():
+            return
+        super().setEditorData(editor, index)
 
 
 class LibraryPanel(QWidget):
@@ -112,6 +134,7 @@ class LibraryPanel(QWidget):
             QAbstractItemView.EditTrigger.EditKeyPressed | QAbstractItemView.EditTrigger.SelectedClicked
         )
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.setItemDelegate(NameDelegate(self.view))
         palette = self.view.palette()  # the selection stays visible when the grid loses focus
         active, inactive = QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive
         for role in (QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText):
@@ -183,9 +206,13 @@ class LibraryPanel(QWidget):
         self._count_label()
 
     def refresh(self) -> None:
-        """Re-read the library (call after a generation was saved)."""
+        """Re-read the library (call after a generation was saved); the selected assets that are
+        still shown stay selected, so the Export panel's targets stay visible."""
+        selected = self.selected_ids()
         self._reload_choices()
         self.model.refresh()
+        if selected and self.selected_ids() != selected:
+            self.select_ids(selected)
         self._count_label()
 
     def _reload_choices(self) -> None:
@@ -266,9 +293,7 @@ class LibraryPanel(QWidget):
     def _on_changed(self, change: Change) -> None:
         """After an edit, its undo or its redo: re-read what it touched, keeping the selection."""
         if change.membership:
-            selected = self.selected_ids()
             self.refresh()
-            self.select_ids(selected)
         else:
             self.model.update_summaries(list(change.asset_ids))
             self._reload_choices()
@@ -285,8 +310,11 @@ class LibraryPanel(QWidget):
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
-        if not index.isValid():
-            return
+        if index.isValid():
+            self.context_menu(index).popup(self.view.viewport().mapToGlobal(pos))
+
+    def context_menu(self, index: QModelIndex) -> QMenu:
+        """The right-click menu for the asset at `index` (acting on the selection)."""
         asset_id = int(index.data(ASSET_ID_ROLE))
         menu = QMenu(self)
         if self.trash_button.isChecked():
@@ -295,7 +323,7 @@ class LibraryPanel(QWidget):
             menu.addAction("Open in viewport", lambda: self.sig_open_asset.emit(asset_id))
             menu.addAction("Rename", self.rename_selected)
             menu.addAction("Edit tags…", lambda: self._edit_tags_dialog(asset_id))
-            selected = self.view.selectionModel().selectedIndexes()
+            selected = self.view.selectionModel().selectedIndexes() or [index]
             favourite = all(i.data(SUMMARY_ROLE).favourite for i in selected)
             menu.addAction(
                 "Not favourite" if favourite else "Favourite",
@@ -304,7 +332,7 @@ class LibraryPanel(QWidget):
             menu.addAction("Show in file manager", lambda: self.reveal(asset_id))
             menu.addSeparator()
             menu.addAction("Move to trash", self.trash_selected)
-        menu.popup(self.view.viewport().mapToGlobal(pos))
+        return menu
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Delete in the grid moves the selection to the trash (not while renaming inline)."""

@@ -37,6 +37,8 @@ from app.ui.panels.params_form import ParamsForm
 
 CUSTOM = "Custom"
 TEXTURE_SIZES = (512, 1024, 2048, 4096)
+SIZE_PRESETS = (("Prop", 1.0), ("Character", 1.8), ("Building", 8.0))
+"""Real-world heights in metres for the usual kinds of game asset."""
 PRESET_NAMES = (*dict.fromkeys(p for name in engine_names() for p in get_engine(name).presets), CUSTOM)
 SEED_MAX = 2**31 - 1
 """QSpinBox holds a 32-bit signed int."""
@@ -62,6 +64,10 @@ def _valid_params(params: dict[str, dict[str, Any]]) -> bool:
     return True
 
 
+def _valid_heights(heights: dict[str, float]) -> bool:
+    return all(HEIGHT_RANGE[0] <= metres <= HEIGHT_RANGE[1] for metres in heights.values())
+
+
 @dataclass
 class GenerateSettings:
     """What the panel shows at start; the limits are the widgets' own ranges."""
@@ -71,6 +77,8 @@ class GenerateSettings:
     params: dict[str, dict[str, Any]] = setting(default_factory=dict, max_length=1000, check=_valid_params)
     seed: int = setting(0, minimum=0, maximum=SEED_MAX)
     randomise_seed: bool = False
+    heights: dict[str, float] = setting(default_factory=dict, max_length=64, check=_valid_heights)
+    """The height last used with each engine (engine name → metres)."""
     height_m: float = setting(1.0, minimum=HEIGHT_RANGE[0], maximum=HEIGHT_RANGE[1])
     lods: str = setting(", ".join(DEFAULT_LODS), max_length=200)
     lod0_triangles: int = setting(0, minimum=0, maximum=LOD0_MAX)
@@ -105,7 +113,7 @@ class PromptPanel(QWidget):
         self.prompt.setPlaceholderText(
             "Describe the asset. Engines with text-to-3D generate from it; otherwise it names the asset."
         )
-        self.prompt.setFixedHeight(64)
+        self.prompt.setFixedHeight(52)
 
         self.engine = QComboBox()
         self.engine.setObjectName("engine")
@@ -117,7 +125,8 @@ class PromptPanel(QWidget):
         self.seed = QSpinBox()
         self.seed.setObjectName("seed")
         self.seed.setRange(0, SEED_MAX)
-        self.randomise = QCheckBox("new seed each job")
+        self.randomise = QCheckBox("new each job")
+        self.randomise.setToolTip("Pick a new random seed for every job")
         self.randomise.setObjectName("randomise_seed")
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed, 1)
@@ -128,6 +137,15 @@ class PromptPanel(QWidget):
         self.height_m.setRange(*HEIGHT_RANGE)
         self.height_m.setDecimals(3)
         self.height_m.setSuffix(" m")
+        self.size_preset = QComboBox()
+        self.size_preset.setObjectName("size_preset")
+        self.size_preset.setToolTip("Real-world height of the asset; Custom keeps the height you type")
+        for label, metres in SIZE_PRESETS:
+            self.size_preset.addItem(f"{label} {metres:g} m", metres)
+        self.size_preset.addItem(CUSTOM, None)
+        height_row = QHBoxLayout()
+        height_row.addWidget(self.size_preset)
+        height_row.addWidget(self.height_m, 1)
         self.lods = QLineEdit()
         self.lods.setObjectName("lods")
         self.lods.setToolTip("LODs after LOD0: percentages of LOD0 (50%) or triangle budgets (5000), or none")
@@ -140,6 +158,11 @@ class PromptPanel(QWidget):
         self.texture.setObjectName("texture_size")
         for size in TEXTURE_SIZES:
             self.texture.addItem(f"{size} × {size}", size)
+
+        for combo in (self.engine, self.preset, self.size_preset, self.texture):
+            # sized by the field, not the longest item, so the panel fits a narrow dock
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(4)
 
         self.engine_note = QLabel()
         self.engine_note.setObjectName("hint")
@@ -155,7 +178,7 @@ class PromptPanel(QWidget):
 
         output_box = QGroupBox("Output")
         output_form = QFormLayout(output_box)
-        output_form.addRow("Height", self.height_m)
+        output_form.addRow("Height", height_row)
         output_form.addRow("LOD0 budget", self.lod0)
         output_form.addRow("LODs", self.lods)
         output_form.addRow("Texture", self.texture)
@@ -168,6 +191,10 @@ class PromptPanel(QWidget):
         layout.addStretch(1)
 
         self._restore()
+        self._height_engine = self.engine_name
+        self._match_size_preset()
+        self.size_preset.currentIndexChanged.connect(self._on_size_preset)
+        self.height_m.valueChanged.connect(self._match_size_preset)
         self.engine.currentIndexChanged.connect(self._on_engine_changed)
         self.preset.currentTextChanged.connect(self._on_preset_changed)
         self.params.sig_edited.connect(self._on_params_edited)
@@ -244,6 +271,7 @@ class PromptPanel(QWidget):
         s.seed = self.seed.value()
         s.randomise_seed = self.randomise.isChecked()
         s.height_m = self.height_m.value()
+        s.heights[s.engine] = s.height_m
         s.lods = self.lods.text()
         s.lod0_triangles = self.lod0.value()
         s.texture_size = int(self.texture.currentData())
@@ -271,7 +299,7 @@ class PromptPanel(QWidget):
         self._load_engine(self.engine_name, s.params.get(self.engine_name, {}), s.preset)
         self.seed.setValue(s.seed)
         self.randomise.setChecked(s.randomise_seed)
-        self.height_m.setValue(s.height_m)
+        self.height_m.setValue(s.heights.get(self.engine_name, s.height_m))
         self.lods.setText(s.lods)
         self.lod0.setValue(s.lod0_triangles)
         self.texture.setCurrentIndex(max(self.texture.findData(s.texture_size), 0))
@@ -297,8 +325,23 @@ class PromptPanel(QWidget):
 
     def _on_engine_changed(self) -> None:
         name = self.engine_name
+        self._settings.heights[self._height_engine] = self.height_m.value()
+        self._height_engine = name
+        self.height_m.setValue(self._settings.heights.get(name, self.height_m.value()))
         self._load_engine(name, self._settings.params.get(name, {}), "Standard")
         self.sig_engine_changed.emit(name)
+
+    def _on_size_preset(self) -> None:
+        metres = self.size_preset.currentData()
+        if metres is not None:
+            self.height_m.setValue(float(metres))
+
+    def _match_size_preset(self) -> None:
+        """Show the preset the height matches, or Custom."""
+        index = self.size_preset.findData(self.height_m.value())
+        self.size_preset.blockSignals(True)
+        self.size_preset.setCurrentIndex(index if index >= 0 else self.size_preset.count() - 1)
+        self.size_preset.blockSignals(False)
 
     def _on_preset_changed(self, preset_name: str) -> None:
         preset = self.current_engine().presets.get(preset_name)
