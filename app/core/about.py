@@ -124,8 +124,9 @@ def _licence_of(meta: metadata.PackageMetadata) -> str:
     expression = meta.get("License-Expression")
     if expression:
         return expression
-    classifiers = [c.split("::")[-1].strip() for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
-    classifiers = [c for c in classifiers if c not in ("OSI Approved",)]
+    licence_classifiers = [c for c in meta.get_all("Classifier") or [] if c.startswith("License ::")]
+    classifiers = [c.split("::")[-1].strip() for c in licence_classifiers]
+    classifiers = [c for c in classifiers if c != "OSI Approved"]
     if classifiers:
         return ", ".join(classifiers)
     text = (meta.get("License") or "").strip()
