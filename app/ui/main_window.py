@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
+    QMessageBox,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -81,6 +82,8 @@ class WindowSettings:
 
 class MainWindow(QMainWindow):
     sig_library_ready = Signal()
+    sig_library_rebuilt = Signal(list)
+    """What File ▸ Rebuild Library… did, one line each."""
 
     def __init__(self, runner: JobRunner | None = None) -> None:
         super().__init__()
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
         self.export_panel: ExportPanel | None = None
         self.edits: LibraryEdits | None = None
         self.undo_stack = QUndoStack(self)
+        self._retired: list[QWidget] = []
         """Library edits (rename, tags, notes, favourite, trash, restore, promote) for Edit ▸ Undo."""
 
         self.viewport = ViewportWidget()
@@ -320,6 +324,52 @@ class MainWindow(QMainWindow):
             self.docks[title].setWidget(_waiting(message))
         self.show_error(message)
 
+    def rebuild_library(self, confirm: bool = True) -> bool:
+        """File ▸ Rebuild Library…: a new database made from the asset folders on the pool (the old
+        one is set aside), then the library reopens. Waits for a running job or import to end."""
+        panel = self.library_panel
+        if self.runner.busy or (panel is not None and panel.imports_running()):
+            self.show_error("Wait for the running job or import to finish, then rebuild the library.")
+            return False
+        question = (
+            "Make a new library database from the asset folders? The current database is moved to "
+            "set-aside/ in the library folder, not deleted. Close other Sweedle windows first."
+        )
+        answer = QMessageBox.question(self, "Rebuild Library", question) if confirm else None
+        if confirm and answer != QMessageBox.StandardButton.Yes:
+            return False
+        library = self.library_sink.library
+        self.library_sink.suspend()
+        if panel is not None:
+            panel.watcher.stop()
+        self.undo_stack.clear()
+        self.library_panel = self.export_panel = None
+        for title in ("Library", "Export"):
+            self._retired.append(self.docks[title].widget())
+            self.docks[title].setWidget(_waiting("Rebuilding the asset library…"))
+        run_task(
+            _rebuild_library, library, on_result=self._on_library_rebuilt, on_error=self._on_rebuild_failed
+        )
+        return True
+
+    def _on_library_rebuilt(self, done: tuple[Library, list[str], list[str]]) -> None:
+        library, recovery_lines, rebuild_lines = done
+        self._drop_retired()
+        self._on_library_open((library, recovery_lines))
+        self.statusBar().showMessage("; ".join(rebuild_lines), 20000)
+        self.sig_library_rebuilt.emit(rebuild_lines)
+
+    def _on_rebuild_failed(self, exc: BaseException) -> None:
+        self._drop_retired()
+        self.show_error(f"The library was not rebuilt: {exc}")
+        run_task(_open_library, on_result=self._on_library_open, on_error=self._on_library_failed)
+
+    def _drop_retired(self) -> None:
+        """Panels of the closed library, kept until now so their last pool tasks could land."""
+        for widget in self._retired:
+            widget.deleteLater()
+        self._retired.clear()
+
     def _on_library_edited(self, _change: object) -> None:
         """A rename shows on the Export buttons at once (they name their assets)."""
         self._on_library_selection()
@@ -402,8 +452,13 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        rebuild = QAction("&Rebuild Library…", self)
+        rebuild.setToolTip("Make a new library database from the asset folders (the old one is set aside)")
+        rebuild.triggered.connect(lambda: self.rebuild_library())
         for action in (open_image, open_mesh, paste):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(rebuild)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         self.addActions([paste])
@@ -563,6 +618,19 @@ def _open_library() -> tuple[Library, list[str]]:
 
     library, report = open_library()
     return library, report.lines()
+
+
+def _rebuild_library(library: Library | None) -> tuple[Library, list[str], list[str]]:
+    """Runs in the pool: close the window's library, rebuild it from its folders, open it again."""
+    from app.core.library.rebuild import rebuild_library
+    from app.core.paths import library_dir
+
+    root = library.root if library is not None else library_dir()
+    if library is not None:
+        library.close()
+    report = rebuild_library(root)
+    reopened, recovery_lines = _open_library()
+    return reopened, recovery_lines, report.lines()
 
 
 def _read_asset(library: Library, asset_id: int) -> tuple[LodSet, Path, int, Path | None]:

@@ -43,6 +43,7 @@ from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortK
 from app.core.library.repository import Library
 from app.ui.library_edits import Change, LibraryEdits
 from app.ui.panels.library_model import ASSET_ID_ROLE, SUMMARY_ROLE, LibraryModel
+from app.ui.panels.library_watch import LibraryWatcher
 from app.ui.workers.tasks import run_task
 
 SEARCH_DELAY_MS = 150
@@ -178,6 +179,8 @@ class LibraryPanel(QWidget):
 
         self._reload_choices()
         self.apply_filters()
+        self.watcher = LibraryWatcher(self)
+        """Refreshes the grid when another process (or window) changes the library."""
 
     # -- queries ------------------------------------------------------------------------------
 
