@@ -153,3 +153,45 @@ def test_0002_adds_the_save_owner_and_an_ownerless_save_is_recovered(tmp_path: P
         columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(generations)")}
     engine.dispose()
     assert "owner" not in columns, "0002 downgrades cleanly"
+
+
+def test_upgrade_adds_an_empty_running_queue(tmp_path: Path) -> None:
+    from app.core.generation.request import GenerationRequest
+    from app.core.queue.records import JobStatus
+    from app.core.queue.store import JobQueue
+
+    root = tmp_path / "lib"
+    shutil.copytree(FIXTURES / "rev0002", root)
+    library, _ = open_library(root)
+    try:
+        jobs = JobQueue(library)
+        view = jobs.view()
+        assert view.batches == () and view.jobs == () and not view.paused
+        jobs.add_batch([GenerationRequest(Path("a.png"))], "after the upgrade")
+        assert jobs.counts() == {JobStatus.QUEUED: 1}
+    finally:
+        library.close()
+
+
+def test_released_queue_keeps_its_batches_jobs_and_attempts(tmp_path: Path) -> None:
+    from app.core.queue.records import JobStatus, Outcome, Priority
+    from app.core.queue.spec import request_from_json
+    from app.core.queue.store import JobQueue
+
+    root = tmp_path / "lib"
+    shutil.copytree(FIXTURES / "rev0003", root)
+    library, _ = open_library(root)
+    try:
+        jobs = JobQueue(library)
+        view = jobs.view()
+        (batch,) = view.batches
+        assert batch.name == "Props" and batch.counts == {JobStatus.DONE: 1, JobStatus.QUEUED: 1}
+        waiting, done = view.jobs  # run order: HIGH before NORMAL
+        assert (waiting.label, waiting.priority, waiting.status) == ("crate", Priority.HIGH, JobStatus.QUEUED)
+        assert done.asset_id == 1 and done.attempts == 2
+        assert [a.outcome for a in jobs.attempts(done.id)] == [Outcome.LOST, Outcome.DONE]
+        request = request_from_json(waiting.request)
+        assert request.image_path == Path("/pictures/crate.png") and request.params == {"thickness": 0.6}
+        assert request.lods[0].fraction == 0.5 and request.seed == 7
+    finally:
+        library.close()
