@@ -29,7 +29,7 @@ class EngineKind(StrEnum):
     @property
     def a_title(self) -> str:
         """The title with its article, for sentences: "an Unreal project", "a Unity project"."""
-        return f"{'an' if self.title[0] in 'AEIOU' else 'a'} {self.title}"
+        return {"unity": "a Unity", "unreal": "an Unreal", "godot": "a Godot"}[self.value]
 
 
 @dataclass(frozen=True)
