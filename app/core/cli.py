@@ -43,7 +43,13 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Command groups that live in their own modules; each has `register(subparsers)` and sets
 # `run=callable(args) -> exit code` on its parsers.
-_COMMAND_MODULES: tuple[str, ...] = ("app.core.cli_library", "app.core.cli_export", "app.core.cli_models")
+_COMMAND_MODULES: tuple[str, ...] = (
+    "app.core.cli_library",
+    "app.core.cli_export",
+    "app.core.cli_models",
+    "app.core.cli_queue",
+    "app.core.cli_farm",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
