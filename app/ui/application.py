@@ -17,9 +17,11 @@ from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 import app
+from app.core.paths import resources_dir
 from app.ui.surface import configure_surface_format
 from app.ui.theme import apply_dark_theme
 
@@ -33,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     qt_app.setApplicationName("Sweedle")
     qt_app.setApplicationVersion(app.__version__)
+    qt_app.setDesktopFileName("sweedle")
+    qt_app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "sweedle.png")))
     apply_dark_theme(qt_app)  # type: ignore[arg-type]
 
     from app.ui.main_window import MainWindow  # after the format is set
@@ -48,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.runner.sig_cancelled.connect(lambda job: failures.append(f"{job.label}: cancelled"))
     if args.screenshot:
         _screenshot_when_idle(window, args.screenshot, expect_job=args.generate)
+    elif args.quit_when_ready:
+        QTimer.singleShot(0, lambda: (print("READY", flush=True), window.close()))
     status = qt_app.exec()
     for line in failures:
         print(f"sweedle-gui: job failed: {line}", file=sys.stderr)
@@ -59,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("files", nargs="*", type=Path, help="pictures or meshes to open")
     parser.add_argument("--generate", action="store_true", help="generate from the pictures given")
     parser.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window when idle, then quit")
+    parser.add_argument(
+        "--quit-when-ready",
+        action="store_true",
+        help="print READY once the window is shown and idle, then quit (start-up checks and benchmarks)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser
 
