@@ -39,7 +39,7 @@ def test_provenance_is_recorded_in_the_glb(tmp_path: Path) -> None:
     doc = json.loads(data[20 : 20 + struct.unpack_from("<I", data, 12)[0]])
     prov = doc["asset"]["extras"]["sweedle"]
     assert prov["app_version"] == app.__version__
-    assert prov["engine"] == "relief" and prov["model"] == "relief-v1" and prov["seed"] == 42
+    assert prov["engine"] == "relief" and prov["model"] == "relief-v2" and prov["seed"] == 42
     assert prov["parameters"]["thickness"] == 0.25
     assert prov["parameters"]["lods"] == ["50%", "25%", "10%"]
     assert prov["source_image"] == "robot.png"

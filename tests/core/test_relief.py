@@ -10,6 +10,7 @@ from app.core.generation.engines.base import ShapeInput, resolve_params
 from app.core.generation.engines.relief import ReliefEngine
 from app.core.generation.request import CancelToken
 from app.core.imaging import FramedImage
+from app.core.mesh.cleanup import weld
 from app.core.mesh.validate import validate
 
 
@@ -44,15 +45,14 @@ def test_ring_is_a_closed_outward_manifold_genus_one_solid() -> None:
     assert report.watertight and report.manifold and report.winding_consistent
     assert report.outward is True
     assert report.components == 1
-    # Euler characteristic of a closed genus-1 surface (a torus-like ring) is 0.
+    # Euler characteristic of a closed genus-1 surface (a torus-like ring) is 0, once the UV seam
+    # along the outline (front and back charts) is welded.
+    vertices, faces, _ = weld(out.mesh.vertices, out.mesh.faces)
     edges = np.unique(
-        np.sort(
-            np.concatenate([out.mesh.faces[:, [0, 1]], out.mesh.faces[:, [1, 2]], out.mesh.faces[:, [2, 0]]]),
-            axis=1,
-        ),
-        axis=0,
+        np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1), axis=0
     )
-    assert out.mesh.vertex_count - len(edges) + out.mesh.triangle_count == 0
+    assert len(vertices) - len(edges) + len(faces) == 0
+    assert len(vertices) < out.mesh.vertex_count
 
 
 def test_front_and_back_are_height_fields_without_fold_overs() -> None:
@@ -79,14 +79,24 @@ def test_thickness_sets_the_depth_and_the_uvs_project_the_picture() -> None:
     band = (0.42 - 0.18) * 256  # the ring's width, where it is thickest
     assert np.ptp(thin.mesh.vertices[:, 2]) == pytest.approx(0.1 * band, rel=0.15)
     assert np.ptp(thick.mesh.vertices[:, 2]) == pytest.approx(0.6 * band, rel=0.15)
-    # UV = framed pixel position / size, so front and back share the picture (mirrored behind).
+    # Front UV = framed pixel position / size: the front shows the picture pixel for pixel.
     v, uv = thick.mesh.vertices, thick.mesh.uvs
-    assert np.allclose(uv[:, 0] * 256, v[:, 0], atol=1e-3)
-    assert np.allclose(uv[:, 1] * 256, -v[:, 1], atol=1e-3)
+    front = np.arange(len(v)) < len(v) // 2
+    assert np.allclose(uv[front, 0] * 256, v[front, 0], atol=1e-3)
+    assert np.allclose(uv[front, 1] * 256, -v[front, 1], atol=1e-3)
+    # The back has its own chart: a small copy of the subject's box in the empty margin beside it.
+    back_uv = uv[~front] * 256
+    lo, hi = back_uv.min(axis=0), back_uv.max(axis=0)
+    inside_box = (hi > 256 * 0.08) & (lo < 256 * 0.92)
+    assert not inside_box.all(), f"the back chart {lo}..{hi} overlaps the subject's box"
+    assert 8 <= (hi - lo).max() <= 0.5 * 256 * 0.84
     texture = thick.material.base_color_texture
     assert texture.shape == (256, 256, 3)
-    # The bleed replaced the black background with the subject's colour, so edges have no fringe.
+    # The bleed replaced the black background with the subject's colour, so edges have no fringe,
+    # and the back chart holds the subject's colour too.
     assert tuple(texture[0, 0]) == (200, 40, 10)
+    centre = ((lo + hi) / 2).astype(int)
+    assert np.abs(texture[centre[1], centre[0]].astype(int) - (200, 40, 10)).max() <= 2
 
 
 def test_cancel_inside_the_engine_raises_cancelled() -> None:

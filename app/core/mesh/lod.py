@@ -21,11 +21,16 @@ from app.core.generation.request import CancelToken
 from app.core.mesh.cleanup import cancel_folds, group_rows, keep_faces, repeated_vertex, vertex_keys, weld
 from app.core.mesh.metrics import Deviation
 from app.core.mesh.normals import vertex_normals
+from app.core.mesh.seams import thin_seams
 from app.core.mesh.topology import EdgeTable, next_and_previous
 from app.core.mesh.types import Lod, Mesh
 
 _SIMPLIFY_LOCK = threading.Lock()
 """fast-simplification keeps the mesh being simplified in C module globals: one call at a time."""
+SEAM_VERTICES_PER_TRIANGLE = 8
+"""A level over its budget keeps at most one UV-seam vertex per this many triangles of it:
+locked seams cost about four triangles per seam vertex, so the budget stays reachable."""
+_SEAM_ROUNDS = 4
 _PINCH_RETRIES = 5
 """Simplifications after the first, each with more pinched vertices locked; one usually does."""
 
@@ -61,8 +66,24 @@ def simplify(mesh: Mesh, target: int) -> Mesh:
     folds dropped. It does not check the link condition either, so on thin parts it can pinch two
     sheets together along an edge: then it runs again with the pinched vertices locked. A mesh
     without UVs is expected to be welded (as `clean` leaves it); with UVs, seams are locked
-    borders, so they cannot crack.
+    borders, so they cannot crack; where they hold the level above its budget they are thinned
+    (`seams.thin_seams`) and the level simplified again.
     """
+    result = _simplify_repaired(mesh, target)
+    for _ in range(_SEAM_ROUNDS):
+        if mesh.uvs is None or result.triangle_count <= target * 1.02:
+            break
+        # Seam vertices can move only as far as their triangles reach: each round of
+        # simplification leaves them larger triangles, so the seam thins further.
+        thinned = thin_seams(result, target // SEAM_VERTICES_PER_TRIANGLE, target)
+        if thinned is result:
+            break
+        result = thinned if thinned.triangle_count <= target * 1.02 else _simplify_repaired(thinned, target)
+    return result
+
+
+def _simplify_repaired(mesh: Mesh, target: int) -> Mesh:
+    """One simplification to `target` with the pinches it leaves locked and redone."""
     locked = np.zeros(0, dtype=np.int64)
     result, pinched = _simplify_once(mesh, target, locked)
     for _ in range(_PINCH_RETRIES):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from app.core.generation.engines.base import ParamSpec
 
@@ -44,7 +44,12 @@ class ParamsForm(QWidget):
 
     def _editor_for(self, spec: ParamSpec) -> QWidget:
         editor: QWidget
-        if spec.kind is bool:
+        if spec.choices:
+            editor = QComboBox()
+            editor.addItems(list(spec.choices))
+            editor.setCurrentText(str(spec.default))
+            editor.currentTextChanged.connect(self.sig_edited)
+        elif spec.kind is bool:
             editor = QCheckBox()
             editor.setChecked(bool(spec.default))
             editor.toggled.connect(self.sig_edited)
@@ -76,6 +81,8 @@ def _read(editor: QWidget) -> Any:
         return editor.isChecked()
     if isinstance(editor, QSpinBox | QDoubleSpinBox):
         return editor.value()
+    if isinstance(editor, QComboBox):
+        return editor.currentText()
     assert isinstance(editor, QLineEdit)
     return editor.text()
 
@@ -87,5 +94,7 @@ def _write(editor: QWidget, value: Any) -> None:
         editor.setValue(int(value))
     elif isinstance(editor, QDoubleSpinBox):
         editor.setValue(float(value))
+    elif isinstance(editor, QComboBox):
+        editor.setCurrentText(str(value))
     elif isinstance(editor, QLineEdit):
         editor.setText(str(value))

@@ -30,6 +30,8 @@ class ParamSpec:
     minimum: float | None = None
     maximum: float | None = None
     help: str = ""
+    choices: tuple[str, ...] = ()
+    """The only values allowed (a text parameter picked from a list), or () for any."""
 
     def coerce(self, value: Any) -> Any:
         try:
@@ -42,6 +44,8 @@ class ParamSpec:
             raise InputError(f"parameter {self.name}={value} is below its minimum {self.minimum:g}")
         if self.maximum is not None and coerced > self.maximum:
             raise InputError(f"parameter {self.name}={value} is above its maximum {self.maximum:g}")
+        if self.choices and coerced not in self.choices:
+            raise InputError(f"parameter {self.name}={value!r} is not one of: {', '.join(self.choices)}")
         return coerced
 
 

@@ -6,15 +6,19 @@ surface (-Z) by a height that grows with the distance to the outline (a circular
 the two surfaces meet at the silhouette with a vertical tangent), and the outline vertices are
 shared by both surfaces. The result is watertight and manifold by construction, cannot
 self-intersect (both sides are height fields over one planar triangulation) and looks like the
-picture from the front. The texture is the framed picture itself, projected along Z: seen from
-behind, the back shows it mirrored, as a relief carving would.
+picture from the front. The front's texture is the framed picture projected along the view axis;
+where the surface turns away from the camera, and on the whole back, it is the subject's own
+colours without its features (texture/relief_paint.py), so no face or logo shows mirrored behind
+and the sides show no streaks. The `camera` parameter says where the picture was taken from;
+the solid is built in that camera's frame and turned so the ground is level (relief_camera.py).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from app.core.generation.engines.base import Availability, EngineOutput, ParamSpec
+from app.core.generation.engines.base import Availability, EngineOutput, ParamSpec, resolve_params
+from app.core.generation.engines.relief_camera import CAMERAS, DEFAULT_ELEVATION
 
 if TYPE_CHECKING:
     from app.core.generation.engines.base import ShapeInput, StageProgress
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
 class ReliefEngine:
     name = "relief"
     label = "Relief (CPU, built in)"
-    version = "1"
+    version = "2"
     params = (
         ParamSpec(
             "thickness",
@@ -49,6 +53,22 @@ class ReliefEngine:
             0.0,
             10.0,
             "Blur of the height field in cells: higher rounds off ridges along the middle.",
+        ),
+        ParamSpec(
+            "camera",
+            str,
+            "front",
+            help="Where the picture was taken from: front (level with the subject), raised (from above, "
+            "at the elevation) or top (straight down); the asset is turned so its ground is level.",
+            choices=CAMERAS,
+        ),
+        ParamSpec(
+            "elevation",
+            float,
+            DEFAULT_ELEVATION,
+            5.0,
+            85.0,
+            "Degrees above level of a raised camera (camera=raised only).",
         ),
     )
 
@@ -84,5 +104,6 @@ class ReliefEngine:
         # The kernels (numpy, scipy) load on first use, not when the window lists the engines.
         from app.core.generation.engines.relief_shape import inflate
 
-        mesh, material = inflate(shape_input.front, params, progress, cancel)
+        # Defaults for what a direct caller leaves out (the pipeline passes them all, checked).
+        mesh, material = inflate(shape_input.front, resolve_params(self.params, params), progress, cancel)
         return EngineOutput(mesh=mesh, material=material, model_id=f"relief-v{self.version}")

@@ -1,5 +1,5 @@
 """The Relief engine's geometry: silhouette → coverage field → marching squares → two height
-fields sharing the outline (see relief.py for the idea)."""
+fields meeting at the outline, turned for the camera (see relief.py for the idea)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from scipy import ndimage
 
 from app.core.errors import GenerationError
 from app.core.generation.engines.base import StageProgress
+from app.core.generation.engines.relief_camera import elevation_deg, to_world, underside
 from app.core.generation.request import CancelToken
 from app.core.imaging import FramedImage
 from app.core.mesh.region import triangulate_region
 from app.core.mesh.types import Material, Mesh
-from app.core.texture.fill import push_pull_fill
+from app.core.texture.relief_paint import FacingGrid, relief_texture
 
 _MARGIN_CELLS = 2
 
@@ -23,7 +24,8 @@ _MARGIN_CELLS = 2
 def inflate(
     framed: FramedImage, params: dict[str, Any], progress: StageProgress, cancel: CancelToken
 ) -> tuple[Mesh, Material]:
-    """The closed solid in framed-pixel units (+Y up) with planar UVs, and its picture material."""
+    """The closed solid in framed-pixel units (+Y up, turned for the camera) with a front chart
+    (the picture) and a back chart (its colours without features), and its material."""
     alpha = framed.alpha
     size = alpha.shape[0]
     rows, cols = np.nonzero(alpha > 0.5)
@@ -48,21 +50,27 @@ def inflate(
     progress(0.5, "inflating front and back")
     heights, radius = _heights(field > 0, region.corner_index, params["smoothing"])
     heights *= params["thickness"] * radius
+    elevation = elevation_deg(params["camera"], params["elevation"])
 
-    progress(0.7, "building the solid")
-    mesh = _solid(region.points, region.faces, region.corner_count, heights)
+    progress(0.6, "painting the texture")
+    facing = FacingGrid(_facing(heights, region.corner_index), origin, cell)
+    texture = relief_texture(framed.rgb, alpha, (int(left), int(top), int(right), int(bottom)), facing)
+    cancel.raise_if_cancelled()
+
+    progress(0.85, "building the solid")
+    mesh = _solid(region.points, region.faces, region.corner_count, heights, underside(heights, elevation))
     # Grid units → framed pixels; image rows grow down, +Y grows up.
     xy_px = mesh.vertices[:, :2] * cell + np.asarray(origin, dtype=np.float32)
-    mesh.uvs = xy_px / np.float32(size)
+    half = len(region.points)
+    mesh.uvs = np.concatenate([texture.front.uvs(xy_px[:half], size), texture.back.uvs(xy_px[half:], size)])
     mesh.vertices[:, 0] = xy_px[:, 0]
     mesh.vertices[:, 1] = -xy_px[:, 1]
     mesh.vertices[:, 2] *= cell
-    cancel.raise_if_cancelled()
-
-    progress(0.85, "projecting the picture")
-    texture = push_pull_fill(framed.rgb, alpha)
+    mesh.vertices = to_world(mesh.vertices, elevation)
+    # The outline's back copies (the seam between the charts) sit exactly on the front ones.
+    mesh.vertices[half + region.corner_count :] = mesh.vertices[region.corner_count : half]
     progress(1.0, "done")
-    material = Material(name="BaseColor", base_color_texture=texture, roughness=0.8)
+    material = Material(name="BaseColor", base_color_texture=texture.image, roughness=0.8)
     return mesh, material
 
 
@@ -100,18 +108,26 @@ def _heights(inside: np.ndarray, corner_index: np.ndarray, smoothing: float) -> 
     return np.sqrt(u * (2.0 - u)).astype(np.float32), radius
 
 
-def _solid(points: np.ndarray, faces: np.ndarray, corner_count: int, heights: np.ndarray) -> Mesh:
-    """Front copy of every vertex at +h, back copies of the inside corners at -h, outline shared."""
+def _facing(heights: np.ndarray, corner_index: np.ndarray) -> np.ndarray:
+    """cos of the angle between the front surface's normal and the view axis at every grid
+    point (heights in cells; 0 outside, where the outline pulls the surface down to 0)."""
+    grid = np.zeros(corner_index.shape, dtype=np.float32)
+    inside = corner_index >= 0
+    grid[inside] = heights[corner_index[inside]]
+    dy, dx = np.gradient(grid)
+    return (1.0 / np.sqrt(1.0 + dx * dx + dy * dy)).astype(np.float32)
+
+
+def _solid(
+    points: np.ndarray, faces: np.ndarray, corner_count: int, front: np.ndarray, back: np.ndarray
+) -> Mesh:
+    """A front copy of every point at +front height and a back copy at -back height; the outline
+    points are at 0 on both, so the two copies of an outline point coincide (a UV seam)."""
     n = len(points)
     front_z = np.zeros(n, dtype=np.float32)
-    front_z[:corner_count] = heights
-    back_ids = np.arange(n, dtype=np.int32)
-    back_ids[:corner_count] = n + np.arange(corner_count, dtype=np.int32)
-    vertices = np.concatenate(
-        [
-            np.column_stack([points, front_z]),
-            np.column_stack([points[:corner_count], -heights]),
-        ]
-    ).astype(np.float32)
-    back_faces = back_ids[faces][:, ::-1]
-    return Mesh(vertices=vertices, faces=np.concatenate([faces, back_faces]))
+    front_z[:corner_count] = front
+    back_z = np.zeros(n, dtype=np.float32)
+    back_z[:corner_count] = -back
+    vertices = np.concatenate([np.column_stack([points, front_z]), np.column_stack([points, back_z])])
+    back_faces = (faces + n)[:, ::-1]
+    return Mesh(vertices=vertices.astype(np.float32), faces=np.concatenate([faces, back_faces]))
