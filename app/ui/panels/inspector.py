@@ -75,10 +75,12 @@ class InspectorPanel(QWidget):
         self.made_by = _label("", selectable=True)
         self.size = _label("", selectable=True)
         self.size.setObjectName("inspector_size")
+        self.size.setToolTip("Width (x) × height (y) × depth (z) of LOD0, in metres")
         self.lod_table = QTableWidget(0, 4)
         self.lod_table.setObjectName("inspector_lods")
         self.lod_table.setHorizontalHeaderLabels(["LOD", "Triangles", "Vertices", "Error"])
         self.lod_table.verticalHeader().setVisible(False)
+        self.lod_table.verticalHeader().setDefaultSectionSize(self.lod_table.fontMetrics().height() + 6)
         self.lod_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.lod_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.lod_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -195,7 +197,7 @@ class InspectorPanel(QWidget):
             return
         self.facts = facts
         width, height, depth = facts.size_m
-        self.size.setText(f"{width:.3f} × {height:.3f} × {depth:.3f} m  (width × height × depth)")
+        self.size.setText(f"{width:.3f} × {height:.3f} × {depth:.3f} m")
         if facts.texture_size is None:
             self.texture.setText("none")
         else:
