@@ -9,10 +9,13 @@ stay in the foreground; Ctrl+C takes the machine out of the farm.
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from app.core.errors import SweedleError
@@ -100,10 +103,10 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 def _run_node(start: Any) -> int:
     """Run `ray start --block` until it ends or Ctrl+C (which stops this machine's Ray)."""
-    import os
 
     env = {**os.environ, **start.env}
     process = subprocess.Popen(start.argv, env=env)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         code = process.wait()
     except KeyboardInterrupt:
@@ -115,6 +118,11 @@ def _run_node(start: Any) -> int:
         print(f"error: Ray stopped with exit code {code} (its messages are above)", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (a service manager stopping the farm) leaves the farm like Ctrl+C does."""
+    raise KeyboardInterrupt
 
 
 def _cmd_status(args: argparse.Namespace) -> int:

@@ -204,7 +204,7 @@ def _job_dict(job: QueuedJob) -> dict[str, Any]:
         "worker": job.worker,
         "message": job.message,
         "asset_id": job.asset_id,
-        "image": job.request.get("image"),
+        "image": job.request.get("image_path"),
     }
 
 

@@ -88,7 +88,11 @@ def test_requests_travel_as_json_unchanged(tmp_path: Path) -> None:
     )
     assert request_from_json(json.loads(json.dumps(request_to_json(request)))) == request
     with pytest.raises(InputError, match="damaged"):
-        request_from_json({"image": "a.png"})
+        request_from_json({"image": 5})
+    with pytest.raises(InputError, match="LOD target"):
+        request_from_json({**request_to_json(request), "lods": [{"fraction": 2.0}]})
+    older = {k: v for k, v in request_to_json(request).items() if k not in ("roughness", "bake")}
+    assert request_from_json(older).roughness == GenerationRequest(None, prompt="x").roughness
     with pytest.raises(InputError, match="texture size 3"):
         request_from_json({**request_to_json(request), "texture_size": 3})
 

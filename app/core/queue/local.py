@@ -5,6 +5,7 @@ was persistent, now behind the executor protocol so the runner treats it like a 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import socket
 import threading
@@ -122,8 +123,10 @@ class LocalExecutor:
             gpus = probe_gpus()
             host = socket.gethostname()
             if gpus:
-                info = WorkerInfo(WORKER_NAME, host, gpus[0].name, gpus[0].total_gb, gpus[0].free_gb, None)
+                info = WorkerInfo(
+                    WORKER_NAME, host, gpus[0].name, gpus[0].total_gb, gpus[0].free_gb, None, pid=os.getpid()
+                )
             else:
-                info = WorkerInfo(WORKER_NAME, host, "CPU", None, None, None)
+                info = WorkerInfo(WORKER_NAME, host, "CPU", None, None, None, pid=os.getpid())
             self._gpu = (now, info)
         return self._gpu[1]

@@ -92,6 +92,7 @@ class RayExecutor:
                     current_job=actor.job_id,
                     alive=not actor.dead,
                     note=note,
+                    pid=info.pid if info else None,
                 )
             )
         return out

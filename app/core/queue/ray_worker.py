@@ -170,7 +170,7 @@ def _placed(request: dict[str, Any], pictures: dict[str, bytes], folder: Path) -
         target.write_bytes(pictures[slot])
         return str(target)
 
-    if request.get("image") is not None:
-        placed["image"] = write("front", request["image"])
+    if request.get("image_path") is not None:
+        placed["image_path"] = write("front", request["image_path"])
     placed["views"] = {view: write(view, path) for view, path in (request.get("views") or {}).items()}
     return placed

@@ -135,3 +135,5 @@ class WorkerInfo:
     current_job: int | None
     alive: bool = True
     note: str = ""
+    pid: int | None = None
+    """The worker's process on its machine."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from app.core.errors import InputError, SweedleError
 from app.core.export.naming import safe_name
 from app.core.generation.request import GenerationRequest, GenerationResult, Progress, Status
+from app.core.library.leases import is_token
 from app.core.queue.executor import Executor, JobDone, JobProgress, WorkerLost
 from app.core.queue.placement import vram_need
 from app.core.queue.records import JobStatus, Outcome, QueuedJob
@@ -105,30 +106,44 @@ class QueueRunner:
     def run(self, stop: threading.Event, until_idle: bool = False) -> RunSummary:
         """Run jobs until `stop` is set (or, with `until_idle`, until nothing is waiting or
         running). Running jobs are cancelled and put back in the queue when it stops."""
+        self.begin()
+        try:
+            while not stop.is_set():
+                self.step()
+                if until_idle and not self.running and not self._waiting():
+                    break
+        finally:
+            self.end()
+        return self.summary
+
+    def begin(self) -> None:
+        """Before the first step: remove dead runners' work folders, take back their jobs."""
         self._sweep()
         self.summary.recovered = self.jobs.recover(self.jobs.library.owner_alive, self.max_attempts)
         if self.summary.recovered:
             self.listener.queue_changed()
-        try:
-            while not stop.is_set():
-                self._drain_calls()
-                self._dispatch()
-                for event in self.executor.poll(POLL_S if self.running else min(POLL_S, 0.05)):
-                    self._handle(event)
-                self._check_cancels()
-                if until_idle and not self.running and not self._waiting():
-                    break
-        finally:
-            self._release_running()
-        return self.summary
 
     def step(self) -> None:
-        """One turn of the loop (for callers that drive it themselves)."""
+        """One turn: pending calls, new jobs onto free workers, events (waiting up to POLL_S)."""
         self._drain_calls()
         self._dispatch()
         for event in self.executor.poll(POLL_S):
             self._handle(event)
         self._check_cancels()
+
+    def end(self) -> None:
+        """Stopping: cancel what runs and give it back to the queue, untried, for the next run."""
+        for job_id in list(self.running):
+            self.executor.cancel(job_id)
+            self.jobs.release(job_id, "the runner stopped before it finished")
+            self._clean(self.running.pop(job_id).output)
+
+    def set_executor(self, executor: Executor) -> None:
+        """Run on another executor from now on; jobs running on the old one go back to the queue."""
+        self.end()
+        self.executor.close()
+        self.executor = executor
+        self.listener.queue_changed()
 
     def _drain_calls(self) -> None:
         while True:
@@ -191,7 +206,13 @@ class QueueRunner:
             return None
         if found is None:
             return None
-        result = reused_result(request, found, found.glb_path)
+        from app.core.formats.glb_reader import read_glb
+
+        try:  # for a front end to show, as if it had just been made
+            model = replace(read_glb(found.glb_path), name=found.asset_name)
+        except (SweedleError, OSError):
+            model = None
+        result = reused_result(request, found, found.glb_path, model)
         self._end(job, Outcome.DONE, found.describe(), found.asset_id, result)
         return result
 
@@ -288,13 +309,6 @@ class QueueRunner:
         for job_id in self.jobs.cancel_requested(self.running):
             self.executor.cancel(job_id)
 
-    def _release_running(self) -> None:
-        """Stopping: cancel what runs and give it back to the queue, untried, for the next run."""
-        for job_id in list(self.running):
-            self.executor.cancel(job_id)
-            self.jobs.release(job_id, "the runner stopped before it finished")
-            self._clean(self.running.pop(job_id).output)
-
     def _sweep(self) -> None:
         """Remove the work folders of runners that are gone (their jobs are queued again)."""
         parent = self.work_dir.parent
@@ -303,6 +317,7 @@ class QueueRunner:
         for folder in parent.iterdir():
             if (
                 folder.is_dir()
+                and is_token(folder.name)
                 and folder.name != self.jobs.owner
                 and not self.jobs.library.owner_alive(folder.name)
             ):

@@ -1,74 +1,89 @@
 """A generation request as JSON, for the queue's database row and for the trip to a farm worker.
 
-The request is rebuilt through `GenerationRequest`, so a row edited by hand (or written by an
-older Sweedle) is checked like any other input and fails its job with a one-line message.
+Every field of `GenerationRequest` is written, whatever fields it grows, and read back by its
+type hint (paths, LOD targets, nested option records); a field missing from an older row takes
+its default and an unknown one is ignored. The request is rebuilt through its own constructor,
+so a row edited by hand is checked like any other input and fails its job with a one-line message.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
 from app.core.errors import InputError
-from app.core.generation.request import GenerationRequest, LodTarget
+from app.core.generation.request import GenerationRequest
 
 
 def request_to_json(request: GenerationRequest) -> dict[str, Any]:
-    return {
-        "image": str(request.image_path) if request.image_path is not None else None,
-        "engine": request.engine,
-        "name": request.name,
-        "height_m": request.height_m,
-        "lods": [_lod_to_json(target) for target in request.lods],
-        "lod0_triangles": request.lod0_triangles,
-        "seed": request.seed,
-        "texture_size": request.texture_size,
-        "roughness": request.roughness,
-        "bake": request.bake,
-        "params": dict(request.params),
-        "views": {view: str(path) for view, path in request.views.items()},
-        "prompt": request.prompt,
-    }
+    encoded = _encode(request)
+    assert isinstance(encoded, dict)
+    return encoded
 
 
 def request_from_json(data: dict[str, Any]) -> GenerationRequest:
     """The request `data` describes; InputError naming what is wrong when it is not one."""
     try:
-        return GenerationRequest(
-            image_path=Path(data["image"]) if data.get("image") is not None else None,
-            engine=str(data["engine"]),
-            name=data.get("name"),
-            height_m=float(data["height_m"]),
-            lods=tuple(_lod_from_json(item) for item in data["lods"]),
-            lod0_triangles=data.get("lod0_triangles"),
-            seed=int(data["seed"]),
-            texture_size=int(data["texture_size"]),
-            roughness=float(data["roughness"]),
-            bake=str(data["bake"]),
-            params=dict(data.get("params") or {}),
-            views={str(view): Path(path) for view, path in (data.get("views") or {}).items()},
-            prompt=str(data.get("prompt") or ""),
-        )
+        request = _decode(GenerationRequest, data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(
             f"the queued request is damaged ({type(exc).__name__}: {exc}); remove the job"
         ) from None
+    for target in request.lods:
+        if not (target.fraction is not None and 0.0 < target.fraction < 1.0) and not (
+            target.triangles is not None and target.triangles >= 4
+        ):
+            raise InputError(f"the queued LOD target {target} is not valid; remove the job")
+    return request
 
 
-def _lod_to_json(target: LodTarget) -> dict[str, float | int]:
-    if target.fraction is not None:
-        return {"fraction": target.fraction}
-    assert target.triangles is not None
-    return {"triangles": target.triangles}
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple | list):
+        return [_encode(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _encode(item) for key, item in value.items()}
+    return value
 
 
-def _lod_from_json(item: dict[str, Any]) -> LodTarget:
-    if "fraction" in item:
-        fraction = float(item["fraction"])
-        if not 0.0 < fraction < 1.0:
-            raise InputError(f"the queued LOD fraction {fraction} is not between 0 and 1")
-        return LodTarget(fraction=fraction)
-    triangles = int(item["triangles"])
-    if triangles < 4:
-        raise InputError(f"the queued LOD budget {triangles} is below 4 triangles")
-    return LodTarget(triangles=triangles)
+def _decode(hint: Any, data: Any) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if data is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _decode(inner, data)
+    if hint is Path:
+        return Path(_typed(data, str))
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        fields = _hints(hint)
+        given = _typed(data, dict)
+        return hint(**{name: _decode(fields[name], given[name]) for name in fields if name in given})
+    if origin is tuple:
+        return tuple(_decode(args[0], item) for item in _typed(data, list))
+    if origin is dict:
+        return {str(key): _decode(args[1], item) for key, item in _typed(data, dict).items()}
+    if hint in (int, float, str, bool):
+        if hint is float and isinstance(data, int) and not isinstance(data, bool):
+            return float(data)
+        return _typed(data, hint)
+    return data  # Any: engine parameters, checked by the engine
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
+
+
+def _typed(data: Any, kind: type) -> Any:
+    if not isinstance(data, kind) or (kind is int and isinstance(data, bool)):
+        raise TypeError(f"{data!r} is not a {kind.__name__}")
+    return data

@@ -366,7 +366,7 @@ class JobQueue:
         return int(queued or 0) + int(running or 0)
 
     def cancel_batch(self, batch_id: int) -> int:
-        return self.cancel(self._batch_job_ids(batch_id))
+        return self.cancel(self.job_ids_of(batch_id))
 
     def retry(self, job_ids: Iterable[int]) -> int:
         """Failed and cancelled jobs go back in the queue, with their tries counted from zero."""
@@ -391,13 +391,16 @@ class JobQueue:
         return int(changed or 0)
 
     def retry_batch(self, batch_id: int) -> int:
-        return self.retry(self._batch_job_ids(batch_id))
+        return self.retry(self.job_ids_of(batch_id))
 
-    def _batch_job_ids(self, batch_id: int) -> list[int]:
+    def job_ids_of(self, batch_id: int) -> list[int]:
+        """The batch's jobs in the order they were added."""
         with self._session() as s:
             if s.get(QueueBatch, batch_id) is None:
                 raise LibraryError(f"there is no batch {batch_id} in the queue")
-            return list(s.scalars(select(QueueJob.id).where(QueueJob.batch_id == batch_id)))
+            return list(
+                s.scalars(select(QueueJob.id).where(QueueJob.batch_id == batch_id).order_by(QueueJob.id))
+            )
 
     def set_priority(self, job_ids: Iterable[int], priority: Priority) -> int:
         """Change the priority of jobs that have not started; each goes last in its new priority."""
@@ -418,7 +421,7 @@ class JobQueue:
         return len(rows)
 
     def set_batch_priority(self, batch_id: int, priority: Priority) -> int:
-        return self.set_priority(self._batch_job_ids(batch_id), priority)
+        return self.set_priority(self.job_ids_of(batch_id), priority)
 
     def move(self, job_id: int, steps: int) -> None:
         """Move a waiting job `steps` places earlier (negative) or later among the jobs waiting at
