@@ -12,14 +12,13 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 import app
-from app.core.cli_library import library_recorder
-from app.core.cli_progress import ProgressBar
+from app.core.cli_library import add_max_triangles, library_recorder
+from app.core.cli_progress import ProgressBar, cancel_on_interrupt
 from app.core.disk_errors import disk_error_message
 from app.core.errors import SweedleError
 from app.core.export.naming import safe_name
@@ -156,9 +155,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.set_defaults(run=_cmd_generate)
 
-    info = sub.add_parser("info", help="validate a GLB and print its LOD table")
-    info.add_argument("file", type=Path, metavar="FILE.glb")
+    info = sub.add_parser("info", help="validate a mesh file (GLB, glTF, OBJ, PLY, STL), print its LODs")
+    info.add_argument("file", type=Path, metavar="FILE")
     info.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_max_triangles(info)
     info.set_defaults(run=_cmd_info)
 
     for module_name in _COMMAND_MODULES:
@@ -241,7 +241,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     outputs, fmt = _output_paths(args.images, args.output, args.format, args.name)
     _prepare_folders(outputs)
     cancel = CancelToken()
-    previous = signal.signal(signal.SIGINT, _cancel_on_interrupt(cancel))
+    previous = signal.signal(signal.SIGINT, cancel_on_interrupt(cancel))
     failures = 0
     record = None if args.no_library else library_recorder()
     try:
@@ -303,18 +303,6 @@ def _reuse(
     return result
 
 
-def _cancel_on_interrupt(cancel: CancelToken) -> Callable[[int, FrameType | None], None]:
-    """First Ctrl+C cancels the running job cleanly; a second one aborts at once."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if cancel.cancelled:
-            raise KeyboardInterrupt
-        cancel.cancel()
-        print("\ncancelling… (Ctrl+C again to abort at once)", file=sys.stderr)
-
-    return handler
-
-
 def _print_result(result: GenerationResult, label: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps(_result_dict(result)))
@@ -348,9 +336,13 @@ def _result_dict(result: GenerationResult) -> dict[str, object]:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     from app.core.formats.glb_reader import read_glb
+    from app.core.formats.mesh_files import read_mesh_file
+    from app.core.formats.mesh_limits import mesh_limits
     from app.core.mesh.validate import validate
 
-    lodset = read_glb(args.file)
+    limits = mesh_limits(args.max_triangles)
+    is_glb = args.file.suffix.lower() == ".glb"
+    lodset = read_glb(args.file, limits) if is_glb else read_mesh_file(args.file, limits)
     report = validate(lodset.lod0).to_dict()
     if args.json:
         print(

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.errors import SweedleError
-from app.core.generation.request import GenerationRequest, GenerationResult
+from app.core.cli_progress import ProgressBar, cancel_on_interrupt
+from app.core.errors import Cancelled, SweedleError
+from app.core.generation.request import CancelToken, GenerationRequest, GenerationResult
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
 from app.core.library.repository import Library
 from app.core.terminal import shown
@@ -18,7 +20,7 @@ from app.core.terminal import shown
 if TYPE_CHECKING:
     from app.core.library.saving import IdenticalVersion
 
-EXIT_OK, EXIT_FAILED = 0, 1
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def register(sub: Any) -> None:
@@ -38,6 +40,8 @@ def register(sub: Any) -> None:
     imp = actions.add_parser("import", help="add mesh files (GLB, glTF, OBJ, PLY, STL) as assets")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imp.add_argument("--json", action="store_true", help="one JSON object per imported asset")
+    imp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_max_triangles(imp)
     imp.set_defaults(run=_cmd_import)
 
     show = actions.add_parser("show", help="everything about one asset: versions, LODs, exports")
@@ -61,6 +65,29 @@ def register(sub: Any) -> None:
         cmd = actions.add_parser(name, help=verb)
         cmd.add_argument("ids", nargs="+", type=int, metavar="ID")
         cmd.set_defaults(run=_cmd_trash if name == "trash" else _cmd_restore)
+
+
+def add_max_triangles(parser: argparse.ArgumentParser) -> None:
+    """The `--max-triangles` option of the commands that read mesh files."""
+    from app.core.formats.mesh_limits import DEFAULT_MAX_TRIANGLES, SECTION
+
+    parser.add_argument(
+        "--max-triangles",
+        type=_positive_int,
+        metavar="N",
+        help=f"read meshes up to N triangles (default: max_triangles in the {SECTION!r} section of "
+        f"the settings, else {DEFAULT_MAX_TRIANGLES:,})",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"{text} is out of range (1 to {2**31 - 1:,})")
+    return value
 
 
 def open_for_cli() -> Library:
@@ -149,29 +176,51 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    """Import each file; one bad file is one line and the others still go in. The first Ctrl+C
+    cancels the file being imported (nothing of it is saved) and stops the batch."""
+    from app.core.formats.mesh_limits import mesh_limits
     from app.core.library.importer import import_mesh
 
+    limits = mesh_limits(args.max_triangles)
     library = open_for_cli()
     failures = 0
-    for path in args.files:
-        try:
-            asset = import_mesh(library, path)
-        except SweedleError as exc:
-            print(f"error: {shown(exc)}", file=sys.stderr)
-            failures += 1
-            continue
-        if args.json:
-            print(json.dumps(asset.to_dict()))
-        lods = (
-            " / ".join(f"{lod.triangles:,}" for lod in asset.current_version.lods)
-            if asset.current_version
-            else ""
-        )
-        print(
-            f"ok    {shown(path.name)} → asset {asset.id} {shown(repr(asset.name))} (triangles {lods})",
-            file=sys.stderr,
-        )
+    cancel = CancelToken()
+    previous = signal.signal(signal.SIGINT, cancel_on_interrupt(cancel))
+    try:
+        for index, path in enumerate(args.files, start=1):
+            label = f"[{index}/{len(args.files)}] {shown(path.name)}"
+            # Stage lines in a log would come before a file's one-line error: the bar is for terminals.
+            bar = ProgressBar(label, sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
+            try:
+                asset = import_mesh(library, path, limits=limits, on_progress=bar.update, cancel=cancel)
+            except Cancelled:
+                bar.close()
+                print(f"cancelled {label}: nothing of it was imported", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            except SweedleError as exc:
+                bar.close()
+                print(f"error: {shown(exc)}", file=sys.stderr)
+                failures += 1
+                continue
+            bar.close()
+            _print_imported(path, asset, args.json)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def _print_imported(path: Path, asset: AssetRecord, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(asset.to_dict()))
+    lods = (
+        " / ".join(f"{lod.triangles:,}" for lod in asset.current_version.lods)
+        if asset.current_version
+        else ""
+    )
+    print(
+        f"ok    {shown(path.name)} → asset {asset.id} {shown(repr(asset.name))} (triangles {lods})",
+        file=sys.stderr,
+    )
 
 
 def _cmd_show(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""A one-line progress bar for the terminal, fed by the pipeline's `Progress` reports.
+"""A one-line progress bar for the terminal, fed by the pipeline's `Progress` reports, and the
+Ctrl+C handler that turns the first interrupt into a clean cancel.
 
 On a terminal it redraws one line in place; when stderr is a file or a pipe (CI logs) it prints
 one line per stage instead, so logs stay readable.
@@ -7,10 +8,25 @@ one line per stage instead, so logs stay readable.
 from __future__ import annotations
 
 import shutil
+import sys
 import time
+from collections.abc import Callable
+from types import FrameType
 from typing import TextIO
 
-from app.core.generation.request import Progress
+from app.core.generation.request import CancelToken, Progress
+
+
+def cancel_on_interrupt(cancel: CancelToken) -> Callable[[int, FrameType | None], None]:
+    """A SIGINT handler: the first Ctrl+C cancels the running job cleanly; a second one aborts at once."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print("\ncancelling… (Ctrl+C again to abort at once)", file=sys.stderr)
+
+    return handler
 
 
 class ProgressBar:

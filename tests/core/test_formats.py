@@ -325,12 +325,12 @@ def test_read_glb_rejects_broken_structure(rock_glb: Path, tmp_path: Path) -> No
             ]
         )
     )
-    with pytest.raises(InputError, match="damaged or malformed GLB"):
+    with pytest.raises(InputError, match=r"is damaged: accessor 0 declares 1,000,000 items"):
         read_glb(path)
 
 
 def test_read_glb_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="Cannot read"):
+    with pytest.raises(InputError, match="nope.glb does not exist"):
         read_glb(tmp_path / "nope.glb")
 
 
