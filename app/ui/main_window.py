@@ -200,7 +200,7 @@ class MainWindow(QMainWindow):
             _read_mesh_file,
             path,
             on_result=lambda lodset: self.show_lodset(lodset, path),
-            on_error=self._on_open_failed,
+            on_error=lambda exc: self._on_mesh_failed(path, exc),
         )
 
     def show_lodset(
@@ -211,7 +211,15 @@ class MainWindow(QMainWindow):
         source: Path | None = None,
     ) -> None:
         """Show a mesh in the viewport and the inspector, and its source picture (if it has one)
-        in the front slot, so the two never show different assets."""
+        in the front slot, so the two never show different assets. A mesh with a position that is
+        not a finite number is refused with a message: it must never reach the GPU."""
+        from app.core.formats.mesh_checks import check_lodset  # numpy is loaded once a mesh exists
+
+        try:
+            check_lodset(file.name if file is not None else lodset.name, lodset)
+        except InputError as exc:
+            self.show_error(str(exc))
+            return
         self.viewport.set_lodset(lodset)
         self.inspector.show_lodset(lodset, file, asset_id)
         self.image_panel.show_source(source, lodset.name)
@@ -423,6 +431,11 @@ class MainWindow(QMainWindow):
 
     def _on_open_failed(self, exc: BaseException) -> None:
         self.show_error(str(exc))
+
+    def _on_mesh_failed(self, path: Path, exc: BaseException) -> None:
+        """A mesh file that could not be opened: the message names it, whatever went wrong."""
+        text = str(exc) or type(exc).__name__
+        self.show_error(text if path.name in text else f"Could not open {path.name}: {text}")
 
     def _on_engine_changed(self, name: str) -> None:
         self.image_panel.set_views(self._engine_views(name))

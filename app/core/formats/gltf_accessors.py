@@ -44,7 +44,9 @@ def whole_numbers(raw: list[Any], what: str, missing: int | None = None) -> np.n
     infinity). None becomes `missing`, and is refused when `missing` is None."""
     filled = raw if missing is None else [missing if v is None else v for v in raw]
     try:
-        numbers = np.array(filled, dtype=np.float64).reshape(len(filled))
+        numbers = np.array(filled, dtype=np.float64)
+        if numbers.shape != (len(filled),):
+            raise ValueError("not a flat list of numbers")
     except (TypeError, ValueError, OverflowError):  # lists, objects, 400-digit integers
         numbers = np.array([v if _plain_number(v) else np.nan for v in filled], dtype=np.float64)
     lowest = -1 if missing == -1 else 0

@@ -13,11 +13,14 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from app.core.errors import InputError
+
+if TYPE_CHECKING:
+    from app.core.mesh.types import LodSet
 
 MAX_JSON_BYTES = 64 * 2**20
 """A glTF document describes the data, it does not hold it: even 200k mesh parts fit in 64 MB."""
@@ -164,3 +167,13 @@ def check_attribute(name: str, what: str, values: np.ndarray | None, vertex_coun
             f"{name} is damaged: some of its {what} are not numbers (NaN) or infinite; "
             "re-export it from the program that made it"
         )
+
+
+def check_lodset(name: str, lodset: LodSet) -> None:
+    """Every LOD's positions, normals and UVs finite: the viewport's last guard, whatever made
+    the mesh (a NaN position crashed the window's OpenGL drawing)."""
+    for lod in lodset.lods:
+        mesh = lod.mesh
+        check_positions(name, mesh.vertices)
+        check_attribute(name, "normals", mesh.normals, mesh.vertex_count)
+        check_attribute(name, "texture coordinates", mesh.uvs, mesh.vertex_count)
