@@ -330,7 +330,7 @@ def test_read_glb_rejects_broken_structure(rock_glb: Path, tmp_path: Path) -> No
 
 
 def test_read_glb_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nope.glb does not exist"):
+    with pytest.raises(InputError, match=r"nope\.glb does not exist"):
         read_glb(tmp_path / "nope.glb")
 
 
