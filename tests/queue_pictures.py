@@ -11,16 +11,21 @@ SMALL_RELIEF = {"resolution": 32}
 """Relief at its lowest grid: a job takes a fraction of a second."""
 
 
-def make_pictures(folder: Path, count: int, size: int = 96, prefix: str = "pic") -> list[Path]:
+def make_pictures(
+    folder: Path, count: int, size: int = 96, prefix: str = "pic", first: int = 0
+) -> list[Path]:
+    """`count` pictures named prefix01...; `first` shifts which shapes they get, so pictures of
+    two calls differ."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for i in range(count):
+    for n in range(count):
+        i = n + first
         image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
         draw = ImageDraw.Draw(image)
         inset = 8 + (i * 5) % 24
         colour = (40 + (i * 37) % 200, 80 + (i * 53) % 150, 200 - (i * 29) % 150, 255)
         draw.ellipse([inset, 10 + i % 7, size - 10 - i % 11, size - inset], fill=colour)
-        path = folder / f"{prefix}{i + 1:02d}.png"
+        path = folder / f"{prefix}{n + 1:02d}.png"
         image.save(path)
         paths.append(path)
     return paths

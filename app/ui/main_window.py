@@ -56,11 +56,11 @@ from app.ui.panels.queue import QueuePanel
 from app.ui.viewport.gl_widget import ViewportWidget
 from app.ui.viewport.lod_bar import LodBar
 from app.ui.viewport.toolbar import ViewportToolbar
-from app.ui.workers.generation import JobRunner
 from app.ui.workers.jobs import Job
 from app.ui.workers.library_sink import LibrarySink
 from app.ui.workers.tasks import run_task, wait_for_tasks
 
+from app.ui.workers.queue_relay import QueueRelay
 if TYPE_CHECKING:
     from app.core.library.repository import Library
     from app.core.mesh.types import LodSet
@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
     sig_library_rebuilt = Signal(list)
     """What File ▸ Rebuild Library… did, one line each."""
 
-    def __init__(self, runner: JobRunner | None = None) -> None:
+    def __init__(self, runner: QueueRelay | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Sweedle")
         self.setObjectName("main_window")
@@ -96,9 +96,7 @@ class MainWindow(QMainWindow):
             | QMainWindow.DockOption.AllowNestedDocks
         )
         self.library_sink = LibrarySink()
-        self.runner = runner or JobRunner(
-            after_job=self.library_sink.save, before_job=self.library_sink.reuse, parent=self
-        )
+        self.runner = runner or QueueRelay(self.library_sink, parent=self)
         self.library_panel: LibraryPanel | None = None
         self.export_panel: ExportPanel | None = None
         self.edits: LibraryEdits | None = None
@@ -120,7 +118,7 @@ class MainWindow(QMainWindow):
         self.prompt_panel = PromptPanel()
         self.generate_bar = GenerateBar(self.runner)
         self.image_panel = ImagePanel()
-        self.queue_panel = QueuePanel(self.runner)
+        self.queue_panel = QueuePanel(self.runner, build_request=self._batch_request)
         self.inspector = InspectorPanel()
 
         settings = QScrollArea()  # a long message under Generate scrolls the fields, never squashes them
@@ -290,6 +288,10 @@ class MainWindow(QMainWindow):
         rest = [p for p in paths if not is_mesh(p)]
         if rest:
             self.image_panel.accept_files("front", rest, queue=queue)
+
+    def _batch_request(self, picture: Path) -> GenerationRequest:
+        """A queued batch's picture with the Generate panel's settings, named after its file."""
+        return self.prompt_panel.build_request(picture, name=picture.stem)
 
     def _submit(self, request: GenerationRequest, force: bool = False) -> Job:
         output = cache_dir() / "jobs" / f"{uuid.uuid4().hex[:12]}" / f"{request.asset_name}.glb"

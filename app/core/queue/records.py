@@ -71,6 +71,8 @@ class QueuedJob:
     worker: str
     message: str
     asset_id: int | None
+    target_asset_id: int | None
+    """The asset whose new version the job makes (None: a new asset, or the picture's)."""
     force: bool
     created_at: dt.datetime
     started_at: dt.datetime | None

@@ -174,18 +174,18 @@ class QueueRunner:
 
     def _start(self, job: QueuedJob, worker: str) -> bool:
         """Start a claimed job; False when it ended at once (bad request, reused version)."""
+        self.listener.job_started(job)
         try:
             request = request_from_json(job.request)
         except InputError as exc:
             self._end(job, Outcome.FAILED, str(exc), None, None)
             return False
-        if not job.force or job.attempts > 1:
+        if job.target_asset_id is None and (not job.force or job.attempts > 1):
             reused = self._reuse(job, request)
             if reused is not None:
                 return False
         output = self.work_dir / f"job-{job.id}" / f"{safe_name(request.asset_name)}.glb"
         self.running[job.id] = _Running(job, request, output, time.monotonic())
-        self.listener.job_started(job)
         try:
             self.executor.start(job.id, request, output, worker)
         except SweedleError as exc:
@@ -273,7 +273,9 @@ class QueueRunner:
         from app.core.library.saving import save_generation
 
         try:
-            record = save_generation(self.jobs.library, result, prompt=running.request.prompt)
+            record = save_generation(
+                self.jobs.library, result, prompt=running.request.prompt, asset_id=running.job.target_asset_id
+            )
         except (SweedleError, OSError) as exc:
             log.exception("saving job %s into the library failed", running.job.id)
             self._end(running.job, Outcome.FAILED, f"made, but not saved in the library: {exc}", None, result)

@@ -42,6 +42,10 @@ class QueueJob(Base):
     worker: Mapped[str] = mapped_column(String(200), default="")
     message: Mapped[str] = mapped_column(Text, default="")
     asset_id: Mapped[int | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"), default=None)
+    target_asset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assets.id", ondelete="SET NULL"), default=None
+    )
+    """The asset whose new version the job makes (None: a new asset, or the picture's)."""
     force: Mapped[bool] = mapped_column(default=False)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
     """Set by any process; the runner that owns the job cancels it on its next look."""

@@ -75,8 +75,10 @@ class JobQueue:
         source: Path | str = "",
         priority: Priority = Priority.NORMAL,
         force: bool = False,
+        target_asset_id: int | None = None,
     ) -> BatchSummary:
-        """Queue `requests` as one batch, after every job already waiting at `priority`."""
+        """Queue `requests` as one batch, after every job already waiting at `priority`; with
+        `target_asset_id`, each result becomes a new version of that asset."""
         if not requests:
             raise InputError(f"batch {name!r} has no pictures to queue")
         if len(requests) > MAX_BATCH_JOBS:
@@ -101,6 +103,7 @@ class JobQueue:
                         worker="",
                         message="",
                         force=force,
+                        target_asset_id=target_asset_id,
                         cancel_requested=False,
                         created_at=now,
                     )
@@ -493,6 +496,7 @@ def _job(row: QueueJob) -> QueuedJob:
         worker=row.worker,
         message=row.message,
         asset_id=row.asset_id,
+        target_asset_id=row.target_asset_id,
         force=row.force,
         created_at=row.created_at,
         started_at=row.started_at,

@@ -8,14 +8,14 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from app.core.generation.request import Progress
-from app.ui.workers.generation import JobRunner
 from app.ui.workers.jobs import Job, JobState
+from app.ui.workers.queue_relay import QueueRelay
 
 
 class GenerateBar(QWidget):
     sig_generate = Signal()
 
-    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, runner: QueueRelay, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
         self.generate_button = QPushButton("Generate")

@@ -1,1 +1,1 @@
-"""Work that leaves the GUI thread: one long-lived generation thread, and a pool for short jobs."""
+"""Work that leaves the GUI thread: one long-lived queue thread, and a pool for short jobs."""

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("worker", sa.String(length=200), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("asset_id", sa.Integer(), nullable=True),
+        sa.Column("target_asset_id", sa.Integer(), nullable=True),
         sa.Column("force", sa.Boolean(), nullable=False),
         sa.Column("cancel_requested", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -46,6 +47,7 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["batch_id"], ["queue_batches.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["asset_id"], ["assets.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["target_asset_id"], ["assets.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_queue_jobs_batch_id", "queue_jobs", ["batch_id"])
