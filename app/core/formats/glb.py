@@ -7,6 +7,12 @@ LODGroup from it, readers that ignore it (glTFast, Unreal, Godot) show LOD0 alon
 stacks. Plain float32 data and no
 required extension: the one GLB every engine loads (see docs/ENGINES.md).
 
+Baked maps (see `MaterialMaps`) go in as `normalTexture` (tangent space, green +Y as glTF
+prescribes) and `occlusionTexture` (a grey PNG: glTF reads its R channel); roughness and
+metallic stay factors, since Sweedle bakes them as constants. A mesh is written with `TANGENT`
+(its MikkTSpace tangents, computed here when a normal-mapped mesh has none), so a reader uses the
+basis the map was baked in rather than rebuilding one.
+
 The JSON is built as plain dicts and the binary chunk from numpy buffers: pygltflib's object model
 would add a serialisation pass and nothing we need.
 """
@@ -24,7 +30,8 @@ from app import __version__
 from app.core.formats.atomic import atomic_write_bytes
 from app.core.formats.images import encode_png
 from app.core.mesh.normals import shading_normals
-from app.core.mesh.types import LodSet, Material, Mesh
+from app.core.mesh.tangents import with_tangents
+from app.core.mesh.types import LodSet, Material, Mesh, NormalConvention
 
 GLB_MAGIC = b"glTF"
 JSON_CHUNK = 0x4E4F534A
@@ -43,9 +50,11 @@ def glb_bytes(lodset: LodSet) -> bytes:
     lod_nodes = list(range(2, len(lodset.lods) + 1))
     nodes: list[dict[str, Any]] = [{"name": name, "children": [1]}]
     meshes = []
+    needs_tangents = lodset.material.maps.normal is not None
     for lod in lodset.lods:
         lod_name = f"{name}_LOD{len(meshes)}"
-        meshes.append({"name": lod_name, "primitives": [_primitive(lod.mesh, blob)]})
+        mesh = with_tangents(lod.mesh) if needs_tangents and lod.mesh.tangents is None else lod.mesh
+        meshes.append({"name": lod_name, "primitives": [_primitive(mesh, blob)]})
         nodes.append(
             {
                 "name": lod_name,
@@ -75,7 +84,7 @@ def glb_bytes(lodset: LodSet) -> bytes:
         doc["extensionsUsed"] = ["MSFT_lod"]
         nodes[1]["extensions"] = {"MSFT_lod": {"ids": lod_nodes}}
         nodes[1]["extras"]["MSFT_screencoverage"] = _screen_coverages(len(lodset.lods))
-    if lodset.material.base_color_texture is not None:
+    if blob.image_views:
         doc["samplers"] = [
             {
                 "magFilter": _LINEAR,
@@ -84,8 +93,8 @@ def glb_bytes(lodset: LodSet) -> bytes:
                 "wrapT": _CLAMP_TO_EDGE,
             }
         ]
-        doc["textures"] = [{"sampler": 0, "source": 0}]
-        doc["images"] = [{"bufferView": blob.texture_view, "mimeType": "image/png"}]
+        doc["textures"] = [{"sampler": 0, "source": i} for i in range(len(blob.image_views))]
+        doc["images"] = [{"bufferView": view, "mimeType": "image/png"} for view in blob.image_views]
     doc["bufferViews"] = blob.views
     doc["accessors"] = blob.accessors
     doc["buffers"] = [{"byteLength": blob.size}]
@@ -103,7 +112,8 @@ def _check_writable(lodset: LodSet) -> None:
     for i, lod in enumerate(lodset.lods):
         if lod.mesh.triangle_count == 0:
             raise ValueError(f"LOD{i} of {lodset.name!r} has no triangles")
-        if lodset.material.base_color_texture is not None and lod.mesh.uvs is None:
+        textured = lodset.material.base_color_texture is not None or not lodset.material.maps.empty
+        if textured and lod.mesh.uvs is None:
             raise ValueError(f"LOD{i} of {lodset.name!r} has no UVs but the material is textured")
 
 
@@ -125,7 +135,13 @@ class _BinaryChunk:
         self.views: list[dict[str, Any]] = []
         self.accessors: list[dict[str, Any]] = []
         self.size = 0
-        self.texture_view = -1
+        self.image_views: list[int] = []
+        """Buffer views of the embedded PNGs; texture i shows image i."""
+
+    def image(self, pixels: np.ndarray) -> int:
+        """Embed `pixels` as a PNG; returns its texture index."""
+        self.image_views.append(self.view(encode_png(pixels)))
+        return len(self.image_views) - 1
 
     def view(self, data: bytes, target: int | None = None) -> int:
         view: dict[str, Any] = {"buffer": 0, "byteOffset": self.size, "byteLength": len(data)}
@@ -158,6 +174,8 @@ def _primitive(mesh: Mesh, blob: _BinaryChunk) -> dict[str, Any]:
         "POSITION": blob.accessor(mesh.vertices, _FLOAT, "VEC3", _ARRAY_BUFFER, bounds=True),
         "NORMAL": blob.accessor(shading_normals(mesh), _FLOAT, "VEC3", _ARRAY_BUFFER),
     }
+    if mesh.tangents is not None and mesh.uvs is not None:
+        attributes["TANGENT"] = blob.accessor(_unit_tangents(mesh.tangents), _FLOAT, "VEC4", _ARRAY_BUFFER)
     if mesh.uvs is not None:
         attributes["TEXCOORD_0"] = blob.accessor(mesh.uvs, _FLOAT, "VEC2", _ARRAY_BUFFER)
     # 0xFFFF is the primitive-restart value, so 16-bit indices need fewer than 65536 vertices.
@@ -172,10 +190,18 @@ def _primitive(mesh: Mesh, blob: _BinaryChunk) -> dict[str, Any]:
     }
 
 
-def _material(material: Material, blob: _BinaryChunk) -> dict[str, Any]:
-    """The PBR material; a texture is embedded as PNG.
+def _unit_tangents(tangents: np.ndarray) -> np.ndarray:
+    """TANGENT as the validator wants it: unit xyz and w exactly ±1."""
+    out = np.empty((len(tangents), 4), dtype=np.float32)
+    out[:, :3] = tangents[:, :3] / np.maximum(np.linalg.norm(tangents[:, :3], axis=1, keepdims=True), 1e-12)
+    out[:, 3] = np.where(tangents[:, 3] < 0, -1.0, 1.0)
+    return out
 
-    Its sampler clamps to the edge: UVs come from an atlas unwrap inside [0, 1] and nothing
+
+def _material(material: Material, blob: _BinaryChunk) -> dict[str, Any]:
+    """The PBR material; textures are embedded as PNG.
+
+    Their sampler clamps to the edge: UVs come from an atlas unwrap inside [0, 1] and nothing
     tiles, and REPEAT would let bilinear and mipmap filtering bleed the opposite border's
     texels into charts that touch the atlas edge.
     """
@@ -184,10 +210,23 @@ def _material(material: Material, blob: _BinaryChunk) -> dict[str, Any]:
         "metallicFactor": float(material.metallic),
         "roughnessFactor": float(material.roughness),
     }
+    out: dict[str, Any] = {"name": material.name, "pbrMetallicRoughness": pbr}
     if material.base_color_texture is not None:
-        blob.texture_view = blob.view(encode_png(material.base_color_texture))
-        pbr["baseColorTexture"] = {"index": 0}
-    return {"name": material.name, "pbrMetallicRoughness": pbr}
+        pbr["baseColorTexture"] = {"index": blob.image(material.base_color_texture)}
+    maps = material.maps
+    if maps.normal is not None:
+        out["normalTexture"] = {"index": blob.image(maps.normal_for(NormalConvention.OPENGL))}
+    if maps.occlusion is not None:
+        out["occlusionTexture"] = {"index": blob.image(maps.occlusion)}
+    if not maps.empty:
+        out["extras"] = {
+            "sweedle_maps": {
+                "normal_convention": NormalConvention.OPENGL.value,
+                "tangent_space": maps.tangent_space,
+                **maps.details,
+            }
+        }
+    return out
 
 
 def _assemble(doc: dict[str, Any], blob: _BinaryChunk) -> bytes:

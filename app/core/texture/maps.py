@@ -1,0 +1,157 @@
+"""Bake the game-ready maps of a textured LOD0 from the full-detail shape: a tangent-space normal
+map (MikkTSpace, green +Y) and ambient occlusion, on LOD0's own UV atlas.
+
+Every texel of the atlas is traced to its point on LOD0 (rasterising LOD0 in UV space, as the
+colour bake does) and from there to the full-detail surface (`normal_bake.find_detail`); that
+one hit serves both maps. Texels no ray reached and the UV gutter are filled from their
+neighbours (push-pull), so bilinear filtering and mip-maps show no seams. Roughness stays the
+material's constant and metallic is 0: Sweedle's pictures say nothing about either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.core.generation.request import CancelToken
+from app.core.mesh.normals import shading_normals
+from app.core.mesh.tangents import with_tangents
+from app.core.mesh.types import MaterialMaps, Mesh
+from app.core.render.raster import rasterize
+from app.core.texture.ao_bake import vertex_occlusion
+from app.core.texture.fill import push_pull_fill
+from app.core.texture.normal_bake import FLAT_NORMAL, TexelFrames, encode_normals, find_detail
+from app.core.texture.rays import SurfaceTracer
+
+TEXEL_CHUNK = 1 << 20
+"""Texels traced at once: bounds the per-texel arrays to ~100 MB at any texture size."""
+
+
+@dataclass(frozen=True)
+class BakeSettings:
+    """Which maps to bake and how far their rays reach."""
+
+    normal_map: bool = True
+    occlusion: bool = False
+    cage_pct: float = 2.0
+    """How far from LOD0 (in % of the full-detail shape's bounding-box diagonal) a texel looks for
+    the full-detail surface, outwards and inwards: above LOD0's largest deviation from it, below
+    the thickness of the thinnest part."""
+    ao_rays: int = 32
+    """Hemisphere rays per full-detail vertex."""
+    ao_distance_pct: float = 10.0
+    """How far (in % of the diagonal) geometry still occludes: nearby creases, not the whole
+    object's self-shadowing."""
+
+    @property
+    def wanted(self) -> bool:
+        return self.normal_map or self.occlusion
+
+    def details(self) -> dict[str, object]:
+        return {
+            "normal_map": self.normal_map,
+            "occlusion": self.occlusion,
+            "cage_pct": self.cage_pct,
+            "ao_rays": self.ao_rays,
+            "ao_distance_pct": self.ao_distance_pct,
+        }
+
+
+def bake_maps(
+    lod0: Mesh,
+    source: Mesh,
+    texture_size: int,
+    settings: BakeSettings,
+    *,
+    cancel: CancelToken | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> tuple[Mesh, MaterialMaps]:
+    """(LOD0 with MikkTSpace tangents, its maps baked from `source`).
+
+    LOD0 must have UVs with no overlapping charts. Its tangents are computed first when it has
+    none (a vertex may be split for them, see `with_tangents`): the normal map is only right
+    in the exact basis the returned mesh carries. Raises `BakeUnavailable` where the ray caster
+    cannot be loaded, `Cancelled` when `cancel` is set.
+    """
+    if lod0.uvs is None:
+        raise ValueError("baking maps needs a LOD0 with UVs: unwrap it first")
+    cancel = cancel or CancelToken()
+    report = progress or (lambda _f, _m: None)
+    lod = lod0 if lod0.tangents is not None else with_tangents(lod0)
+    if not settings.wanted:
+        return lod, MaterialMaps()
+    size = texture_size
+    report(0.0, "building the ray-casting structure")
+    tracer = SurfaceTracer(source)
+    detail_normals = shading_normals(source)
+    diagonal = max(source.diagonal(), 1e-9)
+    cancel.raise_if_cancelled()
+    occlusion = None
+    if settings.occlusion:
+        report(0.05, f"ambient occlusion of {source.triangle_count:,} triangles")
+        occlusion = vertex_occlusion(
+            tracer,
+            detail_normals,
+            settings.ao_rays,
+            settings.ao_distance_pct / 100 * diagonal,
+            cancel=cancel,
+            progress=lambda f: report(0.05 + 0.4 * f, "ambient occlusion"),
+        )
+    report(0.45, "finding the texels on LOD0")
+    cov = rasterize(lod.uvs * np.float32(size), lod.faces, (size, size))
+    normal_image = np.zeros((size * size, 3), dtype=np.uint8) if settings.normal_map else None
+    occlusion_image = np.zeros((size * size, 1), dtype=np.uint8) if occlusion is not None else None
+    known = np.zeros(size * size, dtype=np.float32)
+    cage = settings.cage_pct / 100 * diagonal
+    offset = 1e-4 * diagonal
+    texels = len(cov.pixels)
+    for start in range(0, texels, TEXEL_CHUNK):
+        cancel.raise_if_cancelled()
+        part = slice(start, min(start + TEXEL_CHUNK, texels))
+        frames = TexelFrames.at(lod, cov.faces[part], cov.bary[part])
+        hits = find_detail(tracer, detail_normals, frames, cage, offset)
+        hit = hits.hit
+        pixels = cov.pixels[part][hit]
+        known[pixels] = 1.0
+        if normal_image is not None:
+            detail = hits.interpolate(source.faces, detail_normals)[hit]
+            detail /= np.maximum(np.linalg.norm(detail, axis=1, keepdims=True), 1e-12)
+            normal_image[pixels] = encode_normals(detail, _subset(frames, hit))
+        if occlusion_image is not None and occlusion is not None:
+            occlusion_image[pixels, 0] = np.clip(
+                np.rint(hits.interpolate(source.faces, occlusion)[hit] * 255), 0, 255
+            ).astype(np.uint8)
+        report(0.45 + 0.5 * part.stop / max(texels, 1), "baking texels")
+    cancel.raise_if_cancelled()
+    report(0.95, "filling the UV gutter")
+    hit_share = float(known.sum()) / max(texels, 1)
+    weights = known.reshape(size, size)
+    open_texel = np.uint8([255])
+    maps = MaterialMaps(
+        normal=None if normal_image is None else _filled(normal_image, weights, FLAT_NORMAL),
+        occlusion=None if occlusion_image is None else _filled(occlusion_image, weights, open_texel)[..., 0],
+        details={
+            **settings.details(),
+            "source_triangles": source.triangle_count,
+            "texture_size": size,
+            "texels_hit": round(hit_share, 4),
+        },
+    )
+    report(1.0, "maps baked")
+    return lod, maps
+
+
+def _subset(frames: TexelFrames, keep: np.ndarray) -> TexelFrames:
+    return TexelFrames(frames.points[keep], frames.normal[keep], frames.tangent[keep], frames.sign[keep])
+
+
+def _filled(flat: np.ndarray, known: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    """The (size², C) image with unknown texels pulled from known ones; all `empty` when no
+    texel is known."""
+    size = known.shape[0]
+    image = flat.reshape(size, size, -1)
+    if not (known > 0).any():
+        return np.broadcast_to(empty, image.shape).copy()
+    return push_pull_fill(image, known)
