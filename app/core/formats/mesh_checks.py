@@ -30,15 +30,31 @@ MAX_COORDINATE = 1e9
 """Beyond this float32 keeps no useful precision, and squared lengths (normals, areas) overflow."""
 
 
-def regular_file_size(path: Path) -> int:
-    """The size of `path`, which must be a non-empty regular file: a FIFO or a device would
-    block or never end when read, and a directory is not a mesh."""
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of `path`, which must be a non-empty regular file: a FIFO or a device would
+    block or never end when read, and a folder is not a mesh. The file is opened without
+    blocking and checked through its descriptor, so it cannot be swapped for a FIFO meanwhile."""
     try:
-        st = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise InputError(f"{path} does not exist: check the name and folder") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a folder, not a mesh file: choose a file inside it") from None
     except OSError as exc:
         raise InputError(f"{path} cannot be read ({exc.strerror or exc}): check its permissions") from None
+    try:
+        _check_regular(path, os.fstat(fd))
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as stream:
+        try:
+            return stream.read()
+        except OSError as exc:
+            raise InputError(f"{path} cannot be read ({exc.strerror or exc}): check the disk") from None
+
+
+def _check_regular(path: Path, st: os.stat_result) -> None:
     if stat.S_ISDIR(st.st_mode):
         raise InputError(f"{path} is a folder, not a mesh file: choose a file inside it")
     if not stat.S_ISREG(st.st_mode):
@@ -47,7 +63,6 @@ def regular_file_size(path: Path) -> int:
         )
     if st.st_size == 0:
         raise InputError(f"{path} is empty (0 bytes): it was not fully written or copied; export it again")
-    return st.st_size
 
 
 def _kind(mode: int) -> str:
@@ -58,16 +73,6 @@ def _kind(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "socket"
     return "special file"
-
-
-def read_regular_file(path: Path) -> bytes:
-    """The bytes of a regular file (see `regular_file_size`), or an InputError naming it."""
-    regular_file_size(path)
-    try:
-        with open(path, "rb") as stream:
-            return stream.read()
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read ({exc.strerror or exc}): check its permissions") from None
 
 
 def gltf_json(raw: bytes | memoryview, name: str, part: str = "its glTF JSON") -> dict[str, Any]:
