@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from app.core.cli_progress import ProgressBar, cancel_on_interrupt
 from app.core.errors import Cancelled, SweedleError
 from app.core.generation.request import CancelToken, GenerationRequest, GenerationResult
+from app.core.library.cutout_record import describe_cutout
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
 from app.core.library.repository import Library
 from app.core.terminal import shown
@@ -252,6 +253,9 @@ def _show_text(asset: AssetRecord) -> str:
             f"   {mark}v{v.version} {v.created_at:%Y-%m-%d %H:%M} {v.engine} {v.model_id} seed {v.seed} "
             f"[{v.status}] triangles {lods}" + (f" ({v.error})" if v.error else "")
         )
+        cutout = describe_cutout(v.parameters)
+        if cutout:
+            lines.append(f"      cutout: {shown(cutout)}")
     for e in asset.exports:
         lines.append(f"  exported to {e.engine}: {shown(e.target_path)} ({e.created_at:%Y-%m-%d %H:%M})")
     return "\n".join(lines)

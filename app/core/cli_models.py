@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.core.models.catalog import CATALOG, UNSUPPORTED_NOTE, spec
+from app.core.models.catalog import CATALOG, UNSUPPORTED_NOTE, cutout_models, spec
 from app.core.models.licence import LICENCES
 
 
@@ -17,9 +17,17 @@ def register(sub: Any) -> None:
     msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     listing = msub.add_parser("list", help="known models, installed or not, with sizes and licence")
     listing.set_defaults(run=_cmd_list)
-    imp = msub.add_parser("import", help="import models from a folder (hy3dgen cache, HF snapshot)")
+    imp = msub.add_parser(
+        "import", help="import models from a folder (hy3dgen cache, HF snapshot) or a cutout .onnx file"
+    )
     imp.add_argument("path", type=Path)
     imp.add_argument("--link", action="store_true", help="link to the folder instead of copying it")
+    imp.add_argument(
+        "--model",
+        choices=[e.id for e in cutout_models()],
+        default=cutout_models()[-1].id,
+        help="which cutout model an .onnx file is (default: %(default)s)",
+    )
     imp.set_defaults(run=_cmd_import)
     down = msub.add_parser("download", help="download a model from Hugging Face (asks for the licence)")
     down.add_argument("model", choices=[e.id for e in CATALOG])
@@ -49,6 +57,14 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from app.core.models.importing import import_models
     from app.core.models.store import ModelStore
 
+    if args.path.suffix.lower() == ".onnx":
+        from app.core.models.cutout_folder import import_onnx_file
+
+        store = ModelStore()
+        model = spec(args.model)
+        target = import_onnx_file(model, args.path, store.path(model))
+        print(f"imported {model.id} from {args.path} into {target}")
+        return 0
     for item in import_models(args.path, ModelStore(), link=args.link):
         print(f"imported {item.spec.id} from {item.folder}{' (linked)' if args.link else ''}")
     return 0

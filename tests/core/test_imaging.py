@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
-import sys
-import types
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -412,14 +409,14 @@ def test_big_pictures_are_keyed_at_a_reduced_size(monkeypatch: pytest.MonkeyPatc
     assert mask.alpha[240, 240] == 0.0 and mask.alpha[240, 360] == 1.0 and mask.alpha[0].max() == 0.0
 
 
-def test_photo_like_image_is_refused_with_advice(tmp_path: Path) -> None:
+def test_noise_without_a_subject_is_refused_with_advice(tmp_path: Path) -> None:
     path = tmp_path / "photo.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)).save(path)
     with pytest.raises(InputError) as info:
         foreground_mask(load_image(path))
     message = str(info.value)
-    assert message.startswith("photo.png has no transparent or plain background")
-    assert "remove the background first" in message and "models_cache/rembg/" in message
+    assert message.startswith("photo.png: no subject found")
+    assert "--mask FILE.png" in message and "mask editor" in message
 
 
 def test_plain_picture_without_a_subject_is_refused() -> None:
@@ -434,53 +431,6 @@ def test_a_cancelled_token_stops_the_mask() -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         foreground_mask(load_image(SAMPLES / "tsr_teapot.png"), cancel=token)
-
-
-@pytest.fixture
-def rembg_model_dir(tmp_path: Path) -> Iterator[Path]:
-    (tmp_path / "rembg").mkdir()
-    (tmp_path / "rembg" / "u2net.onnx").write_bytes(b"not really a network")
-    (tmp_path / "rembg" / "u2netp.onnx").write_bytes(b"not really a network")
-    mask_module._rembg_session.cache_clear()
-    yield tmp_path
-    mask_module._rembg_session.cache_clear()
-
-
-def test_rembg_model_without_rembg_falls_back(rembg_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "rembg", None)  # import rembg -> ImportError
-    mask = foreground_mask(load_image(SAMPLES / "tsr_teapot.png"), rembg_model_dir)
-    assert mask.method == "border-colour"
-
-
-def test_rembg_uses_the_installed_model_offline(
-    rembg_model_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    created: list[tuple[str, str | None]] = []
-
-    class Session:
-        def predict(self, img: Image.Image) -> list[Image.Image]:
-            grey = np.zeros((img.height, img.width), dtype=np.uint8)
-            grey[100:700, 150:750] = 255
-            return [Image.fromarray(grey)]
-
-    def new_session(name: str) -> Session:
-        created.append((name, os.environ.get("U2NET_HOME")))
-        return Session()
-
-    fake = types.ModuleType("rembg")
-    fake.new_session = new_session  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "rembg", fake)
-    monkeypatch.delenv("U2NET_HOME", raising=False)
-    monkeypatch.delenv("MODEL_CHECKSUM_DISABLED", raising=False)
-    mask = foreground_mask(load_image(SAMPLES / "tsr_teapot.png"), rembg_model_dir)
-    assert mask.method == "rembg:u2net"
-    assert created == [("u2net", str(rembg_model_dir / "rembg"))]
-    assert mask.alpha[120, 200] == 1.0 and mask.alpha[50, 50] == 0.0 and mask.alpha.shape == (874, 874)
-
-
-def test_pictures_with_alpha_never_use_rembg(rembg_model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "rembg", types.ModuleType("rembg"))  # no new_session: would fail
-    assert foreground_mask(load_image(SAMPLES / "tsr_robot.png"), rembg_model_dir).method == "alpha"
 
 
 # --- framing -------------------------------------------------------------------------------

@@ -1,32 +1,32 @@
-"""Which pixels are the subject: the picture's own alpha, a local rembg model, or a plain backdrop.
+"""Which pixels are the subject: the picture's own alpha, a cutout model, or the classical cutout.
 
-Generators need a clean cut-out. Transparency is trusted as is; without it a locally installed
-rembg model is used (never downloaded); failing that, a studio picture on a plain (possibly
-slightly graded) backdrop is separated by its colour distance to the backdrop. Anything else is
-refused with a message that says how to get a usable picture.
+Generators need a clean cut-out. Transparency is trusted as is; without it a cutout model from the
+model store is used when one is installed (never downloaded on its own); failing that, the
+classical cutout: a studio picture on a plain (possibly slightly graded) backdrop is keyed by
+its colour distance to the backdrop when GrabCut agrees with the key, anything else is cut out by
+GrabCut seeded from the border and the subject's framing. Every mask carries a confidence; the
+front ends ask the artist for a mask when it is low.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage as ndi
 
-from app.core.errors import GenerationError, InputError
-from app.core.generation.request import CancelToken
+from app.core.errors import InputError
+from app.core.generation.request import CUTOUT_MODES, CancelToken
 from app.core.imaging.loading import LoadedImage
 
-REMBG_MODELS: tuple[str, ...] = ("isnet-general-use", "u2net", "birefnet-general", "u2netp")
-"""Tried in this order in `<models_dir>/rembg/<name>.onnx`: best general-purpose quality first."""
-
+LOW_CONFIDENCE = 0.5
+"""Below this the cutout is probably wrong: the window opens the mask editor, the CLI stops and
+says how to give a mask."""
+KEY_AGREEMENT = 0.9
+"""The plain-backdrop key is used when GrabCut's mask overlaps it at least this much (IoU)."""
 MIN_VISIBLE_FRACTION = 0.01
 KEY_MAX_PIXELS = 4_000_000
 """The plain-backdrop key runs at most at this size (~2000×2000); bigger pictures are reduced."""
@@ -43,82 +43,78 @@ HOLE_MATCH_FRACTION = 0.5
 HOLE_MIN_AREA_FRACTION = 1e-4
 SPECK_FRACTION = 0.002
 
-_log = logging.getLogger(__name__)
 _CROSS = ndi.generate_binary_structure(2, 1)
 _SQUARE = ndi.generate_binary_structure(2, 2)
 
 
 @dataclass(frozen=True)
 class MaskResult:
-    """Foreground coverage per pixel in [0, 1] and how it was obtained (recorded as provenance)."""
+    """Foreground coverage per pixel in [0, 1], how it was obtained and how sure that is (recorded
+    as provenance)."""
 
     alpha: np.ndarray
     method: str
+    confidence: float = 1.0
+    doubt: str = ""
+    """Why the confidence is low, in words; empty when nothing looked wrong."""
 
 
 def foreground_mask(
-    image: LoadedImage, models_dir: Path | None = None, cancel: CancelToken | None = None
+    image: LoadedImage,
+    models_dir: Path | None = None,
+    cancel: CancelToken | None = None,
+    mode: str = "auto",
 ) -> MaskResult:
-    """The subject's mask: alpha channel, else a local rembg model, else a plain-backdrop key."""
-    if image.has_alpha:
+    """The subject's mask by `mode` (one of CUTOUT_MODES); see the module docstring for `auto`."""
+    if mode not in CUTOUT_MODES:
+        raise InputError(f"cutout {mode!r} is not valid: use {', '.join(CUTOUT_MODES)}")
+    if mode == "alpha" or (mode == "auto" and image.has_alpha):
         return _alpha_mask(image)
-    model = _rembg_model(models_dir)
-    if model is not None:
-        result = _rembg_mask(image, *model)
+    if mode in ("auto", "model"):
+        from app.core.imaging.cutout_model import model_mask
+
+        result = model_mask(image, models_dir, cancel, required=mode == "model")
         if result is not None:
             return result
-    return _backdrop_mask(image, cancel)
+    return classical_mask(image, cancel)
 
 
 def _alpha_mask(image: LoadedImage) -> MaskResult:
+    if not image.has_alpha:
+        raise InputError(
+            f"{image.path.name} has no transparency to cut the subject out by: use --cutout auto, "
+            "or give a mask with --mask FILE.png"
+        )
     alpha = image.rgba[..., 3].astype(np.float32) / np.float32(255)
     if np.count_nonzero(image.rgba[..., 3] > 127) < MIN_VISIBLE_FRACTION * alpha.size:
         raise InputError(f"{image.path.name} is fully transparent: there is no subject to model")
     return MaskResult(alpha, "alpha")
 
 
-def _rembg_model(models_dir: Path | None) -> tuple[str, Path] | None:
-    if models_dir is None:
-        return None
-    folder = Path(models_dir) / "rembg"
-    for name in REMBG_MODELS:
-        if (folder / f"{name}.onnx").is_file():
-            return name, folder
-    return None
+def classical_mask(image: LoadedImage, cancel: CancelToken | None = None) -> MaskResult:
+    """The plain-backdrop key when GrabCut agrees with it (it is exact on studio backdrops and
+    finds see-through holes), else GrabCut's own mask and confidence."""
+    from app.core.imaging.classical import classical_cut
 
-
-def _rembg_mask(image: LoadedImage, name: str, folder: Path) -> MaskResult | None:
-    """rembg with a model already on disk; None when rembg cannot be imported (optional extra)."""
-    os.environ["U2NET_HOME"] = str(folder)
-    os.environ["MODEL_CHECKSUM_DISABLED"] = "1"
-    try:
-        import rembg  # noqa: F401  # optional: imported only when a model is installed
-    except Exception as exc:  # a broken optional install must not stop the app
-        _log.info("rembg unavailable (%s); using the plain-background key", exc)
-        return None
-    try:
-        session = _rembg_session(name, str(folder))
-        predicted = session.predict(Image.fromarray(np.ascontiguousarray(image.rgba[..., :3])))[0]
-    except Exception as exc:  # onnxruntime raises many types for a bad model
-        raise GenerationError(
-            f"background-removal model {name} in {folder} could not run ({exc}): "
-            f"replace or delete {name}.onnx"
-        ) from None
-    alpha = np.asarray(predicted.convert("L"), dtype=np.float32) / np.float32(255)
-    if np.count_nonzero(alpha > 0.5) < MIN_VISIBLE_FRACTION * alpha.size:
+    cut = classical_cut(np.ascontiguousarray(image.rgba[..., :3]), cancel=cancel)
+    subject = cut.alpha > 0.5
+    if np.count_nonzero(subject) < MIN_VISIBLE_FRACTION * subject.size:
         raise InputError(
-            f"{image.path.name}: no subject found by the background-removal model: "
-            "use a picture where the subject is clearly visible"
+            f"{image.path.name}: no subject found: give a mask (--mask FILE.png, white where the "
+            "subject is) or cut it out in the window's mask editor"
         )
-    return MaskResult(alpha, f"rembg:{name}")
+    try:
+        keyed = _backdrop_mask(image, cancel)
+    except InputError:
+        keyed = None
+    if keyed is not None and _overlap(keyed.alpha > 0.5, subject) >= KEY_AGREEMENT:
+        return MaskResult(keyed.alpha, keyed.method, max(cut.confidence, 0.9))
+    return MaskResult(cut.alpha, "grabcut", cut.confidence, cut.doubt)
 
 
-@functools.lru_cache(maxsize=2)
-def _rembg_session(name: str, folder: str) -> Any:
-    """Sessions load a large network; keep the last ones (folder is part of the key on purpose)."""
-    import rembg
-
-    return rembg.new_session(name)
+def _overlap(one: np.ndarray, two: np.ndarray) -> float:
+    union = np.count_nonzero(one | two)
+    return np.count_nonzero(one & two) / union if union else 0.0
 
 
 def _backdrop_mask(image: LoadedImage, cancel: CancelToken | None) -> MaskResult:
@@ -209,11 +205,7 @@ def _fit_backdrop(
 
 
 def _no_plain_background(image: LoadedImage) -> InputError:
-    return InputError(
-        f"{image.path.name} has no transparent or plain background, so the subject cannot be "
-        "cut out: remove the background first (save a PNG with transparency) or install a "
-        "background-removal model (e.g. isnet-general-use.onnx) into models_cache/rembg/"
-    )
+    return InputError(f"{image.path.name} has no plain backdrop to key out")
 
 
 def _distance2(planes: np.ndarray, coeffs: np.ndarray) -> np.ndarray:

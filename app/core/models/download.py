@@ -48,7 +48,11 @@ class DownloadJob:
         env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
         cmd = [sys.executable, "-m", "app.core.models.download", self.spec.repo, self.spec.subfolder]
         self._proc = subprocess.Popen(
-            [*cmd, str(self.staging)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            [*cmd, str(self.staging), *self.spec.files],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
         )
 
     def poll(self) -> DownloadStatus:
@@ -107,9 +111,12 @@ class DownloadJob:
 
 
 def _worker(argv: Sequence[str]) -> int:
-    """Child process: list the files and their total size, then download them into `dest`."""
-    repo, subfolder, dest = argv
+    """Child process: list the files and their total size, then download them into `dest` (only
+    the files matching the patterns after `dest`, when there are any)."""
+    repo, subfolder, dest, *only = argv
     patterns = [f"{subfolder}/*", "LICENSE*", "NOTICE*"] if subfolder else None
+    if only:
+        patterns = [*only, "LICENSE*", "NOTICE*"]
     pickles = [f"*{suffix}" for suffix in PICKLE_SUFFIXES]  # never loaded: not worth the download
     try:
         from fnmatch import fnmatch

@@ -41,7 +41,19 @@ HUNYUAN_DIT = Licence(
     excluded_territories=HUNYUAN.excluded_territories,
 )
 
-LICENCES: dict[str, Licence] = {HUNYUAN.id: HUNYUAN, HUNYUAN_DIT.id: HUNYUAN_DIT}
+BIREFNET = Licence(
+    id="mit-birefnet",
+    name="MIT License (BiRefNet, Zheng Peng et al.)",
+    url="https://huggingface.co/onnx-community/BiRefNet_lite-ONNX",
+    summary=(
+        "BiRefNet's weights are published by its authors under the MIT License and converted to ONNX "
+        "by the ONNX Community, not by Sweedle. The licence allows commercial use, changes and "
+        "redistribution, provided the copyright and licence notice go with copies of the weights. "
+        "The weights come with no warranty."
+    ),
+)
+
+LICENCES: dict[str, Licence] = {HUNYUAN.id: HUNYUAN, HUNYUAN_DIT.id: HUNYUAN_DIT, BIREFNET.id: BIREFNET}
 
 
 def licence_text(licence_id: str, installed_dir: Path | None = None) -> str:
@@ -55,4 +67,5 @@ def licence_text(licence_id: str, installed_dir: Path | None = None) -> str:
             if path.is_file():
                 return path.read_text(encoding="utf-8", errors="replace")
     excluded = ", ".join(lic.excluded_territories)
-    return f"{lic.name}\n\nNot licensed in: {excluded}.\n\n{lic.summary}\n\nFull text: {lic.url}"
+    where = f"Not licensed in: {excluded}.\n\n" if excluded else ""
+    return f"{lic.name}\n\n{where}{lic.summary}\n\nFull text: {lic.url}"
