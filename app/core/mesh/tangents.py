@@ -72,8 +72,10 @@ def corner_tangents(
 
     tangent = summed[key].astype(np.float32)
     length = np.linalg.norm(tangent, axis=-1)
+    tangent /= np.maximum(length, _TINY)[..., None]
     lost = length <= _TINY
-    tangent = np.where(lost[..., None], _any_perpendicular(n), tangent / np.maximum(length, _TINY)[..., None])
+    if lost.any():
+        tangent[lost] = _any_perpendicular(n[lost])
     sign = np.where(key % 2 == 1, 1.0, -1.0).astype(np.float32)
     sign = np.where(has_group[key], sign, 1.0).astype(np.float32)
     return np.concatenate([tangent, sign[..., None]], axis=-1).astype(np.float32), key
@@ -113,10 +115,12 @@ def with_tangents(mesh: Mesh) -> Mesh:
 
     count = mesh.vertex_count + int(extra.sum())
     source = np.concatenate([np.arange(mesh.vertex_count), pair_vertex[extra]])
-    out_tangents = np.zeros((count, 4), dtype=np.float32)
-    out_tangents[:, :3] = _any_perpendicular(normals[source])
-    out_tangents[:, 3] = 1.0
+    out_tangents = np.empty((count, 4), dtype=np.float32)
+    unused = np.ones(count, dtype=bool)
+    unused[new_index] = False
     out_tangents[new_index] = flat_tangents
+    out_tangents[unused, :3] = _any_perpendicular(normals[source[unused]])
+    out_tangents[unused, 3] = 1.0
     return Mesh(
         mesh.vertices[source],
         new_index.reshape(-1, 3),

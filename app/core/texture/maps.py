@@ -11,14 +11,15 @@ material's constant and metallic is 0: Sweedle's pictures say nothing about eith
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from app.core.generation.request import CancelToken
 from app.core.mesh.normals import shading_normals
 from app.core.mesh.tangents import with_tangents
-from app.core.mesh.types import MaterialMaps, Mesh
+from app.core.mesh.types import Lod, Material, MaterialMaps, Mesh
 from app.core.render.raster import rasterize
 from app.core.texture.ao_bake import vertex_occlusion
 from app.core.texture.fill import push_pull_fill
@@ -68,20 +69,20 @@ def bake_maps(
     cancel: CancelToken | None = None,
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[Mesh, MaterialMaps]:
-    """(LOD0 with MikkTSpace tangents, its maps baked from `source`).
+    """(LOD0 as the maps fit it, its maps baked from `source`).
 
-    LOD0 must have UVs with no overlapping charts. Its tangents are computed first when it has
-    none (a vertex may be split for them, see `with_tangents`): the normal map is only right
-    in the exact basis the returned mesh carries. Raises `BakeUnavailable` where the ray caster
-    cannot be loaded, `Cancelled` when `cancel` is set.
+    LOD0 must have UVs with no overlapping charts. With a normal map, the returned LOD0 carries
+    the MikkTSpace tangents it was baked in (computed when it had none; a vertex may be split
+    for them, see `with_tangents`): the map is only right in that exact basis. Raises
+    `BakeUnavailable` where the ray caster cannot be loaded, `Cancelled` when `cancel` is set.
     """
     if lod0.uvs is None:
         raise ValueError("baking maps needs a LOD0 with UVs: unwrap it first")
     cancel = cancel or CancelToken()
     report = progress or (lambda _f, _m: None)
-    lod = lod0 if lod0.tangents is not None else with_tangents(lod0)
     if not settings.wanted:
-        return lod, MaterialMaps()
+        return lod0, MaterialMaps()
+    lod = lod0 if lod0.tangents is not None else with_tangents(lod0)
     size = texture_size
     report(0.0, "building the ray-casting structure")
     tracer = SurfaceTracer(source)
@@ -140,7 +141,51 @@ def bake_maps(
         },
     )
     report(1.0, "maps baked")
-    return lod, maps
+    return (lod if settings.normal_map else lod0), maps
+
+
+def bake_chain(
+    lods: list[Lod],
+    source: Mesh,
+    material: Material,
+    texture_size: int,
+    settings: BakeSettings,
+    *,
+    cancel: CancelToken | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> tuple[list[Lod], Material, dict[str, Any]]:
+    """Maps for a LOD chain that shares LOD0's UV atlas: baked onto LOD0 from `source`, and, with
+    a normal map, every LOD given tangents from its own normals (what a renderer rebuilds for
+    it). Returns the LODs, the material with the maps, and what was done (for provenance).
+
+    The normal map is skipped when LOD0 is `source` itself (only split along its UV seams, not
+    reduced): it would hold no detail. Raises `BakeUnavailable` where the ray caster is missing.
+    """
+    cancel = cancel or CancelToken()
+    report = progress or (lambda _f, _m: None)
+    lod0 = lods[0].mesh
+    details: dict[str, Any] = {}
+    if settings.normal_map and lod0.triangle_count == source.triangle_count:
+        settings = replace(settings, normal_map=False)
+        details["normal_map_skipped"] = "LOD0 is the full-detail shape: there is no detail to carry"
+    if lod0.uvs is None:
+        return lods, material, details | {"skipped": "LOD0 has no UVs"}
+    if not settings.wanted:
+        return lods, material, details
+    lod0, maps = bake_maps(
+        lod0, source, texture_size, settings, cancel=cancel, progress=lambda f, m: report(0.9 * f, m)
+    )
+    material = replace(material, maps=maps)
+    details |= maps.details
+    out = [Lod(0, lod0, lods[0].error_pct)]
+    if maps.normal is None:
+        return out + lods[1:], material, details
+    report(0.9, "tangents for every LOD")
+    for lod in lods[1:]:
+        cancel.raise_if_cancelled()
+        mesh = lod.mesh if lod.mesh.tangents is not None else with_tangents(lod.mesh)
+        out.append(Lod(lod.level, mesh, lod.error_pct))
+    return out, material, details
 
 
 def _subset(frames: TexelFrames, keep: np.ndarray) -> TexelFrames:

@@ -1,0 +1,52 @@
+"""A job's maps step: the normal and occlusion maps baked from the full-detail shape onto LOD0,
+and MikkTSpace tangents for every LOD (`texture.maps.bake_chain`).
+
+Where the ray caster cannot be loaded the job still finishes, without maps (and so without
+tangents, which only a normal map needs), and its result says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.generation.request import CancelToken, GenerationRequest
+from app.core.mesh.types import Lod, Material, Mesh
+from app.core.texture.maps import BakeSettings, bake_chain
+from app.core.texture.rays import BakeUnavailable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Baked:
+    lods: list[Lod]
+    """The LODs with tangents (LOD0 possibly with vertices split for them)."""
+    material: Material
+    details: dict[str, Any] = field(default_factory=dict)
+    """Provenance: what was baked, or why not."""
+    notice: str = ""
+    """A line for the result when a map that was asked for was not made."""
+
+
+def maps_step(
+    request: GenerationRequest,
+    lods: list[Lod],
+    full_detail: Mesh,
+    material: Material,
+    *,
+    progress: Callable[[float, str], None],
+    cancel: CancelToken,
+) -> Baked:
+    """Bake what `request` asks for onto `lods[0]` from `full_detail`, and tangents for every LOD."""
+    settings = BakeSettings(normal_map=request.normal_map, occlusion=request.occlusion)
+    try:
+        lods, material, details = bake_chain(
+            lods, full_detail, material, request.texture_size, settings, cancel=cancel, progress=progress
+        )
+    except BakeUnavailable as exc:
+        log.warning("maps not baked: %s", exc)
+        return Baked(lods, material, {"skipped": str(exc)}, f"no normal or occlusion map was baked: {exc}")
+    return Baked(lods, material, details)
