@@ -16,6 +16,8 @@ from app.core.mesh.lod import build_lods
 from app.core.mesh.types import LodSet, Material, Mesh
 from app.core.paths import models_dir
 from app.core.texture.bake import View, bake
+from app.core.texture.maps import BakeSettings, bake_chain
+from app.core.texture.rays import BakeUnavailable
 from app.core.texture.unwrap import unwrap
 
 TEXTURE_SIZES = (256, 512, 1024, 2048, 4096)
@@ -53,7 +55,11 @@ def retexture(
     cancel: CancelToken | None = None,
 ) -> LodSet:
     """`lodset` with LOD0's geometry kept, re-unwrapped and baked from `image_path` (a front
-    picture), and its lower LODs rebuilt from it at their previous triangle counts."""
+    picture), and its lower LODs rebuilt from it at their previous triangle counts.
+
+    The maps `lodset` had (normal, occlusion) are baked again for the new atlas, from its
+    `full_detail` shape (its old LOD0 when it has none); where the ray caster is missing the
+    result has no maps and its provenance says why."""
     report = progress or (lambda _f, _m: None)
     cancel = cancel or CancelToken()
     report(0.0, "reading the picture")
@@ -69,7 +75,24 @@ def retexture(
         cancel=cancel,
     )
     targets = [lod.mesh.triangle_count for lod in lodset.lods[1:]]
-    report(0.85, "rebuilding the LODs")
+    report(0.8, "rebuilding the LODs")
     lods = build_lods(lod0, targets, cancel)
     provenance = {**lodset.provenance, "retextured_from": Path(image_path).name, "texture_size": texture_size}
-    return LodSet(lodset.name, lods, material, provenance)
+    old_maps = lodset.material.maps
+    settings = BakeSettings(normal_map=old_maps.normal is not None, occlusion=old_maps.occlusion is not None)
+    if settings.wanted:
+        source = lodset.full_detail if lodset.full_detail is not None else lodset.lod0
+        try:
+            lods, material, details = bake_chain(
+                lods,
+                source,
+                material,
+                texture_size,
+                settings,
+                cancel=cancel,
+                progress=lambda f, m: report(0.85 + 0.15 * f, m),
+            )
+        except BakeUnavailable as exc:
+            details = {"skipped": str(exc)}
+        provenance["maps"] = details
+    return LodSet(lodset.name, lods, material, provenance, full_detail=lodset.full_detail)
