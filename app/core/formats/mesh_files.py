@@ -12,6 +12,7 @@ so a hostile file ends in one InputError naming it, never in a crash of the view
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,11 +72,11 @@ def _read_foreign(path: Path, limits: MeshLimits, cancel: CancelToken | None) ->
         check_ply_header(path, data, limits)
     else:
         check_gltf_counts(path, data, limits)
-    del data  # trimesh reads the file itself; a big one should not be held twice
-    return _read_with_trimesh(path, limits, cancel)
+    return _read_with_trimesh(path, data, limits, cancel)
 
 
-def _read_with_trimesh(path: Path, limits: MeshLimits, cancel: CancelToken | None) -> LodSet:
+def _read_with_trimesh(path: Path, data: bytes, limits: MeshLimits, cancel: CancelToken | None) -> LodSet:
+    """trimesh parses the bytes already checked (reading the path again could meet another file)."""
     import trimesh  # only needed for foreign formats
 
     from app.core.formats.mesh_textures import CompanionFiles
@@ -84,7 +85,13 @@ def _read_with_trimesh(path: Path, limits: MeshLimits, cancel: CancelToken | Non
     companions = CompanionFiles(path)
     try:
         with pillow_limited_to_allowed_formats():
-            loaded = trimesh.load(path, process=False, force="mesh", resolver=companions)
+            loaded = trimesh.load(
+                io.BytesIO(data),
+                file_type=path.suffix[1:].lower(),
+                process=False,
+                force="mesh",
+                resolver=companions,
+            )
     except Exception as exc:  # trimesh raises many types for damaged files
         raise companions.refusal or _unreadable(path, exc) from exc
     if companions.refusal is not None:
