@@ -25,6 +25,7 @@ from app.core.export.naming import safe_name
 from app.core.formats.leftovers import clean_leftovers, leftovers_note
 from app.core.generation.request import (
     DEFAULT_LODS,
+    TEXTURE_METHODS,
     CancelToken,
     GenerationRequest,
     GenerationResult,
@@ -126,6 +127,14 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--lod0-triangles", type=int, metavar="N", help="triangle budget for LOD0")
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--texture-size", type=int, default=1024, choices=(256, 512, 1024, 2048, 4096))
+    gen.add_argument(
+        "--texture",
+        choices=TEXTURE_METHODS,
+        default="auto",
+        help="how the texture is made: projection bakes the pictures on; paint has Hunyuan3D-2 Paint "
+        "make six views of the mesh first (needs its weights, and a GPU to be quick); auto (default) "
+        "paints Hunyuan shapes when the paint weights and a GPU are there",
+    )
     gen.add_argument(
         "-p",
         "--param",
@@ -257,6 +266,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                     lod0_triangles=args.lod0_triangles,
                     seed=args.seed,
                     texture_size=args.texture_size,
+                    texture_method=args.texture,
                     params={**params, "variant": args.variant} if args.variant else params,
                     views={name: Path(value) for name, value in _parse_params(args.view).items()},
                 )
@@ -314,6 +324,8 @@ def _print_result(result: GenerationResult, label: str, as_json: bool) -> None:
         print(
             f"ok    {label} → {shown(result.output_path)}  (triangles {lods}; {total:.2f} s)", file=sys.stderr
         )
+        if result.message:  # e.g. an automatic paint that fell back to projection
+            print(f"note: {shown(result.message)}", file=sys.stderr)
     elif result.status is Status.CANCELLED:
         print(f"cancelled {label}", file=sys.stderr)
     else:

@@ -58,9 +58,9 @@ from app.ui.viewport.lod_bar import LodBar
 from app.ui.viewport.toolbar import ViewportToolbar
 from app.ui.workers.jobs import Job
 from app.ui.workers.library_sink import LibrarySink
+from app.ui.workers.queue_relay import QueueRelay
 from app.ui.workers.tasks import run_task, wait_for_tasks
 
-from app.ui.workers.queue_relay import QueueRelay
 if TYPE_CHECKING:
     from app.core.library.repository import Library
     from app.core.mesh.types import LodSet
@@ -293,9 +293,12 @@ class MainWindow(QMainWindow):
         """A queued batch's picture with the Generate panel's settings, named after its file."""
         return self.prompt_panel.build_request(picture, name=picture.stem)
 
-    def _submit(self, request: GenerationRequest, force: bool = False) -> Job:
+    def _submit(self, request: GenerationRequest, force: bool = False, asset_id: int | None = None) -> Job:
         output = cache_dir() / "jobs" / f"{uuid.uuid4().hex[:12]}" / f"{request.asset_name}.glb"
-        job = self.runner.submit(Job(request, output, force=force))
+        job = Job(request, output, force=force)
+        if asset_id is not None:  # the result becomes this asset's new version
+            self.library_sink.targets[job.id] = asset_id
+        self.runner.submit(job)
         self.generate_bar.show_message("")
         return job
 
@@ -317,6 +320,7 @@ class MainWindow(QMainWindow):
         self.library_panel.setObjectName("library_panel")
         self.library_panel.sig_open_asset.connect(self.open_asset)
         self.library_panel.sig_error.connect(self.show_error)
+        self.library_panel.sig_retexture_paint.connect(self.retexture_with_paint)
         self.docks["Library"].setWidget(self.library_panel)
         self.export_panel = ExportPanel(library)
         self.export_panel.setObjectName("export_panel")
@@ -387,6 +391,44 @@ class MainWindow(QMainWindow):
     def _on_library_selection(self) -> None:
         if self.library_panel is not None and self.export_panel is not None:
             self.export_panel.set_assets(self.library_panel.selected_ids())
+
+    def retexture_with_paint(self, asset_id: int, picture: Path | None = None) -> Job | None:
+        """Queue a re-texture of a library asset with Hunyuan Paint: the mesh and its LOD sizes stay,
+        the result is the asset's new version. It paints from the picture the asset was made from,
+        or (an imported mesh) one the user chooses; the Generate panel's paint settings apply."""
+        from app.core.library.records import GLB_FILE
+
+        library = self.library_sink.library
+        if library is None:
+            self.show_error("The library is not open yet; re-texture once it is.")
+            return None
+        summary = library.get_asset(asset_id).summary
+        if summary.folder is None or not (summary.folder / GLB_FILE).is_file():
+            self.show_error(f"{summary.name} has no saved model to re-texture")
+            return None
+        picture = picture or next(iter(sorted(summary.folder.glob("source.*"))), None)
+        if picture is None:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, f"Picture to paint {summary.name} from", "", PICTURE_FILTER
+            )
+            if not chosen:
+                return None
+            picture = Path(chosen)
+        panel = self.prompt_panel
+        try:
+            request = GenerationRequest(
+                image_path=picture,
+                mesh_path=summary.folder / GLB_FILE,
+                name=summary.name,
+                seed=panel.seed.value(),
+                texture_size=int(panel.texture.currentData()),
+                texture_method="paint",
+                paint=panel.paint_options(),
+            )
+        except InputError as exc:
+            self.show_error(str(exc))
+            return None
+        return self._submit(request, force=True, asset_id=asset_id)
 
     def open_asset(self, asset_id: int) -> None:
         """Show a library asset's current version in the viewport."""

@@ -6,6 +6,7 @@ hold no behaviour beyond validation so they can be copied between threads and se
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 import re
@@ -30,6 +31,10 @@ _UNPRINTABLE = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
 """Unicode categories never allowed in a name: controls (NUL, escape codes, newlines), bidi
 overrides and other invisible format characters, surrogates, private-use and unassigned."""
 _FOLDER_STEP = re.compile(r"(^|[/\\])\.\.([/\\]|$)")
+TEXTURE_METHODS = ("auto", "paint", "projection")
+"""How a texture is made: "projection" bakes the pictures onto the mesh, "paint" has Hunyuan3D-2
+Paint make six views first, "auto" paints Hunyuan shapes when its weights and a GPU are there."""
+PAINT_DEVICES = ("auto", "cuda", "cpu")
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,35 @@ class LodTarget:
 
 
 @dataclass(frozen=True)
+class PaintOptions:
+    """Hunyuan Paint's settings, for jobs that paint their texture."""
+
+    steps: int = 30
+    """Multi-view diffusion steps (hy3dgen's own 30); the delighting runs its fixed 50."""
+    resolution: int = 512
+    """Each view's side in pixels: the paint model's 512; lower saves time and VRAM."""
+    guidance: float = 2.0
+    low_vram: bool = False
+    """Keep only the running diffusion model on the GPU (slower)."""
+    device: str = "auto"
+    """auto (the GPU when there is one), cuda or cpu."""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not 1 <= self.steps <= 200:
+            raise InputError(f"paint steps {self.steps!r} is out of range: use a whole number from 1 to 200")
+        if not isinstance(self.resolution, int) or self.resolution % 64 or not 64 <= self.resolution <= 1024:
+            raise InputError(
+                f"paint resolution {self.resolution!r} is not valid: use a multiple of 64 from 64 to 1024"
+            )
+        if not (isinstance(self.guidance, int | float) and math.isfinite(self.guidance)):
+            raise InputError(f"paint guidance {self.guidance!r} is not a finite number")
+        if not 0.0 <= self.guidance <= 30.0:
+            raise InputError(f"paint guidance {self.guidance} is out of range (0 to 30)")
+        if self.device not in PAINT_DEVICES:
+            raise InputError(f"paint device {self.device!r} is not valid: use auto, cuda or cpu")
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """Everything that decides the output; recorded verbatim as provenance."""
 
@@ -93,6 +127,12 @@ class GenerationRequest:
     """More pictures of the same subject for multi-view engines: "back", "left", "right"."""
     prompt: str = ""
     """Text-to-3D: without an image, an engine that supports text makes the picture from this."""
+    texture_method: str = "auto"
+    """One of TEXTURE_METHODS."""
+    paint: PaintOptions = field(default_factory=PaintOptions)
+    mesh_path: Path | None = None
+    """Re-texture: keep this GLB's mesh (LOD0 and its LOD triangle counts) and make only a new
+    texture from `image_path`; no shape is generated."""
 
     def __post_init__(self) -> None:
         if self.image_path is None and not self.prompt.strip():
@@ -107,6 +147,12 @@ class GenerationRequest:
             raise InputError(f"roughness {self.roughness} is out of range (0 to 1)")
         if self.bake not in ("auto", "always"):
             raise InputError(f"bake {self.bake!r} is not valid: use auto or always")
+        if self.texture_method not in TEXTURE_METHODS:
+            raise InputError(
+                f"texture method {self.texture_method!r} is not valid: use {', '.join(TEXTURE_METHODS)}"
+            )
+        if self.mesh_path is not None and self.image_path is None:
+            raise InputError("re-texturing needs a picture to paint from")
         unknown_views = sorted(set(self.views) - {"back", "left", "right"})
         if unknown_views:
             raise InputError(f"unknown view(s) {', '.join(unknown_views)}: use back, left or right")
@@ -134,6 +180,8 @@ class GenerationRequest:
             "texture_size": self.texture_size,
             "roughness": self.roughness,
             "bake": self.bake,
+            "texture_method": self.texture_method,
+            **({} if self.texture_method == "projection" else {"paint": dataclasses.asdict(self.paint)}),
             **self.params,
         }
 

@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import app
 from app.core.errors import Cancelled, InputError, SweedleError
 from app.core.formats.file_set import write_file_set
 from app.core.formats.glb import write_glb
+from app.core.formats.glb_reader import read_glb
 from app.core.formats.obj import write_obj
 from app.core.generation.engines.base import ShapeInput, resolve_params
 from app.core.generation.engines.registry import get_engine
@@ -33,17 +35,16 @@ from app.core.generation.request import (
     ProgressCallback,
     Status,
 )
+from app.core.generation.texturing import texture_step
 from app.core.imaging import foreground_mask, frame_subject, load_image
-from app.core.mesh.cleanup import clean
+from app.core.mesh.cleanup import clean, weld
 from app.core.mesh.lod import build_lods
 from app.core.mesh.normalize import normalize
 from app.core.mesh.normals import welded_vertex_normals
 from app.core.mesh.orient import fix_winding
-from app.core.mesh.types import LodSet, Material
+from app.core.mesh.types import Lod, LodSet, Material, Mesh
 from app.core.mesh.validate import validate
 from app.core.paths import models_dir
-from app.core.texture.bake import View
-from app.core.texture.pipeline import texture_mesh
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,9 @@ def generate(
     """Run one request and write `output_path`; never raises for expected failures."""
     cancel = cancel or CancelToken()
     tracker = _Tracker(on_progress, cancel)
+    run = _run if request.mesh_path is None else _run_retexture
     try:
-        return _run(request, Path(output_path), fmt, tracker, cancel)
+        return run(request, Path(output_path), fmt, tracker, cancel)
     except Cancelled:
         return GenerationResult(request, Status.CANCELLED, message="cancelled", timings=tracker.timings)
     except SweedleError as exc:
@@ -171,16 +173,21 @@ def _run(
 
     with tracker.stage("texture"):
         material = shaped.material
-        if request.bake == "always" or material.base_color_texture is None or mesh.uvs is None:
-            bake_views = [View("front", framed)] + [View(name, image) for name, image in views.items()]
-            mesh, material = texture_mesh(
+        texture_details: dict[str, object] = {"method": engine.name}
+        notice = ""
+        if _textures_anew(request, material) or mesh.uvs is None:
+            textured = texture_step(
+                request,
                 mesh,
-                bake_views,
-                request.texture_size,
-                roughness=request.roughness,
+                framed,
+                views,
+                hunyuan_shape=engine.name == "hunyuan",
+                engine_params=params,
                 progress=tracker.report,
                 cancel=cancel,
             )
+            mesh, material = textured.mesh, textured.material
+            texture_details, notice = textured.details, textured.notice
         else:
             material = replace(material, roughness=request.roughness, metallic=0.0)
 
@@ -195,14 +202,106 @@ def _run(
             lods=lods,
             material=material,
             provenance=_provenance(request, engine.name, engine.version, shaped.model_id, params, mask.method)
+            | _texture_provenance(shaped.details, texture_details)
             | {"engine_details": shaped.details | picture_details, "stage_timings": dict(tracker.timings)},
         )
-        output_path.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "glb":
-            write_glb(lodset, output_path)
-        else:
-            write_file_set(output_path, lambda staged: write_obj(lodset, staged))  # all or nothing
+        _write(lodset, output_path, fmt)
+    return _done(request, output_path, lods, tracker, report, lodset, notice)
 
+
+def _run_retexture(
+    request: GenerationRequest, output_path: Path, fmt: str, tracker: _Tracker, cancel: CancelToken
+) -> GenerationResult:
+    """Re-texture: the saved mesh is kept (LOD0, and the LODs rebuilt at their triangle counts); only
+    the texture is made again, from `request.image_path`."""
+    assert request.mesh_path is not None and request.image_path is not None
+    if fmt not in OUTPUT_FORMATS:
+        raise InputError(f"unknown output format {fmt!r}; use one of: {', '.join(OUTPUT_FORMATS)}")
+    with tracker.stage("preprocess"):
+        image = load_image(request.image_path)
+        tracker.report(0.3, "finding the subject")
+        mask = foreground_mask(image, models_dir(), cancel)
+        framed = frame_subject(image, mask, request.texture_size)
+    with tracker.stage("shape"):
+        tracker.report(0.0, f"keeping the mesh of {Path(request.mesh_path).name}")
+        saved = read_glb(Path(request.mesh_path))
+    with tracker.stage("post-process"):
+        vertices, faces, _index = weld(saved.lod0.vertices, saved.lod0.faces)
+        mesh = Mesh(vertices, faces)
+        if mesh.triangle_count > UNWRAP_MAX_TRIANGLES:  # xatlas would take hours; the LODs follow it
+            tracker.report(0.5, f"reducing LOD0 to {UNWRAP_MAX_TRIANGLES} triangles for the UV unwrap")
+            mesh = build_lods(mesh, [UNWRAP_MAX_TRIANGLES], cancel, measure_samples=0)[1].mesh
+        mesh.normals = welded_vertex_normals(mesh.vertices, mesh.faces)
+    original = dict(saved.provenance)
+    with tracker.stage("texture"):
+        textured = texture_step(
+            request,
+            mesh,
+            framed,
+            {},
+            hunyuan_shape=original.get("engine") == "hunyuan",
+            engine_params={},
+            progress=tracker.report,
+            cancel=cancel,
+        )
+    with tracker.stage("lods"):
+        targets = [lod.mesh.triangle_count for lod in saved.lods[1:]]
+        lods = build_lods(textured.mesh, targets, cancel, on_progress=tracker.report)
+        report = validate(lods[0].mesh).to_dict()
+    with tracker.stage("save"):
+        parameters = dict(original.get("parameters") or {}) | request.provenance_params()
+        lodset = LodSet(
+            name=request.asset_name,
+            lods=lods,
+            material=textured.material,
+            provenance={**original, "engine": original.get("engine", "import")}
+            | _texture_provenance(original.get("engine_details") or {}, textured.details)
+            | {
+                "parameters": parameters,
+                "retextured_from": Path(request.mesh_path).name,
+                "source_image": Path(request.image_path).name,
+                "mask": mask.method,
+                "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+                "stage_timings": dict(tracker.timings),
+            },
+        )
+        _write(lodset, output_path, fmt)
+    return _done(request, output_path, lods, tracker, report, lodset, textured.notice)
+
+
+def _textures_anew(request: GenerationRequest, material: Material) -> bool:
+    """Whether the texture step replaces what the engine gave (always when it gave no texture)."""
+    return (
+        request.bake == "always" or request.texture_method == "paint" or material.base_color_texture is None
+    )
+
+
+def _texture_provenance(engine_details: dict[str, Any], texture: dict[str, Any]) -> dict[str, Any]:
+    """How the texture was made; a painted texture carries the paint models' licence when the shape
+    engine has none of its own."""
+    out: dict[str, Any] = {"texture": texture}
+    if texture.get("licence") and not engine_details.get("licence"):
+        out["licence"] = texture["licence"]
+    return out
+
+
+def _write(lodset: LodSet, output_path: Path, fmt: str) -> None:
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "glb":
+        write_glb(lodset, output_path)
+    else:
+        write_file_set(output_path, lambda staged: write_obj(lodset, staged))  # all or nothing
+
+
+def _done(
+    request: GenerationRequest,
+    output_path: Path,
+    lods: list[Lod],
+    tracker: _Tracker,
+    report: dict[str, Any],
+    lodset: LodSet,
+    notice: str,
+) -> GenerationResult:
     infos = [
         LodInfo(lod.level, lod.mesh.triangle_count, lod.mesh.vertex_count, lod.error_pct) for lod in lods
     ]
@@ -210,6 +309,7 @@ def _run(
         request,
         Status.DONE,
         output_path=output_path,
+        message=notice,
         lods=infos,
         timings=tracker.timings,
         report=report,
@@ -219,7 +319,7 @@ def _run(
 
 def _lod0_budget(request: GenerationRequest, material: Material) -> int | None:
     """The LOD0 budget asked for; a mesh to be unwrapped is also capped at UNWRAP_MAX_TRIANGLES."""
-    if request.bake == "always" or material.base_color_texture is None:
+    if _textures_anew(request, material):
         return min(request.lod0_triangles or UNWRAP_MAX_TRIANGLES, UNWRAP_MAX_TRIANGLES)
     return request.lod0_triangles
 

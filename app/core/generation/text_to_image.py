@@ -2,7 +2,7 @@
 
 hy3dgen's `HunyuanDiTPipeline` loads the diffusers pipeline with perturbed-attention guidance on,
 exactly as the official app does, from a private staging folder that holds only what the model
-store checked right before (allow-listed classes, safetensors weights; see `dit_folder`), never
+store checked right before (allow-listed classes, safetensors weights; see `diffusers_folder`), never
 from the hub; the picture is then made with its own prompt suffix and negative prompt, 25 steps
 and PAG scale 1.3, through the diffusers call with a per-step callback so progress is reported
 and cancel is checked at every step. It runs
@@ -30,7 +30,7 @@ from app.core.generation.engines.base import Engine
 from app.core.generation.request import CancelToken, GenerationRequest
 from app.core.imaging.loading import LoadedImage
 from app.core.models.catalog import spec
-from app.core.models.dit_folder import CheckedDiT
+from app.core.models.diffusers_folder import CheckedDiffusers
 from app.core.models.store import ModelStore, read_manifest
 
 MODEL_ID = "hunyuandit-t2i"
@@ -145,7 +145,7 @@ class TextToImage:
 
         model = spec(MODEL_ID)
         checked = store.check(model)
-        assert isinstance(checked, CheckedDiT), f"{model.id} is not a diffusers model"
+        assert isinstance(checked, CheckedDiffusers), f"{model.id} is not a diffusers model"
         folder = checked.folder
         index = folder / "model_index.json"
         dtype_name = "float16" if device == "cuda" else "float32"

@@ -115,8 +115,13 @@ class IdenticalVersion:
 def find_identical(library: Library, request: GenerationRequest) -> IdenticalVersion | None:
     """The finished version `request` would reproduce, made current again if it was not; None when
     there is none. Requests made from a prompt or with extra views are never matched (neither is
-    recorded in a way that proves the inputs were the same)."""
-    if request.image_path is None or request.views or not Path(request.image_path).is_file():
+    recorded in a way that proves the inputs were the same), nor are re-textures of a saved mesh."""
+    if (
+        request.image_path is None
+        or request.views
+        or request.mesh_path is not None
+        or not Path(request.image_path).is_file()
+    ):
         return None
     engine = get_engine(request.engine)
     try:

@@ -10,6 +10,8 @@ file of its own choosing (`ckpt_path`, an image encoder's `version`) is in no ta
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 DIT = "hy3dgen.shapegen.models.Hunyuan3DDiT"
 SHAPE_VAE = "hy3dgen.shapegen.models.ShapeVAE"
 SINGLE_IMAGE_ENCODER = "hy3dgen.shapegen.models.SingleImageEncoder"
@@ -174,8 +176,130 @@ DIT_CONFIG_CLASS: dict[str, tuple[str, str, frozenset[str]]] = {
 """Per component: its config file, and the field naming its class, which must be one of these."""
 DIT_REQUIRED_CONFIGS = frozenset({"transformer", "vae", "text_encoder", "text_encoder_2", "scheduler"})
 """Components whose config file must be there (a tokenizer can do without one)."""
-DIT_DATA_SUFFIXES = (".json", ".txt", ".model")
+DATA_SUFFIXES = (".json", ".txt", ".model")
 """Besides weights, what a component folder may give its loader: configs, vocabularies, sentencepiece."""
+
+
+@dataclass(frozen=True)
+class DiffusersLayout:
+    """What a diffusers model folder (model_index.json and one folder per component) may say, and
+    which of its components Sweedle reads."""
+
+    model: str
+    """How messages name the model ("HunyuanDiT")."""
+    pipeline: str
+    """The `_class_name` model_index.json must give."""
+    components: dict[str, tuple[str, frozenset[str]]]
+    """Components that are read: index key → (library, allowed class names)."""
+    weights: dict[str, str]
+    """The safetensors file each weighted component loads (or its `.index.json` when sharded)."""
+    config_class: dict[str, tuple[str, str, frozenset[str]]]
+    """Per read component: its config file, and the field naming its class, which must be one of these."""
+    required_configs: frozenset[str]
+    """Components whose config file must be there and name its class."""
+    empty: frozenset[str] = frozenset()
+    """Components the pipeline declares but this model leaves empty: `[null, null]` only."""
+    unread: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    """Components the index may name (or leave empty) that Sweedle never reads: their folders are
+    neither checked nor staged (the paint model's text encoder is published as a pickle only)."""
+    optional: frozenset[str] = frozenset()
+    """Read components the index may leave out."""
+    index_fields: frozenset[str] = frozenset(
+        {"_class_name", "_diffusers_version", "_name_or_path", "requires_safety_checker"}
+    )
+
+
+DIT_LAYOUT = DiffusersLayout(
+    model="HunyuanDiT",
+    pipeline=DIT_PIPELINE,
+    components=DIT_COMPONENTS,
+    weights=DIT_WEIGHTS,
+    config_class=DIT_CONFIG_CLASS,
+    required_configs=DIT_REQUIRED_CONFIGS,
+    empty=DIT_EMPTY_COMPONENTS,
+    index_fields=DIT_INDEX_FIELDS,
+)
+
+SCHEDULER_CLASSES = frozenset(
+    {
+        "DDIMScheduler",
+        "DDPMScheduler",
+        "PNDMScheduler",
+        "EulerDiscreteScheduler",
+        "EulerAncestralDiscreteScheduler",
+        "DPMSolverMultistepScheduler",
+        "UniPCMultistepScheduler",
+        "LMSDiscreteScheduler",
+    }
+)
+"""diffusers schedulers a Stable Diffusion folder may name (plain classes; the loader swaps in the
+scheduler hy3dgen uses, built from the checked settings)."""
+CLIP_TOKENIZERS = frozenset({"CLIPTokenizer", "CLIPTokenizerFast"})
+CLIP_IMAGE_PROCESSORS = frozenset({"CLIPImageProcessor", "CLIPFeatureExtractor"})
+_SD_WEIGHTS = {
+    "unet": "diffusion_pytorch_model.safetensors",
+    "vae": "diffusion_pytorch_model.safetensors",
+}
+
+DELIGHT_PIPELINE = "StableDiffusionInstructPix2PixPipeline"
+DELIGHT_LAYOUT = DiffusersLayout(
+    model="the Hunyuan3D-2 delighting model",
+    pipeline=DELIGHT_PIPELINE,
+    components={
+        "unet": ("diffusers", frozenset({"UNet2DConditionModel"})),
+        "vae": ("diffusers", frozenset({"AutoencoderKL"})),
+        "text_encoder": ("transformers", frozenset({"CLIPTextModel"})),
+        "tokenizer": ("transformers", CLIP_TOKENIZERS),
+        "scheduler": ("diffusers", SCHEDULER_CLASSES),
+        "feature_extractor": ("transformers", CLIP_IMAGE_PROCESSORS),
+    },
+    weights={**_SD_WEIGHTS, "text_encoder": "model.safetensors"},
+    config_class={
+        "unet": ("config.json", "_class_name", frozenset({"UNet2DConditionModel"})),
+        "vae": ("config.json", "_class_name", frozenset({"AutoencoderKL"})),
+        "text_encoder": ("config.json", "model_type", frozenset({"clip_text_model"})),
+        "scheduler": ("scheduler_config.json", "_class_name", SCHEDULER_CLASSES),
+        "tokenizer": ("tokenizer_config.json", "tokenizer_class", CLIP_TOKENIZERS),
+        "feature_extractor": ("preprocessor_config.json", "image_processor_type", CLIP_IMAGE_PROCESSORS),
+    },
+    required_configs=frozenset({"unet", "vae", "text_encoder", "scheduler"}),
+    empty=frozenset({"image_encoder"}),
+    unread={"safety_checker": ("stable_diffusion", frozenset({"StableDiffusionSafetyChecker"}))},
+    optional=frozenset({"feature_extractor"}),
+)
+"""hunyuan3d-delight-v2-0: an InstructPix2Pix pipeline that hy3dgen's `Light_Shadow_Remover` loads
+(with no safety checker)."""
+
+PAINT_PIPELINE = "HunyuanPaintPipeline"
+PAINT_UNET = "UNet2p5DConditionModel"
+PAINT_LAYOUT = DiffusersLayout(
+    model="the Hunyuan3D-2 paint model",
+    pipeline=PAINT_PIPELINE,
+    components={
+        "unet": ("modules", frozenset({PAINT_UNET})),
+        "vae": ("diffusers", frozenset({"AutoencoderKL"})),
+        "scheduler": ("diffusers", SCHEDULER_CLASSES),
+    },
+    weights=dict(_SD_WEIGHTS),
+    config_class={
+        "unet": ("config.json", "_class_name", frozenset({"UNet2DConditionModel", PAINT_UNET})),
+        "vae": ("config.json", "_class_name", frozenset({"AutoencoderKL"})),
+        "scheduler": ("scheduler_config.json", "_class_name", SCHEDULER_CLASSES),
+    },
+    required_configs=frozenset({"unet", "vae", "scheduler"}),
+    empty=frozenset({"image_encoder"}),
+    unread={
+        "text_encoder": ("transformers", frozenset({"CLIPTextModel"})),
+        "tokenizer": ("transformers", CLIP_TOKENIZERS),
+        "feature_extractor": ("transformers", CLIP_IMAGE_PROCESSORS),
+        "safety_checker": ("stable_diffusion", frozenset({"StableDiffusionSafetyChecker"})),
+    },
+)
+"""hunyuan3d-paint-v2-0: hy3dgen's HunyuanPaintPipeline. Its index names the UNet from
+`unet/modules.py` (`["modules", "UNet2p5DConditionModel"]`), which diffusers would import from the
+folder; Sweedle builds hy3dgen's installed UNet2p5DConditionModel itself from the checked config and
+safetensors weights, and never reads the text encoder, tokenizer or feature extractor (the pipeline
+uses its own learned prompt embeddings)."""
 
 PICKLE_SUFFIXES = (".ckpt", ".bin", ".pt", ".pth", ".pkl", ".pickle", ".joblib", ".dill")
 """Weight formats that unpickle when loaded: never read, left out of copies and downloads."""

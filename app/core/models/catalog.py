@@ -1,9 +1,11 @@
-"""The models Sweedle knows: the Hunyuan3D-2 family that hy3dgen 2.0.2 loads, and HunyuanDiT text-to-image.
+"""The models Sweedle knows: the Hunyuan3D-2 family that hy3dgen 2.0.2 loads (shape, delight, paint),
+and HunyuanDiT text-to-image.
 
 Each entry says where hy3dgen looks for it (`<store>/<repo>/<subfolder>`, the layout of its
 HY3DGEN_MODELS folder and of a Hugging Face snapshot), which weight file it reads, what it needs
 in VRAM and under which licence it comes. Hunyuan3D-2.1 is deliberately absent: its config
-targets `hy3dshape.*`, which hy3dgen 2.0.2 cannot load.
+targets `hy3dshape.*`, which hy3dgen 2.0.2 cannot load; so is the paint model's turbo variant, whose
+pipeline and UNet exist only in newer hy3dgen source.
 """
 
 from __future__ import annotations
@@ -25,17 +27,25 @@ class ModelSpec:
     repo: str
     subfolder: str
     kind: str
-    """"shape" (image → mesh), "vae" (a decoder other variants borrow) or "text2image"."""
+    """"shape" (image → mesh), "vae" (a decoder other variants borrow), "text2image", or the texture
+    models "delight" (removes lighting from the picture) and "paint" (six views of the mesh)."""
     weight_file: str = "model.fp16.safetensors"
     default_steps: int = 30
     multiview: bool = False
     turbo_vae: str | None = None
     """Id of the FlashVDM turbo VAE this variant swaps in when it is installed."""
     vram_gb: float = 0.0
-    """Published figure for shape generation (not measured here); low-VRAM mode needs less."""
+    """Published figure (not measured here): shape generation for a shape variant; for the paint
+    model the whole texture step, delighting included (Tencent's 16 GB for shape and texture less
+    the shape's 6 GB). Low-VRAM mode needs less."""
     download_gb: float = 0.0
     """Approximate size of what a download fetches."""
     licence: str = HUNYUAN_LICENCE
+
+    @property
+    def diffusers(self) -> bool:
+        """Kept as a diffusers folder (model_index.json and one folder per component)."""
+        return self.kind in ("text2image", "delight", "paint")
 
     @property
     def relative_dir(self) -> str:
@@ -139,6 +149,28 @@ CATALOG: tuple[ModelSpec, ...] = (
         download_gb=0.6,
     ),
     ModelSpec(
+        "hunyuan3d-delight-v2-0",
+        "Hunyuan3D-2 delighting (texture: removes the picture's lighting)",
+        "tencent/Hunyuan3D-2",
+        "hunyuan3d-delight-v2-0",
+        "delight",
+        weight_file="model_index.json",
+        default_steps=50,
+        vram_gb=3.0,
+        download_gb=4.3,
+    ),
+    ModelSpec(
+        "hunyuan3d-paint-v2-0",
+        "Hunyuan3D-2 Paint (texture: six views of the mesh)",
+        "tencent/Hunyuan3D-2",
+        "hunyuan3d-paint-v2-0",
+        "paint",
+        weight_file="model_index.json",
+        default_steps=30,
+        vram_gb=10.0,
+        download_gb=3.9,
+    ),
+    ModelSpec(
         "hunyuandit-t2i",
         "HunyuanDiT v1.1 distilled (text → image, for text-to-3D)",
         "Tencent-Hunyuan/HunyuanDiT-v1.1-Diffusers-Distilled",
@@ -160,6 +192,12 @@ def spec(model_id: str) -> ModelSpec:
             return entry
     shape_ids = ", ".join(e.id for e in CATALOG)
     raise InputError(f"unknown model {model_id!r}; known models: {shape_ids}. {UNSUPPORTED_NOTE}")
+
+
+PAINT_TURBO_NOTE = (
+    "hunyuan3d-paint-v2-0-turbo is not listed: hy3dgen 2.0.2 has no pipeline for it (its turbo UNet and "
+    "pipeline exist only in newer hy3dgen source); Hunyuan Paint uses hunyuan3d-paint-v2-0."
+)
 
 
 def shape_variants() -> list[ModelSpec]:

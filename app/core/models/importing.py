@@ -41,8 +41,9 @@ def find_models(source: Path) -> list[Found]:
         for spec in CATALOG:
             if spec.id in found or not spec.subfolder:
                 continue
+            marker = "model_index.json" if spec.diffusers else "config.yaml"
             for folder in (root / spec.relative_dir, root / spec.subfolder, root):
-                if folder.name == spec.subfolder and os.path.lexists(folder / "config.yaml"):
+                if folder.name == spec.subfolder and os.path.lexists(folder / marker):
                     found[spec.id] = Found(spec, folder, revision)
                     break
     return list(found.values())

@@ -20,15 +20,27 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import GenerationError
-from app.core.models.allowlist import PICKLE_SUFFIXES
+from app.core.models.allowlist import (
+    DELIGHT_LAYOUT,
+    DIT_LAYOUT,
+    PAINT_LAYOUT,
+    PICKLE_SUFFIXES,
+    DiffusersLayout,
+)
 from app.core.models.catalog import CATALOG, ModelSpec
-from app.core.models.dit_folder import CheckedDiT, check_dit_folder
+from app.core.models.diffusers_folder import CheckedDiffusers, check_diffusers_folder
 from app.core.models.safe_files import Where, scan_folder
 from app.core.models.safetensors_check import check_safetensors
 from app.core.models.shape_config import Part, read_parts
 from app.core.paths import models_dir
 
 MANIFEST = ".sweedle.json"
+DIFFUSERS_LAYOUTS: dict[str, DiffusersLayout] = {
+    "text2image": DIT_LAYOUT,
+    "delight": DELIGHT_LAYOUT,
+    "paint": PAINT_LAYOUT,
+}
+"""Model kinds kept as diffusers folders, and what each folder may hold."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,7 @@ class ModelStore:
         self.check(spec)
         return self.path(spec)
 
-    def check(self, spec: ModelSpec) -> CheckedWeights | CheckedDiT:
+    def check(self, spec: ModelSpec) -> CheckedWeights | CheckedDiffusers:
         """What to load, checked now: loaders call this right before loading, never trusting an
         earlier check (the folder may have changed since)."""
         folder = self.path(spec)
@@ -108,12 +120,13 @@ def verify_folder(spec: ModelSpec, folder: Path) -> Path:
     return folder
 
 
-def check_folder(spec: ModelSpec, folder: Path) -> CheckedWeights | CheckedDiT:
+def check_folder(spec: ModelSpec, folder: Path) -> CheckedWeights | CheckedDiffusers:
     """Every check, in one pass over what the loader will read: files, config, weights."""
     fix = f"re-import or re-download it (sweedle models download {spec.id})"
     scan_folder(folder, Where(spec.label, fix))
-    if spec.kind == "text2image":
-        return check_dit_folder(spec, folder, fix)
+    layout = DIFFUSERS_LAYOUTS.get(spec.kind)
+    if layout is not None:
+        return check_diffusers_folder(spec, folder, fix, layout)
     config = folder / "config.yaml"
     if not os.path.lexists(config):
         raise GenerationError(f"{spec.label}: {config} is missing: {fix}")

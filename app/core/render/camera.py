@@ -35,14 +35,17 @@ VIEWS: dict[str, np.ndarray] = {
     "left": _basis((-1, 0, 0), (0, 1, 0)),
     "right": _basis((1, 0, 0), (0, 1, 0)),
     "top": _basis((0, 1, 0), (0, 0, -1)),
+    "bottom": _basis((0, -1, 0), (0, 0, -1)),
     "three-quarter": _basis(
         (np.sin(_YAW) * np.cos(_PITCH), np.sin(_PITCH), np.cos(_YAW) * np.cos(_PITCH)), (0, 1, 0)
     ),
 }
 """World → camera rotations. The camera sits on the named side: "left" is on -X (the viewer's
 left when facing the front, Blender's Left view), "top" looks down with the back at the top of
-the image, "three-quarter" is front-right and 25° above."""
-FRAMINGS = ("fit", "sphere")
+the image, "bottom" looks up with the back at the top and the left on the right (Hunyuan3D-2
+Paint's six cameras are front, right, back, left, top and bottom as oriented here),
+"three-quarter" is front-right and 25° above."""
+FRAMINGS = ("fit", "sphere", "farthest")
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,8 @@ def project(
 
     "fit" centres the view's projected box and scales its limiting side to `1 - border` of the
     image (for "front" that is the preprocessing's framing); "sphere" scales the bounding sphere
-    to that size, so every view of one mesh shares one scale.
+    to that size, so every view of one mesh shares one scale; "farthest" scales the sphere around
+    the box centre through the farthest vertex instead (hy3dgen's texture cameras frame a mesh so).
     """
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; use one of: {', '.join(VIEWS)}")
@@ -86,6 +90,8 @@ def project(
     lo, hi = (v.min(axis=0), v.max(axis=0)) if len(v) else (np.zeros(3), np.zeros(3))
     centre = (lo + hi) / 2
     radius = max(float(np.linalg.norm(hi - lo)) / 2, 1e-12)
+    if framing == "farthest" and len(v):
+        radius = max(float(np.sqrt(((v - centre) ** 2).sum(axis=1).max())), 1e-12)
     cam = (v - centre) @ rotation.T
     inv_w = None
     if ortho:

@@ -26,7 +26,7 @@ from app.core.imaging import FramedImage
 from app.core.mesh.cleanup import weld
 from app.core.mesh.normals import vertex_normals
 from app.core.mesh.types import Mesh
-from app.core.render.camera import VIEWS, project
+from app.core.render.camera import FRAMING_BORDER, VIEWS, project
 from app.core.render.raster import Coverage, rasterize
 from app.core.texture.fill import push_pull_fill
 
@@ -48,18 +48,27 @@ class View:
 
     name: str
     image: FramedImage
+    framing: str = "fit"
+    """How the camera frames the mesh (`render.camera.project`): "fit" for the user's pictures,
+    "farthest" for the paint model's views."""
+    border: float = FRAMING_BORDER
+    weight: float = 1.0
+    """Priority where views overlap: colours blend by weight, while how sure a texel is (against
+    the fill) does not depend on it, so a low-priority view still paints what only it sees."""
 
 
 @dataclass
 class _Paint:
     colour: np.ndarray
-    """(K, 3) float32 sRGB 0..255, weighted sum."""
+    """(K, 3) float32 sRGB 0..255, summed with the blend weights."""
     weight: np.ndarray
-    """(K,) float32 summed weights."""
+    """(K,) float32 summed weights (alpha × facing²): how well the views see each point."""
+    blend: np.ndarray
+    """(K,) float32 summed blend weights (the weights times each view's priority)."""
 
     @classmethod
     def empty(cls, count: int) -> _Paint:
-        return cls(np.zeros((count, 3), np.float32), np.zeros(count, np.float32))
+        return cls(np.zeros((count, 3), np.float32), np.zeros(count, np.float32), np.zeros(count, np.float32))
 
 
 def bake(
@@ -107,7 +116,7 @@ def bake(
     vertex_fill = _harmonic_fill(vertex_paint, welded_faces, index_map, len(welded))
     fill = np.einsum("kj,kjc->kc", cov.bary, vertex_fill[mesh.faces[cov.faces]])
     confidence = np.minimum(texel_paint.weight / FULL_CONFIDENCE, 1.0)[:, None]
-    projected = texel_paint.colour / np.maximum(texel_paint.weight, 1e-12)[:, None]
+    projected = texel_paint.colour / np.maximum(texel_paint.blend, 1e-12)[:, None]
     colour = projected * confidence + fill * (1 - confidence)
     cancel.raise_if_cancelled()
     report(0.9, "filling the UV gutter")
@@ -131,7 +140,7 @@ def _project_view(
     """Add `view`'s colours and weights to the texels and to the vertices (for the fill)."""
     picture = np.dstack([view.image.rgb.astype(np.float32), view.image.alpha.astype(np.float32)])
     side = picture.shape[0]
-    proj = project(mesh.vertices, (side, side), view.name)
+    proj = project(mesh.vertices, (side, side), view.name, framing=view.framing, border=view.border)
     depth_side = min(side, DEPTH_MAP_MAX)
     to_depth = depth_side / side
     depth_map = _depth_map(proj.points * to_depth, proj.depth, mesh.faces, depth_side)
@@ -146,8 +155,10 @@ def _project_view(
         seen = seen[depth[seen] <= _lookup(depth_map, points[seen] * to_depth) + tolerance]
         rgba = _sample(picture, points[seen])
         weight = (facing[seen] * facing[seen] * rgba[:, 3]).astype(np.float32)
-        paint.colour[seen] += rgba[:, :3] * weight[:, None]
+        blend = weight * np.float32(view.weight)
+        paint.colour[seen] += rgba[:, :3] * blend[:, None]
         paint.weight[seen] += weight
+        paint.blend[seen] += blend
 
 
 def _at_texels(
@@ -205,12 +216,13 @@ def _harmonic_fill(paint: _Paint, welded_faces: np.ndarray, index_map: np.ndarra
     """(N, 3) colour per (unwelded) vertex: seen vertices keep their projected colour, the others
     take the harmonic interpolation of it over the welded mesh's edge graph."""
     weight = np.bincount(index_map, weights=paint.weight, minlength=count)
+    blend = np.bincount(index_map, weights=paint.blend, minlength=count)
     colour = np.stack(
         [np.bincount(index_map, weights=paint.colour[:, c], minlength=count) for c in range(3)], axis=1
     )
-    known = weight >= FULL_CONFIDENCE * 0.5
+    known = (weight >= FULL_CONFIDENCE * 0.5) & (blend > 0)
     values = np.zeros((count, 3))
-    values[known] = colour[known] / weight[known, None]
+    values[known] = colour[known] / blend[known, None]
     if not known.any():
         return np.full((len(index_map), 3), 128.0, dtype=np.float32)
     unknown = ~known

@@ -86,6 +86,8 @@ class LibraryPanel(QWidget):
     """The user asked to open this asset in the viewport."""
     sig_imported = Signal(int)
     sig_error = Signal(str)
+    sig_retexture_paint = Signal(int)
+    """The user asked to re-texture this asset with Hunyuan Paint (a job in the generation queue)."""
 
     def __init__(
         self, library: Library, edits: LibraryEdits | None = None, parent: QWidget | None = None
@@ -326,6 +328,7 @@ class LibraryPanel(QWidget):
             menu.addAction("Open in viewport", lambda: self.sig_open_asset.emit(asset_id))
             menu.addAction("Rename", self.rename_selected)
             menu.addAction("Edit tags…", lambda: self._edit_tags_dialog(asset_id))
+            menu.addAction("Re-texture with Paint", lambda: self.sig_retexture_paint.emit(asset_id))
             selected = self.view.selectionModel().selectedIndexes() or [index]
             favourite = all(i.data(SUMMARY_ROLE).favourite for i in selected)
             menu.addAction(

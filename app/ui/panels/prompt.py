@@ -31,12 +31,28 @@ from PySide6.QtWidgets import (
 from app.core.errors import InputError
 from app.core.generation.engines.base import Engine
 from app.core.generation.engines.registry import engine_names, get_engine
-from app.core.generation.request import DEFAULT_LODS, GenerationRequest, LodTarget
+from app.core.generation.request import (
+    DEFAULT_LODS,
+    TEXTURE_METHODS,
+    GenerationRequest,
+    LodTarget,
+    PaintOptions,
+)
 from app.core.settings import load_section, save_section, setting
 from app.ui.panels.params_form import ParamsForm
 
 CUSTOM = "Custom"
 TEXTURE_SIZES = (512, 1024, 2048, 4096)
+TEXTURE_METHOD_LABELS = {
+    "auto": "Automatic",
+    "paint": "Hunyuan Paint",
+    "projection": "Projection",
+}
+TEXTURE_METHOD_TIPS = {
+    "auto": "Hunyuan Paint for Hunyuan shapes when its weights and a GPU are there, otherwise projection",
+    "paint": "Hunyuan3D-2 Paint makes six views of the mesh and bakes them: every side painted (GPU)",
+    "projection": "Bake the pictures onto the mesh; sides no picture shows are filled smoothly",
+}
 SIZE_PRESETS = (("Prop", 1.0), ("Character", 1.8), ("Building", 8.0))
 """Real-world heights in metres for the usual kinds of game asset."""
 PRESET_NAMES = (*dict.fromkeys(p for name in engine_names() for p in get_engine(name).presets), CUSTOM)
@@ -64,6 +80,10 @@ def _valid_params(params: dict[str, dict[str, Any]]) -> bool:
     return True
 
 
+def _whole_64(pixels: int) -> bool:
+    return pixels % 64 == 0
+
+
 def _valid_heights(heights: dict[str, float]) -> bool:
     return all(HEIGHT_RANGE[0] <= metres <= HEIGHT_RANGE[1] for metres in heights.values())
 
@@ -83,6 +103,10 @@ class GenerateSettings:
     lods: str = setting(", ".join(DEFAULT_LODS), max_length=200)
     lod0_triangles: int = setting(0, minimum=0, maximum=LOD0_MAX)
     texture_size: int = setting(1024, choices=TEXTURE_SIZES)
+    texture_method: str = setting("auto", choices=TEXTURE_METHODS)
+    paint_steps: int = setting(PaintOptions.steps, minimum=1, maximum=200)
+    paint_resolution: int = setting(PaintOptions.resolution, minimum=64, maximum=1024, check=_whole_64)
+    paint_low_vram: bool = False
 
 
 class PromptEdit(QPlainTextEdit):
@@ -159,7 +183,25 @@ class PromptPanel(QWidget):
         for size in TEXTURE_SIZES:
             self.texture.addItem(f"{size} × {size}", size)
 
-        for combo in (self.engine, self.preset, self.size_preset, self.texture):
+        self.texture_method = QComboBox()
+        self.texture_method.setObjectName("texture_method")
+        self.texture_method.setModel(self._texture_method_model())
+        self.paint_steps = QSpinBox(objectName="paint_steps", suffix=" steps")
+        self.paint_steps.setRange(1, 200)
+        self.paint_steps.setToolTip("Hunyuan Paint's multi-view diffusion steps (its own 30)")
+        self.paint_resolution = QSpinBox(objectName="paint_resolution", suffix=" px", singleStep=64)
+        self.paint_resolution.setRange(64, 1024)
+        self.paint_resolution.setToolTip(
+            "Each painted view's size: the paint model's own 512; lower it when the GPU runs out of memory"
+        )
+        self.paint_low_vram = QCheckBox("low VRAM", objectName="paint_low_vram")
+        self.paint_low_vram.setToolTip("Keep one paint model on the GPU at a time (slower, less memory)")
+        paint_row = QHBoxLayout()
+        for widget in (self.paint_steps, self.paint_resolution):
+            paint_row.addWidget(widget, 1)
+        paint_row.addWidget(self.paint_low_vram)
+
+        for combo in (self.engine, self.preset, self.size_preset, self.texture, self.texture_method):
             # sized by the field, not the longest item, so the panel fits a narrow dock
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(4)
@@ -182,6 +224,8 @@ class PromptPanel(QWidget):
         output_form.addRow("LOD0 budget", self.lod0)
         output_form.addRow("LODs", self.lods)
         output_form.addRow("Texture", self.texture)
+        output_form.addRow("Texture method", self.texture_method)
+        output_form.addRow("Paint", paint_row)
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Prompt"))
@@ -198,6 +242,7 @@ class PromptPanel(QWidget):
         self.engine.currentIndexChanged.connect(self._on_engine_changed)
         self.preset.currentTextChanged.connect(self._on_preset_changed)
         self.params.sig_edited.connect(self._on_params_edited)
+        self.texture_method.currentIndexChanged.connect(self._on_texture_method)
 
     @property
     def engine_name(self) -> str:
@@ -241,10 +286,17 @@ class PromptPanel(QWidget):
             lod0_triangles=self.lod0.value() or None,
             seed=self.seed.value(),
             texture_size=int(self.texture.currentData()),
+            texture_method=str(self.texture_method.currentData()),
+            paint=self.paint_options(),
             params=self.params.values(),
         )
         self.save()
         return request
+
+    def paint_options(self) -> PaintOptions:
+        """Hunyuan Paint's settings as the panel shows them (also used to re-texture library assets)."""
+        resolution = self.paint_resolution.value() // 64 * 64
+        return PaintOptions(self.paint_steps.value(), resolution, low_vram=self.paint_low_vram.isChecked())
 
     def refresh_engines(self) -> None:
         """Re-read which engines can run (after models were installed or removed)."""
@@ -256,6 +308,9 @@ class PromptPanel(QWidget):
         self.engine.blockSignals(False)
         if self.engine_name != current:
             self._on_engine_changed()
+        method = self.texture_method.currentData()
+        self.texture_method.setModel(self._texture_method_model())
+        self._select_texture_method(str(method))
 
     def asset_name(self) -> str | None:
         """The prompt's first line, as a file-safe asset name; None uses the image's name."""
@@ -275,6 +330,10 @@ class PromptPanel(QWidget):
         s.lods = self.lods.text()
         s.lod0_triangles = self.lod0.value()
         s.texture_size = int(self.texture.currentData())
+        s.texture_method = str(self.texture_method.currentData())
+        s.paint_steps = self.paint_steps.value()
+        s.paint_resolution = self.paint_options().resolution
+        s.paint_low_vram = self.paint_low_vram.isChecked()
         save_section("generate", s)
 
     def _engine_model(self) -> QStandardItemModel:
@@ -288,6 +347,34 @@ class PromptPanel(QWidget):
             item.setToolTip(available.reason if not available.ok else engine.label)
             model.appendRow(item)
         return model
+
+    def _texture_method_model(self) -> QStandardItemModel:
+        """The texture methods; Hunyuan Paint is greyed out, saying why, when its weights are not usable."""
+        from app.core.models.paint_weights import paint_problem
+
+        problem = paint_problem()
+        model = QStandardItemModel(self)
+        for method in TEXTURE_METHODS:
+            item = QStandardItem(TEXTURE_METHOD_LABELS[method])
+            item.setData(method, Qt.ItemDataRole.UserRole)
+            unusable = method == "paint" and bool(problem)
+            item.setEnabled(not unusable)
+            item.setToolTip(problem if unusable else TEXTURE_METHOD_TIPS[method])
+            model.appendRow(item)
+        return model
+
+    def _on_texture_method(self) -> None:
+        """The paint settings matter unless the texture is projected."""
+        painting = self.texture_method.currentData() != "projection"
+        for widget in (self.paint_steps, self.paint_resolution, self.paint_low_vram):
+            widget.setEnabled(painting)
+
+    def _select_texture_method(self, method: str) -> None:
+        index = self.texture_method.findData(method)
+        model = self.texture_method.model()
+        if index < 0 or not model.item(index).isEnabled():  # type: ignore[attr-defined]
+            index = self.texture_method.findData("auto")
+        self.texture_method.setCurrentIndex(index)
 
     def _restore(self) -> None:
         s = self._settings
@@ -303,6 +390,11 @@ class PromptPanel(QWidget):
         self.lods.setText(s.lods)
         self.lod0.setValue(s.lod0_triangles)
         self.texture.setCurrentIndex(max(self.texture.findData(s.texture_size), 0))
+        self._select_texture_method(s.texture_method)
+        self.paint_steps.setValue(s.paint_steps)
+        self.paint_resolution.setValue(s.paint_resolution)
+        self.paint_low_vram.setChecked(s.paint_low_vram)
+        self._on_texture_method()
 
     def _load_engine(self, name: str, values: dict[str, Any], preset: str) -> None:
         engine = get_engine(name)

@@ -8,6 +8,7 @@ by `hunyuan_runtime` on the first job. The loaded pipeline stays in the runtime 
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from app.core.errors import InputError
@@ -163,13 +164,23 @@ class HunyuanEngine:
         return views
 
     def unload(self) -> None:
-        """Free the loaded pipelines, shape and text-to-image (and their VRAM); the next job loads
-        them again."""
+        """Free the loaded pipelines, shape, text-to-image and paint (and their VRAM); the next job
+        loads them again."""
         if self._runtime is not None:
             self._runtime.unload()
         from app.core.generation.text_to_image import RUNTIME
 
         RUNTIME.unload()
+        if "app.core.generation.paint_runtime" in sys.modules:  # never loaded: nothing to free
+            from app.core.generation.paint_runtime import RUNTIME as PAINT
+
+            PAINT.unload()
+
+    def park(self) -> None:
+        """Move a loaded shape model to system memory while another model needs the GPU; the next
+        shape job moves it back."""
+        if self._runtime is not None:
+            self._runtime.park()
 
     @property
     def loaded_variant(self) -> str | None:

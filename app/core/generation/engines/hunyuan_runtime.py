@@ -53,6 +53,8 @@ class Loaded:
 
     source: tuple[str, int, int] = ("", 0, 0)
     """Weight file path, size and mtime: a re-imported model is loaded again, not served stale."""
+    parked: bool = False
+    """Waiting in system memory while another model used the GPU."""
 
     def key(self) -> tuple[Any, ...]:
         return (self.spec.id, self.device, self.low_vram, self.flashvdm, self.source)
@@ -113,6 +115,10 @@ class HunyuanRuntime:
         stat = weights.stat()
         source = (str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
         if self.loaded is not None and self.loaded.key() == (model.id, device, low_vram, flashvdm, source):
+            if self.loaded.parked:
+                if not low_vram:  # low-VRAM mode moves each part to the GPU when it runs
+                    self.loaded.pipe.to(device)
+                self.loaded.parked = False
             return self.loaded
         self.unload()
         torch = import_torch()
@@ -237,6 +243,14 @@ class HunyuanRuntime:
             )
         faces = np.ascontiguousarray(np.asarray(mesh.mesh_f)[:, ::-1])
         return JobOutput(np.asarray(mesh.mesh_v, dtype=np.float32), faces, timings)
+
+    def park(self) -> None:
+        """On CUDA, move the loaded pipeline to system memory (the texture models need the VRAM)."""
+        if self.loaded is None or self.loaded.device != "cuda" or self.loaded.parked:
+            return
+        self.loaded.pipe.to("cpu")
+        self.loaded.parked = True
+        release_memory()
 
     def unload(self) -> None:
         if self.loaded is None:

@@ -9,7 +9,11 @@ come from the model store, never from the network during a job.
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from dataclasses import dataclass
+from importlib.util import find_spec
 from types import ModuleType
 
 from app.core.errors import GenerationError
@@ -43,17 +47,56 @@ def import_hy3dgen_shapegen() -> ModuleType:
     return shapegen
 
 
+@dataclass(frozen=True)
+class PaintModules:
+    """hy3dgen's texture diffusion code: the multi-view paint pipeline, its UNet, the delighter."""
+
+    pipeline: ModuleType
+    unet: ModuleType
+    delight: ModuleType
+
+
+def import_hy3dgen_paint() -> PaintModules:
+    """hy3dgen.texgen's diffusion modules, without its renderer.
+
+    `hy3dgen/texgen/__init__.py` imports `pipelines.py`, which imports the differentiable renderer
+    (whose rasteriser is the compiled `custom_rasterizer`). The texture step needs none of that, so
+    the package is registered without running its `__init__`, and only the diffusion modules load.
+    """
+    torch = import_torch()
+    _ensure_torchvision_ops(torch)
+    try:
+        if "hy3dgen.texgen" not in sys.modules:
+            spec = find_spec("hy3dgen.texgen")
+            if spec is None or not spec.submodule_search_locations:
+                raise ImportError("hy3dgen.texgen is missing from the hy3dgen package")
+            import hy3dgen
+
+            package = ModuleType("hy3dgen.texgen")
+            package.__path__ = list(spec.submodule_search_locations)
+            package.__package__ = "hy3dgen.texgen"
+            sys.modules["hy3dgen.texgen"] = package
+            hy3dgen.texgen = package  # type: ignore[attr-defined]
+        return PaintModules(
+            importlib.import_module("hy3dgen.texgen.hunyuanpaint.pipeline"),
+            importlib.import_module("hy3dgen.texgen.hunyuanpaint.unet.modules"),
+            importlib.import_module("hy3dgen.texgen.utils.dehighlight_utils"),
+        )
+    except ImportError as exc:
+        raise GenerationError(
+            f"hy3dgen's texture models cannot be imported ({exc}): {install_steps_line()}"
+        ) from exc
+
+
 def _ensure_torchvision_ops(torch: ModuleType) -> None:
     global _library_handle
-    if _library_handle is not None or "torchvision" in __import__("sys").modules:
+    if _library_handle is not None or "torchvision" in sys.modules:
         return
     try:
         torch.ops.torchvision.nms  # noqa: B018 - probing whether the compiled ops registered
         return
     except (AttributeError, RuntimeError):
         pass
-    from importlib.util import find_spec
-
     spec = find_spec("torchvision")
     if spec is None or spec.origin is None:
         return

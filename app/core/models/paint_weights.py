@@ -1,0 +1,29 @@
+"""Are the Hunyuan Paint weights there and whole? Asked by the window at start-up and by every job
+with automatic texturing, so it only looks at files (no torch, no numpy)."""
+
+from __future__ import annotations
+
+from app.core.models.catalog import spec
+from app.core.models.store import ModelStore
+
+PAINT_MODEL_IDS = ("hunyuan3d-delight-v2-0", "hunyuan3d-paint-v2-0")
+
+
+def paint_problem(store: ModelStore | None = None) -> str:
+    """Why the paint models cannot be used ("" when both are installed and whole)."""
+    store = store or ModelStore()
+    states = [store.state(spec(model_id)) for model_id in PAINT_MODEL_IDS]
+    missing = [state.spec.id for state in states if not state.installed]
+    if missing:
+        them = "them" if len(missing) > 1 else "it"
+        return (
+            f"Hunyuan Paint needs {' and '.join(missing)}, not installed: open Models… to import or "
+            f"download {them} (sweedle models download {missing[0]})"
+        )
+    return next((state.problem for state in states if state.problem), "")
+
+
+def paint_installed(store: ModelStore | None = None) -> bool:
+    """Both paint models have a folder in the store (whole or not)."""
+    store = store or ModelStore()
+    return all(store.state(spec(model_id)).installed for model_id in PAINT_MODEL_IDS)
