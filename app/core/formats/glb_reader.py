@@ -30,7 +30,7 @@ from app.core.formats.mesh_checks import (
 from app.core.formats.mesh_limits import MeshLimits, check_triangles, check_vertices, mesh_limits
 from app.core.imaging.textures import decode_texture
 from app.core.mesh.geometry import unit_rows
-from app.core.mesh.types import Lod, LodSet, Material, Mesh
+from app.core.mesh.types import Lod, LodSet, Material, MaterialMaps, Mesh
 
 if TYPE_CHECKING:
     from app.core.generation.request import CancelToken
@@ -279,13 +279,15 @@ class _Reader(GltfData):
             self.cancel.raise_if_cancelled()
         corners = np.empty(int(index_counts.sum()), dtype=np.int64)
         starts = np.cumsum(index_counts) - index_counts
+
+        def rows(chosen: np.ndarray) -> np.ndarray:
+            """Where the corners of the chosen primitives go in `corners`."""
+            return np.repeat(starts[chosen], index_counts[chosen]) + segment_positions(index_counts[chosen])
+
         indexed = indices >= 0
-        for chosen in (indexed, ~indexed):
-            rows = np.repeat(starts[chosen], index_counts[chosen]) + segment_positions(index_counts[chosen])
-            if chosen is indexed:
-                corners[rows] = self.gather(indices[chosen], index_counts[chosen], 1, indices=True).ravel()
-            else:
-                corners[rows] = segment_positions(index_counts[chosen])
+        gathered = self.gather(indices[indexed], index_counts[indexed], 1, indices=True)
+        corners[rows(indexed)] = gathered.ravel()
+        corners[rows(~indexed)] = segment_positions(index_counts[~indexed])  # corners in vertex order
         faces = corners.reshape(-1, 3)
         face_counts = index_counts // 3
         if len(faces) and (
@@ -315,7 +317,14 @@ class _Reader(GltfData):
             inverse_transpose = np.transpose(np.linalg.pinv(linear), (0, 2, 1))
             normals = unit_rows(transform_rows(normals, inverse_transpose, vertex_world))
         uvs = self._attribute(primitives, "TEXCOORD_0", vertex_counts, 2)
-        return Mesh(vertices, faces, normals, uvs)
+        tangents = None if uvs is None else self._attribute(primitives, "TANGENT", vertex_counts, 4)
+        if tangents is not None:
+            # Tangents move with the surface (the matrix itself); a mirror flips the bitangent.
+            directions = unit_rows(transform_rows(tangents[:, :3], linear, vertex_world))
+            flipped = np.linalg.det(linear)[vertex_world] < 0
+            sign = np.where(tangents[:, 3] < 0, -1.0, 1.0) * np.where(flipped, -1.0, 1.0)
+            tangents = np.column_stack([directions, sign]).astype(np.float32)
+        return Mesh(vertices, faces, normals, uvs, tangents)
 
     def _attribute(
         self, primitives: list[dict[str, Any]], name: str, vertex_counts: np.ndarray, width: int
@@ -328,7 +337,7 @@ class _Reader(GltfData):
         if (self.counts(ids) != vertex_counts).any():
             raise Malformed(f"a primitive has a different number of {name} values than of positions")
         values = self.gather(ids, vertex_counts, width)
-        what = {"NORMAL": "normals", "TEXCOORD_0": "texture coordinates"}[name]
+        what = {"NORMAL": "normals", "TEXCOORD_0": "texture coordinates", "TANGENT": "tangents"}[name]
         check_attribute(str(self.path), what, values, len(values))
         return values
 
@@ -360,8 +369,27 @@ class _Reader(GltfData):
             metallic=_unit_numbers([pbr.get("metallicFactor", 1.0)], 1, "metallic")[0],
             roughness=_unit_numbers([pbr.get("roughnessFactor", 1.0)], 1, "roughness")[0],
         )
+        result.maps = self._maps(material)
         transform = (texture or {}).get("extensions", {}).get("KHR_texture_transform")
         return result, None if transform is None else uv_matrix(transform)
+
+    def _maps(self, material: dict[str, Any]) -> MaterialMaps:
+        """The material's normal and occlusion textures (glTF's conventions: green +Y, occlusion
+        in R), with the bake details Sweedle recorded beside them."""
+        normal = material.get("normalTexture")
+        occlusion = material.get("occlusionTexture")
+        extras = material.get("extras")
+        details = extras.get("sweedle_maps") if isinstance(extras, dict) else None
+        occlusion_image = None if occlusion is None else self._texture(occlusion["index"])
+        return MaterialMaps(
+            normal=None if normal is None else self._texture(normal["index"]),
+            occlusion=None if occlusion_image is None else np.ascontiguousarray(occlusion_image[..., 0]),
+            details={
+                key: value
+                for key, value in (details.items() if isinstance(details, dict) else ())
+                if key not in ("normal_convention", "tangent_space")
+            },
+        )
 
     def _texture(self, index: int) -> np.ndarray | None:
         source = self.doc["textures"][index].get("source")
