@@ -11,19 +11,21 @@ in numpy, checked against Blender's `calc_tangents` (which runs `mikktspace.c`) 
 - each triangle's tangent is dP/du (its UV orientation decides the bitangent sign); a vertex's
   tangent is the sum over its triangles of their tangents projected onto the vertex normal's
   plane, weighted by the corner angle (of the edges projected the same way), normalised;
-- triangles around a vertex whose UVs wind the opposite way (a mirrored chart) form their own
-  group with the opposite sign; triangles without a usable UV area contribute nothing and take
-  a group's tangent.
+- a vertex's triangles are grouped as MikkTSpace groups them: fans joined across shared edges
+  whose triangles wind the same way in UV (a mirrored chart is its own group, with the opposite
+  bitangent sign); triangles without a usable UV area contribute nothing and take a
+  neighbour's group.
 
-Differences from `mikktspace.c`, both on meshes our pipeline does not make: a group here is every
-same-orientation triangle at a vertex (MikkTSpace splits a fan that is not edge-connected, e.g. a
-bow-tie vertex), and a vertex whose contributions cancel gets a vector perpendicular to its normal
-instead of a zero tangent (which the glTF validator refuses).
+One difference from `mikktspace.c`, on meshes our pipeline does not make: a vertex whose
+contributions cancel gets a vector perpendicular to its normal instead of a zero tangent (which
+the glTF validator refuses).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from app.core.mesh.geometry import unit_rows
 from app.core.mesh.normals import shading_normals
@@ -50,35 +52,82 @@ def corner_tangents(
     face_tangent, orient, good = _face_tangents(positions, texcoords, faces)
 
     corner_vertex = welded[faces]  # (M, 3) welded ids
-    key = corner_vertex * 2 + orient[:, None]
     n = normals[faces]  # (M, 3, 3) the corner's normal
     projected = _project(face_tangent[:, None, :], n)
     weight = _corner_angles(positions, faces, n)
-    contribution = projected * (weight * good[:, None])[..., None]
+    contribution = (projected * (weight * good[:, None])[..., None]).reshape(-1, 3)
 
-    groups = int(welded.max(initial=-1) + 1) * 2
-    flat_key = key.ravel()
+    group, count = _fan_groups(corner_vertex, orient, good)
+    flat_group = group.ravel()
+    grouped = flat_group >= 0
     summed = np.stack(
-        [np.bincount(flat_key, weights=contribution[..., c].ravel(), minlength=groups) for c in range(3)],
+        [
+            np.bincount(flat_group[grouped], weights=contribution[grouped, c], minlength=count)
+            for c in range(3)
+        ],
         axis=1,
     )
-    has_group = np.bincount(flat_key[np.repeat(good, 3)], minlength=groups) > 0
+    group_orient = np.zeros(count, dtype=np.int64)
+    group_orient[flat_group[grouped]] = np.repeat(orient, 3)[grouped]
 
-    # A triangle with no usable UV area joins a group at each of its vertices (the orientation-
-    # preserving one when there is one) and adds nothing to it.
-    preserving = corner_vertex * 2 + 1
-    fallback = np.where(has_group[preserving], preserving, corner_vertex * 2)
-    key = np.where(good[:, None], key, fallback)
-
-    tangent = summed[key].astype(np.float32)
+    tangent = np.tile(np.float32([1, 0, 0]), (len(flat_group), 1))
+    tangent[grouped] = summed[flat_group[grouped]]
     length = np.linalg.norm(tangent, axis=-1)
-    tangent /= np.maximum(length, _TINY)[..., None]
+    tangent /= np.maximum(length, _TINY)[:, None]
     lost = length <= _TINY
     if lost.any():
-        tangent[lost] = _any_perpendicular(n[lost])
-    sign = np.where(key % 2 == 1, 1.0, -1.0).astype(np.float32)
-    sign = np.where(has_group[key], sign, 1.0).astype(np.float32)
-    return np.concatenate([tangent, sign[..., None]], axis=-1).astype(np.float32), key
+        tangent[lost] = _any_perpendicular(n.reshape(-1, 3)[lost])
+    sign = np.where(grouped & (group_orient[np.maximum(flat_group, 0)] == 1), 1.0, -1.0)
+    result = np.column_stack([tangent, sign]).astype(np.float32).reshape(-1, 3, 4)
+    # Corners in no group are told apart by their (unique) corner index.
+    ids = np.where(grouped, flat_group, count + np.arange(len(flat_group)))
+    return result, ids.reshape(-1, 3)
+
+
+def _fan_groups(corner_vertex: np.ndarray, orient: np.ndarray, good: np.ndarray) -> tuple[np.ndarray, int]:
+    """(M, 3) MikkTSpace group of every corner (-1 for none), and the number of groups.
+
+    A group is a fan of usable triangles around one welded vertex, joined across shared edges
+    (paired as MikkTSpace pairs them: a directed edge with its reverse) where both sides have the
+    same UV orientation. A triangle with no usable UV area contributes nothing and takes the
+    group of a usable neighbour across an edge at that vertex, else of any usable corner of the
+    vertex; a corner with neither is in no group (MikkTSpace's default tangent space).
+    """
+    faces_count = len(corner_vertex)
+    corners = faces_count * 3
+    welded_count = int(corner_vertex.max(initial=-1)) + 1
+    start = corner_vertex.ravel()
+    end = corner_vertex[:, [1, 2, 0]].ravel()
+    key = start * welded_count + end
+    reverse = end * welded_count + start
+    order = np.argsort(key, kind="stable")
+    found = np.minimum(np.searchsorted(key[order], reverse), corners - 1)
+    partner = np.where(key[order[found]] == reverse, order[found], -1)
+    half = np.flatnonzero(partner >= 0)
+    other = partner[half]
+    face_a, face_b = half // 3, other // 3
+    # Half-edge h runs from corner h to the next corner of its face; its partner runs back.
+    following = lambda h: h - h % 3 + (h % 3 + 1) % 3  # noqa: E731
+    pairs = np.concatenate([np.stack([half, following(other)], 1), np.stack([following(half), other], 1)])
+    both = np.concatenate([face_a, face_a]), np.concatenate([face_b, face_b])
+    joined = good[both[0]] & good[both[1]] & (orient[both[0]] == orient[both[1]])
+    links = pairs[joined]
+    graph = sparse.coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(corners, corners))
+    count, labels = connected_components(graph, directed=False)
+    good_corner = np.repeat(good, 3)
+    group = np.where(good_corner, labels, -1)
+    # Renumber the groups of usable corners densely.
+    used, group[good_corner] = np.unique(group[good_corner], return_inverse=True)
+    count = len(used)
+    lonely = np.flatnonzero(~good_corner)
+    if len(lonely):
+        neighbour = np.full(corners, -1)
+        across = pairs[good_corner[pairs[:, 1]] & ~good_corner[pairs[:, 0]]]
+        neighbour[across[:, 0]] = group[across[:, 1]]
+        at_vertex = np.full(welded_count, -1)
+        at_vertex[start[good_corner]] = group[good_corner]
+        group[lonely] = np.where(neighbour[lonely] >= 0, neighbour[lonely], at_vertex[start[lonely]])
+    return group.reshape(-1, 3), count
 
 
 def with_tangents(mesh: Mesh) -> Mesh:
