@@ -74,9 +74,10 @@ def _cmd_head(args: argparse.Namespace) -> int:
     path = farm.save_token(token)
     start = farm.node_start(True, token, port=args.port, bind=args.bind, cpu_workers=args.cpu_workers)
     address = f"{args.bind or 'THIS-MACHINE-IP'}:{args.port}"
-    settings = farm.load_settings()
-    settings.address = f"{args.bind or '127.0.0.1'}:{args.port}"
-    farm.save_settings(settings)
+    if args.bind:  # the address the window and `sweedle queue run --farm` use by default
+        settings = farm.load_settings()
+        settings.address = address
+        farm.save_settings(settings)
     print(f"farm head on port {args.port} with {start.describe()}; token kept in {path}", file=sys.stderr)
     print(
         f"join a GPU machine: copy {path.name} there, then `sweedle farm token --set TOKEN` and "

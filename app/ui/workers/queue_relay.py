@@ -88,6 +88,7 @@ class QueueRelay(QObject):
         self._worker.sig_problem.connect(self.sig_problem)
         self._thread.start()
         self._sig_run.emit()
+        self._use_saved_executor()
 
     # -- the window's job API (Generate, the Generate bar, the window's tests) --------------------
 
@@ -201,6 +202,15 @@ class QueueRelay(QObject):
         choice is remembered. Connecting happens in the queue thread (Ray takes seconds)."""
         worker = self._worker
         self._post(lambda runner: _switch_executor(worker, kind, address))
+
+    def _use_saved_executor(self) -> None:
+        """Run on the farm chosen last time (connecting in the queue thread; this machine if the
+        farm is not there)."""
+        from app.core.queue import farm
+
+        settings = farm.load_settings()
+        if settings.executor == "ray" and settings.address:
+            self.use_executor("ray", settings.address)
 
     # -- plumbing ---------------------------------------------------------------------------------
 
