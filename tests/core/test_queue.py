@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,8 @@ from app.core.library.startup import open_library
 from app.core.paths import cache_dir
 from app.core.queue import farm
 from app.core.queue.local import LocalExecutor
-from app.core.queue.records import JobStatus, Outcome, Priority, QueuedJob
+from app.core.queue.placement import vram_need
+from app.core.queue.records import JobStatus, Outcome, Priority, QueuedJob, WorkerInfo
 from app.core.queue.runner import QueueRunner, RunnerListener, RunSummary
 from app.core.queue.spec import request_from_json, request_to_json
 from app.core.queue.store import JobQueue
@@ -213,6 +215,44 @@ def test_a_lost_worker_is_retried_until_it_gives_up(tmp_path: Path, jobs: JobQue
         ("box gpu0", Outcome.LOST),
         ("box gpu1", Outcome.LOST),
     ]
+
+
+def test_a_job_goes_only_to_a_worker_with_the_vram_it_needs(tmp_path: Path, jobs: JobQueue) -> None:
+    picture = make_pictures(tmp_path, 1)[0]
+    big = GenerationRequest(picture, engine="hunyuan", params={"variant": "hunyuan3d-2"})
+    jobs.add_batch([big], "big", priority=Priority.HIGH)
+    jobs.add_batch(_requests([picture]), "small")
+    high, small = jobs.view().jobs
+    assert vram_need(high) == 3.6 and vram_need(small) == 0.0, "6 GB, or 60 % of it in low-VRAM mode"
+
+    taken = jobs.claim("laptop gpu0", max_vram_gb=3.0, need=vram_need)
+    assert taken is not None and taken.id == small.id, "the 3 GB GPU skips the Hunyuan job"
+    assert jobs.claim("laptop gpu0", max_vram_gb=3.0, need=vram_need) is None
+    assert jobs.claim("box gpu0", max_vram_gb=24.0, need=vram_need).id == high.id
+
+
+def test_a_job_no_worker_can_hold_fails_with_the_numbers(tmp_path: Path, jobs: JobQueue) -> None:
+    picture = make_pictures(tmp_path, 1)[0]
+    jobs.add_batch([GenerationRequest(picture, engine="hunyuan", params={"variant": "hunyuan3d-2"})], "big")
+
+    class SmallGpu(LocalExecutor):
+        def workers(self) -> list[WorkerInfo]:
+            return [replace(w, gpu="GT 1030", vram_total_gb=2.0) for w in super().workers()]
+
+        def free_workers(self) -> list[WorkerInfo]:
+            return [replace(w, gpu="GT 1030", vram_total_gb=2.0) for w in super().free_workers()]
+
+    executor = SmallGpu()
+    try:
+        summary = QueueRunner(jobs, executor, tmp_path / "work").run(threading.Event(), until_idle=True)
+    finally:
+        executor.close()
+    (job,) = jobs.view().jobs
+    assert summary.failed == 1 and job.status is JobStatus.FAILED and job.attempts == 0
+    assert job.message == (
+        "needs at least 3.6 GB of VRAM (in low-VRAM mode) and the largest GPU among the workers has "
+        "2.0 GB: choose a smaller variant"
+    )
 
 
 def test_two_processes_never_claim_the_same_job(tmp_path: Path, jobs: JobQueue) -> None:

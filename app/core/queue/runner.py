@@ -228,8 +228,8 @@ class QueueRunner:
             if job.status is JobStatus.QUEUED and need > largest:
                 self.jobs.fail_waiting(
                     [job.id],
-                    f"needs about {need:g} GB of VRAM and the largest GPU among the workers has "
-                    f"{largest:.1f} GB: choose a smaller variant or low_vram=1",
+                    f"needs at least {need:g} GB of VRAM (in low-VRAM mode) and the largest GPU among "
+                    f"the workers has {largest:.1f} GB: choose a smaller variant",
                 )
                 self.summary.failed += 1
                 self.listener.queue_changed()

@@ -58,6 +58,7 @@ class QueueThreadWorker(QObject, RunnerListener):
         self._dirty = True
         self._executor: Executor | None = None
         self._executor_line = "this machine"
+        self._sent: tuple[object, int] | None = None
         self.queue_ids: dict[int, int] = {}
         """Window job id → queue job id, as this thread knows it (only this thread uses it)."""
 
@@ -128,12 +129,19 @@ class QueueThreadWorker(QObject, RunnerListener):
                 self._dirty, last_refresh = True, now
             if self._dirty and now - last_view >= VIEW_INTERVAL_S:
                 self._dirty, last_view = False, now
-                self._guarded(lambda: self.sig_view.emit(runner.jobs.view(), self._done))
+                self._guarded(lambda: self._send_view(runner))
             if now - last_workers >= WORKERS_INTERVAL_S:
                 last_workers = now
                 self.sig_workers.emit(runner.executor.workers(), self._executor_line)
         self._guarded(runner.end)
         self._executor = runner.executor
+
+    def _send_view(self, runner: QueueRunner) -> None:
+        """The stored queue, when it differs from the one last sent (or a command was done since)."""
+        view = runner.jobs.view()
+        if (view, self._done) != self._sent:
+            self._sent = (view, self._done)
+            self.sig_view.emit(view, self._done)
 
     def _drain(self, runner: QueueRunner) -> None:
         while True:
