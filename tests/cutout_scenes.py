@@ -115,12 +115,15 @@ def composite(
     return np.clip(np.rint(mixed), 0, 255).astype(np.uint8), alpha > 0.5
 
 
-def scenes(size: tuple[int, int] = (1024, 1024), kinds: tuple[str, ...] = KINDS) -> Iterator[Scene]:
-    """Every subject on every kind of background, one placement and variant each, in turn."""
+def scenes(
+    size: tuple[int, int] = (1024, 1024), kinds: tuple[str, ...] = KINDS, shift: int = 0
+) -> Iterator[Scene]:
+    """Every subject on every kind of background; the placement turns with the subject's number,
+    and `shift` turns it further (shifts 0, 1 and 2 give each subject every placement)."""
     for number, (name, subject) in enumerate(subjects()):
         for kind in kinds:
-            placement = PLACEMENTS[number % len(PLACEMENTS)]
-            backdrop = background(kind, number, size)
+            placement = PLACEMENTS[(number + shift) % len(PLACEMENTS)]
+            backdrop = background(kind, number + 14 * shift, size)
             picture, truth = composite(subject, backdrop, placement)
             rgba = np.dstack([picture, np.full(picture.shape[:2], 255, np.uint8)])
             rgba.setflags(write=False)

@@ -20,10 +20,11 @@ import app
 from app.core.cli_library import add_max_triangles, library_recorder
 from app.core.cli_progress import ProgressBar, cancel_on_interrupt
 from app.core.disk_errors import disk_error_message
-from app.core.errors import SweedleError
+from app.core.errors import InputError, SweedleError
 from app.core.export.naming import safe_name
 from app.core.formats.leftovers import clean_leftovers, leftovers_note
 from app.core.generation.request import (
+    CUTOUT_MODES,
     DEFAULT_LODS,
     TEXTURE_METHODS,
     CancelToken,
@@ -145,6 +146,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--variant", help="model variant of the engine (hunyuan: sweedle models list)")
     gen.add_argument(
+        "--cutout",
+        choices=CUTOUT_MODES,
+        default="auto",
+        help="how the subject is cut out: alpha (the picture's transparency), model (an installed cutout "
+        "model), classical (no model); auto (default) tries them in that order and stops when unsure",
+    )
+    gen.add_argument(
+        "--mask",
+        type=Path,
+        metavar="FILE.png",
+        help="the subject's mask for a single IMAGE, at its size: white where the subject is, black "
+        "where it is not (or a picture whose transparency cuts it out); replaces --cutout",
+    )
+    gen.add_argument(
         "--view",
         action="append",
         default=[],
@@ -247,6 +262,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     params = _parse_params(args.param)
     if args.name is not None:
         check_name(args.name)
+    if args.mask is not None and len(args.images) != 1:
+        raise InputError("--mask is the mask of one picture: give exactly one IMAGE with it")
     outputs, fmt = _output_paths(args.images, args.output, args.format, args.name)
     _prepare_folders(outputs)
     cancel = CancelToken()
@@ -267,6 +284,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                     seed=args.seed,
                     texture_size=args.texture_size,
                     texture_method=args.texture,
+                    cutout=args.cutout,
+                    mask_path=args.mask,
                     params={**params, "variant": args.variant} if args.variant else params,
                     views={name: Path(value) for name, value in _parse_params(args.view).items()},
                 )

@@ -171,7 +171,9 @@ class MainWindow(QMainWindow):
         extra_views = {view: path for view, path in panel.views().items() if view != "front"}
         name = None if self.prompt_panel.asset_name() else panel.front_name
         try:
-            request = self.prompt_panel.build_request(panel.front, name=name, views=extra_views)
+            request = panel.with_front_mask(
+                self.prompt_panel.build_request(panel.front, name=name, views=extra_views)
+            )
         except InputError as exc:
             self.show_error(str(exc))
             return []
@@ -184,6 +186,7 @@ class MainWindow(QMainWindow):
         for image in images:
             try:
                 request = self.prompt_panel.build_request(image, name=image.stem)
+                request = self.image_panel.with_front_mask(request)
             except InputError as exc:
                 self.show_error(str(exc))
                 return jobs

@@ -7,6 +7,7 @@ hold no behaviour beyond validation so they can be copied between threads and se
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import operator
 import re
@@ -35,6 +36,9 @@ TEXTURE_METHODS = ("auto", "paint", "projection")
 """How a texture is made: "projection" bakes the pictures onto the mesh, "paint" has Hunyuan3D-2
 Paint make six views first, "auto" paints Hunyuan shapes when its weights and a GPU are there."""
 PAINT_DEVICES = ("auto", "cuda", "cpu")
+CUTOUT_MODES: tuple[str, ...] = ("auto", "alpha", "model", "classical")
+"""How the subject is found: `auto` tries the picture's alpha, then a cutout model, then the
+classical cutout, and stops when that is unsure; the others use one method whatever it gives."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,10 @@ class GenerationRequest:
     mesh_path: Path | None = None
     """Re-texture: keep this GLB's mesh (LOD0 and its LOD triangle counts) and make only a new
     texture from `image_path`; no shape is generated."""
+    cutout: str = "auto"
+    """One of CUTOUT_MODES."""
+    mask_path: Path | None = None
+    """The artist's mask for the front picture (white = subject); it replaces any cutout."""
 
     def __post_init__(self) -> None:
         if self.image_path is None and not self.prompt.strip():
@@ -153,6 +161,10 @@ class GenerationRequest:
             )
         if self.mesh_path is not None and self.image_path is None:
             raise InputError("re-texturing needs a picture to paint from")
+        if self.cutout not in CUTOUT_MODES:
+            raise InputError(f"cutout {self.cutout!r} is not valid: use {', '.join(CUTOUT_MODES)}")
+        if self.mask_path is not None and self.image_path is None:
+            raise InputError("a mask needs a picture to cut out: give the picture too")
         unknown_views = sorted(set(self.views) - {"back", "left", "right"})
         if unknown_views:
             raise InputError(f"unknown view(s) {', '.join(unknown_views)}: use back, left or right")
@@ -182,8 +194,18 @@ class GenerationRequest:
             "bake": self.bake,
             "texture_method": self.texture_method,
             **({} if self.texture_method == "projection" else {"paint": dataclasses.asdict(self.paint)}),
+            **({} if self.cutout == "auto" else {"cutout": self.cutout}),
+            **({} if self.mask_path is None else {"mask_sha256": file_digest(self.mask_path)}),
             **self.params,
         }
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, or "" when it cannot be read (the job that reads it says why)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def visible_name(text: str) -> str:

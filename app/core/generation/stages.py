@@ -24,6 +24,7 @@ from app.core.formats.file_set import write_file_set
 from app.core.formats.glb import write_glb
 from app.core.formats.glb_reader import read_glb
 from app.core.formats.obj import write_obj
+from app.core.generation.cutout_step import cutout_provenance, subject_mask
 from app.core.generation.engines.base import ShapeInput, resolve_params
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.request import (
@@ -147,7 +148,7 @@ def _run(
         else:
             image, picture_details = load_image(request.image_path), {}
         tracker.report(0.3, "finding the subject")
-        mask = foreground_mask(image, models_dir(), cancel)
+        mask = subject_mask(request, image, cancel)
         tracker.report(0.8, "framing")
         framed = frame_subject(image, mask, request.texture_size)
         views = {}
@@ -202,6 +203,7 @@ def _run(
             lods=lods,
             material=material,
             provenance=_provenance(request, engine.name, engine.version, shaped.model_id, params, mask.method)
+            | cutout_provenance(request, mask)
             | _texture_provenance(shaped.details, texture_details)
             | {"engine_details": shaped.details | picture_details, "stage_timings": dict(tracker.timings)},
         )
@@ -220,7 +222,7 @@ def _run_retexture(
     with tracker.stage("preprocess"):
         image = load_image(request.image_path)
         tracker.report(0.3, "finding the subject")
-        mask = foreground_mask(image, models_dir(), cancel)
+        mask = subject_mask(request, image, cancel)
         framed = frame_subject(image, mask, request.texture_size)
     with tracker.stage("shape"):
         tracker.report(0.0, f"keeping the mesh of {Path(request.mesh_path).name}")
@@ -260,7 +262,7 @@ def _run_retexture(
                 "parameters": parameters,
                 "retextured_from": Path(request.mesh_path).name,
                 "source_image": Path(request.image_path).name,
-                "mask": mask.method,
+                **cutout_provenance(request, mask),
                 "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                 "stage_timings": dict(tracker.timings),
             },

@@ -20,9 +20,12 @@ from typing import Any
 from app.core.errors import InputError
 from app.core.formats.glb import glb_bytes
 from app.core.formats.images import encode_png
+from app.core.generation.cutout_step import mask_file
 from app.core.generation.engines.base import resolve_params
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, Status
+from app.core.imaging.user_mask import KEPT_MASK
+from app.core.library.cutout_record import cutout_record, without_cutout_record
 from app.core.library.migrate import LibraryError
 from app.core.library.records import (
     GLB_FILE,
@@ -66,6 +69,9 @@ def save_generation(
         data = source.read_bytes()
         source_key = _sha256(data)
         files[f"source{source.suffix.lower()}"] = data
+    mask = mask_file(request)
+    if mask is not None and mask.is_file():
+        files[KEPT_MASK] = mask.read_bytes()
     if lodset.material.base_color_texture is not None:
         files[TEXTURE_FILE] = encode_png(lodset.material.base_color_texture)
     files[THUMBNAIL_FILE] = thumbnail_png(lodset)
@@ -84,7 +90,7 @@ def save_generation(
         model_version=str(prov.get("model_version", "")),
         licence=str(prov.get("licence") or prov.get("engine_details", {}).get("licence", "")),
         seed=request.seed,
-        parameters=dict(prov.get("parameters", request.provenance_params())),
+        parameters=dict(prov.get("parameters", request.provenance_params())) | cutout_record(prov),
         timings=dict(result.timings),
         device=str(prov.get("device", "")),
         bounds={"min": bounds[0], "max": bounds[1]},
@@ -138,7 +144,7 @@ def find_identical(library: Library, request: GenerationRequest) -> IdenticalVer
             and version.engine == engine.name
             and version.engine_version == engine.version
             and version.seed == request.seed
-            and _canonical(version.parameters) == expected
+            and _canonical(without_cutout_record(version.parameters)) == expected
             and (version.folder / GLB_FILE).is_file()
         ):
             if not version.current:

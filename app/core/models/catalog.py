@@ -27,8 +27,9 @@ class ModelSpec:
     repo: str
     subfolder: str
     kind: str
-    """"shape" (image → mesh), "vae" (a decoder other variants borrow), "text2image", or the texture
-    models "delight" (removes lighting from the picture) and "paint" (six views of the mesh)."""
+    """"shape" (image → mesh), "vae" (a decoder other variants borrow), "text2image", the texture
+    models "delight" (removes lighting from the picture) and "paint" (six views of the mesh), or
+    "cutout" (one ONNX file that finds the subject of a picture with a background)."""
     weight_file: str = "model.fp16.safetensors"
     default_steps: int = 30
     multiview: bool = False
@@ -41,6 +42,8 @@ class ModelSpec:
     download_gb: float = 0.0
     """Approximate size of what a download fetches."""
     licence: str = HUNYUAN_LICENCE
+    files: tuple[str, ...] = ()
+    """Patterns of the repo files a download fetches; empty: the whole subfolder."""
 
     @property
     def diffusers(self) -> bool:
@@ -181,6 +184,28 @@ CATALOG: tuple[ModelSpec, ...] = (
         download_gb=14.0,
         licence="tencent-hunyuan-dit-community",
     ),
+    ModelSpec(
+        "birefnet-general",
+        "BiRefNet (background removal for photos and concept art)",
+        "onnx-community/BiRefNet-ONNX",
+        "onnx",
+        "cutout",
+        weight_file="model.onnx",
+        download_gb=0.97,
+        licence="mit-birefnet",
+        files=("onnx/model.onnx",),
+    ),
+    ModelSpec(
+        "birefnet-lite",
+        "BiRefNet lite (background removal, smaller and faster)",
+        "onnx-community/BiRefNet_lite-ONNX",
+        "onnx",
+        "cutout",
+        weight_file="model.onnx",
+        download_gb=0.22,
+        licence="mit-birefnet",
+        files=("onnx/model.onnx",),
+    ),
 )
 
 
@@ -202,3 +227,8 @@ PAINT_TURBO_NOTE = (
 
 def shape_variants() -> list[ModelSpec]:
     return [e for e in CATALOG if e.kind == "shape"]
+
+
+def cutout_models() -> list[ModelSpec]:
+    """Background-removal models, best first: the order a picture without alpha tries them in."""
+    return [e for e in CATALOG if e.kind == "cutout"]

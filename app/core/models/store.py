@@ -28,6 +28,7 @@ from app.core.models.allowlist import (
     DiffusersLayout,
 )
 from app.core.models.catalog import CATALOG, ModelSpec
+from app.core.models.cutout_folder import CheckedOnnx, check_cutout_folder
 from app.core.models.diffusers_folder import CheckedDiffusers, check_diffusers_folder
 from app.core.models.safe_files import Where, scan_folder
 from app.core.models.safetensors_check import check_safetensors
@@ -89,7 +90,7 @@ class ModelStore:
         self.check(spec)
         return self.path(spec)
 
-    def check(self, spec: ModelSpec) -> CheckedWeights | CheckedDiffusers:
+    def check(self, spec: ModelSpec) -> CheckedWeights | CheckedDiffusers | CheckedOnnx:
         """What to load, checked now: loaders call this right before loading, never trusting an
         earlier check (the folder may have changed since)."""
         folder = self.path(spec)
@@ -120,13 +121,15 @@ def verify_folder(spec: ModelSpec, folder: Path) -> Path:
     return folder
 
 
-def check_folder(spec: ModelSpec, folder: Path) -> CheckedWeights | CheckedDiffusers:
+def check_folder(spec: ModelSpec, folder: Path) -> CheckedWeights | CheckedDiffusers | CheckedOnnx:
     """Every check, in one pass over what the loader will read: files, config, weights."""
     fix = f"re-import or re-download it (sweedle models download {spec.id})"
     scan_folder(folder, Where(spec.label, fix))
     layout = DIFFUSERS_LAYOUTS.get(spec.kind)
     if layout is not None:
         return check_diffusers_folder(spec, folder, fix, layout)
+    if spec.kind == "cutout":
+        return check_cutout_folder(spec, folder, fix)
     config = folder / "config.yaml"
     if not os.path.lexists(config):
         raise GenerationError(f"{spec.label}: {config} is missing: {fix}")

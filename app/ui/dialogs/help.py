@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.core.about import AboutFacts, Component, about_facts, third_party_components
 from app.core.models.licence import LICENCES
 from app.ui.panels.library import key_help as library_key_help
+from app.ui.panels.mask_editor import key_help as mask_key_help
 from app.ui.viewport.gl_widget import MOUSE_HELP, key_help
 from app.ui.workers.tasks import run_task
 
@@ -44,7 +45,7 @@ def shortcut_rows(window: QWidget) -> list[tuple[str, str]]:
         key = shortcut.key().toString(native)
         if key and shortcut.whatsThis():
             rows.append((key, shortcut.whatsThis()))
-    rows += key_help() + library_key_help() + list(MOUSE_HELP)
+    rows += key_help() + library_key_help() + mask_key_help() + list(MOUSE_HELP)
     return list(dict.fromkeys(rows))
 
 

@@ -8,6 +8,7 @@ download starts. Failures are shown in the dialog's message line; nothing here r
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,12 +35,17 @@ from PySide6.QtWidgets import (
 from app.core.generation.engines.hunyuan_setup import RuntimeCheck, runtime_check
 from app.core.generation.engines.registry import get_engine
 from app.core.models.catalog import UNSUPPORTED_NOTE, ModelSpec
+from app.core.models.cutout_folder import import_onnx_file
 from app.core.models.download import DownloadJob
 from app.core.models.importing import Found, import_models
 from app.core.models.licence import LICENCES, licence_text
 from app.core.models.store import ModelState, ModelStore
 from app.ui.workers.tasks import run_task
 
+CUTOUT_RUNTIME_NOTE = (
+    "Cutout models (background removal) run with onnxruntime, which is not installed: "
+    "pip install -e '.[cutout]'. Without one, pictures with a background use the classical cutout."
+)
 COLUMNS = ("Model", "Id", "Status", "Size", "Licence", "Revision", "Problem")
 POLL_MS = 250
 ENGINE = "hunyuan"
@@ -59,7 +65,7 @@ def _status_text(state: ModelState) -> str:
 
 def _before_download(runtime: RuntimeCheck, selected: ModelSpec) -> str:
     """What the user should know about this machine before spending the download."""
-    if runtime.gpu:
+    if runtime.gpu or selected.kind == "cutout":  # cutout models run well on the CPU
         return ""
     size = f"{selected.download_gb:g} GB"
     return f"Before you download {size}: {runtime.summary()}\n\n"
@@ -115,6 +121,12 @@ class ModelsDialog(QDialog):
             "Bring in models you already have: a hy3dgen cache (~/.cache/hy3dgen), a Hugging Face snapshot "
             "or hub cache, or one model folder"
         )
+        self.import_file_button = QPushButton("Import file…")
+        self.import_file_button.setToolTip("Import a cutout model's .onnx file as the selected model")
+        self.cutout_note = QLabel(CUTOUT_RUNTIME_NOTE)
+        self.cutout_note.setObjectName("hint")
+        self.cutout_note.setWordWrap(True)
+        self.cutout_note.setVisible(importlib.util.find_spec("onnxruntime") is None)
         self.link_box = QCheckBox("Link instead of copying")
         self.link_box.setToolTip("Leave the files where they are and link to them (saves disk space)")
         self.download_button = QPushButton("Download…")
@@ -122,7 +134,13 @@ class ModelsDialog(QDialog):
         self.unload_button = QPushButton("Unload model")
         self.unload_button.setToolTip("Free the loaded Hunyuan pipeline and its GPU memory")
         buttons = QHBoxLayout()
-        for widget in (self.import_button, self.link_box, self.download_button, self.cancel_button):
+        for widget in (
+            self.import_button,
+            self.import_file_button,
+            self.link_box,
+            self.download_button,
+            self.cancel_button,
+        ):
             buttons.addWidget(widget)
         buttons.addStretch(1)
         buttons.addWidget(self.unload_button)
@@ -159,6 +177,7 @@ class ModelsDialog(QDialog):
         layout.addWidget(self.root_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.unsupported_note)
+        layout.addWidget(self.cutout_note)
         layout.addLayout(buttons)
         layout.addWidget(self.licence_box)
         layout.addWidget(self.progress)
@@ -170,6 +189,7 @@ class ModelsDialog(QDialog):
         self._timer.timeout.connect(self._poll)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.import_button.clicked.connect(self._choose_folder)
+        self.import_file_button.clicked.connect(self._choose_file)
         self.download_button.clicked.connect(self.show_licence)
         self.accept_box.toggled.connect(self._update_buttons)
         self.start_button.clicked.connect(self.start_download)
@@ -231,6 +251,13 @@ class ModelsDialog(QDialog):
         selected = self.selected_spec()
         installed = selected is not None and self.state(selected.id).installed
         self.import_button.setEnabled(not self._busy and not downloading)
+        self.import_file_button.setEnabled(
+            selected is not None
+            and selected.kind == "cutout"
+            and not installed
+            and not downloading
+            and not self._busy
+        )
         self.download_button.setEnabled(
             selected is not None and not installed and not downloading and not self._busy
         )
@@ -270,6 +297,31 @@ class ModelsDialog(QDialog):
             link=link,
             on_result=self._imported,
             on_error=self._import_failed,
+        )
+
+    def _choose_file(self) -> None:
+        file, _ = QFileDialog.getOpenFileName(self, "Import a cutout model", "", "ONNX models (*.onnx)")
+        if file:
+            self.import_file(Path(file))
+
+    def import_file(self, file: Path) -> None:
+        """Check and copy one .onnx file in as the selected cutout model, on the pool."""
+        selected = self.selected_spec()
+        if selected is None or selected.kind != "cutout":
+            return
+        self._busy = True
+        self._update_buttons()
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self._say(f"Checking and copying {file.name}…")
+        run_task(
+            import_onnx_file,
+            selected,
+            file,
+            self.store.path(selected),
+            on_result=lambda _folder: self._imported([Found(selected, file.parent, "local")]),
+            on_error=self._import_failed,
+            owner=self,
         )
 
     def _imported(self, found: list[Found]) -> None:

@@ -9,8 +9,10 @@ asset per picture; "Queue dropped pictures at once" queues them as they arrive i
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImage, QMouseEvent, QPixmap, QResizeEvent
@@ -22,12 +24,14 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.settings import load_section, save_section
+from app.ui.panels.front_mask import FrontMask
 from app.ui.panels.image_preview import (
     IMAGE_SUFFIXES,
     Preview,
@@ -37,6 +41,11 @@ from app.ui.panels.image_preview import (
     picture_only,
 )
 from app.ui.workers.tasks import run_task
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from app.core.generation.request import GenerationRequest
 
 VIEWS = ("front", "back", "left", "right")
 FILE_FILTER = "Images ({})".format(" ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES)))
@@ -57,6 +66,8 @@ class ImageSlot(QFrame):
 
     sig_files_dropped = Signal(str, list)  # view, [Path]
     sig_cleared = Signal(str)  # view
+    sig_preview = Signal(object)  # the Preview shown, None when the picture changed
+    sig_edit_mask = Signal()
 
     def __init__(self, view: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,6 +87,12 @@ class ImageSlot(QFrame):
         self.clear_button.setAutoRaise(True)
         self.clear_button.setToolTip(f"Clear the {view} picture")
         self.clear_button.clicked.connect(self.clear)
+        self.edit_button = QToolButton()
+        self.edit_button.setText("Edit mask")
+        self.edit_button.setAutoRaise(True)
+        self.edit_button.setToolTip("Fix the cutout: box, keep and remove brushes, feather")
+        self.edit_button.clicked.connect(self.sig_edit_mask.emit)
+        self.edit_button.setVisible(False)
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setMinimumSize(QSize(48, 48))
@@ -87,6 +104,7 @@ class ImageSlot(QFrame):
         header = QHBoxLayout()
         header.setContentsMargins(0, 0, 0, 0)
         header.addWidget(self.title, 1)
+        header.addWidget(self.edit_button)
         header.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 4)
@@ -100,6 +118,7 @@ class ImageSlot(QFrame):
         self.path = path
         self.preview = None
         self.error = ""
+        self.sig_preview.emit(None)
         if path is None:
             self._show_empty()
             return
@@ -143,6 +162,14 @@ class ImageSlot(QFrame):
         if preview.mask_method:
             self._say(self._caption or f"{preview.path.name} · {width} × {height}")
             self.setToolTip(f"{preview.path}\n{width} × {height}, subject from {preview.mask_method}")
+        self.edit_button.setVisible(self.view == "front" and preview.editor is not None)
+        self.sig_preview.emit(preview)
+
+    def show_mask(self, rgba: np.ndarray, method: str) -> None:
+        """Show the picture with another mask (the one being edited) over it."""
+        if self.preview is not None:
+            self.preview = dataclasses.replace(self.preview, rgba=rgba, mask_method=method)
+            self._show_preview()
 
     def _on_error(self, exc: BaseException) -> None:
         if self.path is None:
@@ -174,6 +201,7 @@ class ImageSlot(QFrame):
 
     def _show_empty(self) -> None:
         self._caption = ""
+        self.edit_button.setVisible(False)
         self.picture.setPixmap(QPixmap())
         hint = "drop a picture here, click to choose, or paste (Ctrl+V)" if self.view == "front" else ""
         self.picture.setText(hint)
@@ -227,8 +255,15 @@ class ImagePanel(QWidget):
         for column, view in enumerate(VIEWS[1:]):
             self._grid.addWidget(self.slots[view], 1, column)
         self._grid.setRowStretch(0, 3)
+        slots_page = QWidget()
+        slots_page.setLayout(self._grid)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(slots_page)
+        self.front_mask = FrontMask(self.slots["front"], self.pages)
+        self.slots["front"].sig_preview.connect(self.front_mask.on_preview)
+        self.slots["front"].sig_edit_mask.connect(self.front_mask.open)
         layout = QVBoxLayout(self)
-        layout.addLayout(self._grid, 1)
+        layout.addWidget(self.pages, 1)
         layout.addLayout(waiting_row)
         layout.addWidget(self.queue_at_once)
         layout.addWidget(self.hint)
@@ -241,6 +276,10 @@ class ImagePanel(QWidget):
     @property
     def front(self) -> Path | None:
         return self.slots["front"].path
+
+    def with_front_mask(self, request: GenerationRequest) -> GenerationRequest:
+        """`request` with the mask the artist sees in the editor, when it is for the front picture."""
+        return self.front_mask.with_mask(request)
 
     def views(self) -> dict[str, Path]:
         return {view: slot.path for view, slot in self.slots.items() if slot.path and slot.isEnabled()}
