@@ -8,12 +8,17 @@ const int MODE_WIRE = 4;
 
 in vec3 v_normal;
 in vec2 v_uv;
+in vec4 v_tangent;
 
 uniform int u_mode;
 uniform mat3 u_view_rotation;
 uniform sampler2D u_base_color;  // sRGB texture: samples come back linear
 uniform sampler2D u_matcap;      // display-referred, used as it is
+uniform sampler2D u_normal_map;  // linear, tangent space, green +Y (OpenGL)
+uniform sampler2D u_occlusion;   // linear, R = ambient occlusion
 uniform bool u_has_texture;
+uniform bool u_use_normal_map;
+uniform bool u_use_occlusion;
 uniform vec4 u_base_factor;      // linear
 uniform vec3 u_wire_color;       // display-referred
 
@@ -24,11 +29,29 @@ vec3 to_display(vec3 linear) {
 }
 
 // A key light over the viewer's left shoulder and a sky/ground fill: reads shape from any angle.
+// Ambient occlusion darkens the fill only, as glTF prescribes (it stands for indirect light).
 vec3 lighting(vec3 n_world, vec3 n_view) {
     vec3 key_dir = normalize(vec3(-0.35, 0.55, 0.75));
     float key = max(dot(n_view, key_dir), 0.0);
     vec3 fill = mix(vec3(0.16, 0.15, 0.14), vec3(0.32, 0.34, 0.38), n_world.y * 0.5 + 0.5);
+    if (u_use_occlusion) {
+        fill *= texture(u_occlusion, v_uv).r;
+    }
     return fill + vec3(0.85) * key;
+}
+
+// The shading normal: the interpolated normal, bent by the normal map in MikkTSpace's basis as
+// its reference shader rebuilds it (tangent and normal interpolated and not renormalised,
+// bitangent = sign * cross(normal, tangent)), the basis the map was baked in.
+vec3 shading_normal() {
+    vec3 n = v_normal;
+    if (u_use_normal_map) {
+        vec3 t = v_tangent.xyz;
+        vec3 b = (v_tangent.w < 0.0 ? -1.0 : 1.0) * cross(n, t);
+        vec3 c = texture(u_normal_map, v_uv).rgb * 2.0 - 1.0;
+        n = c.x * t + c.y * b + c.z * n;
+    }
+    return normalize(n);
 }
 
 void main() {
@@ -36,7 +59,7 @@ void main() {
         frag_color = vec4(u_wire_color, 1.0);
         return;
     }
-    vec3 n_world = normalize(v_normal);
+    vec3 n_world = shading_normal();
     if (!gl_FrontFacing) {
         n_world = -n_world;
     }

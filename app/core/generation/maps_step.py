@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from app.core.formats.full_detail import FULL_DETAIL_FILE, read_full_detail
 from app.core.generation.request import CancelToken, GenerationRequest
 from app.core.mesh.types import Lod, Material, Mesh
 from app.core.texture.maps import BakeSettings, bake_chain
@@ -50,3 +52,9 @@ def maps_step(
         log.warning("maps not baked: %s", exc)
         return Baked(lods, material, {"skipped": str(exc)}, f"no normal or occlusion map was baked: {exc}")
     return Baked(lods, material, details)
+
+
+def saved_full_detail(glb_path: Path) -> Mesh | None:
+    """The full-detail shape saved beside a GLB (a library version folder keeps it), or None."""
+    path = Path(glb_path).parent / FULL_DETAIL_FILE
+    return read_full_detail(path) if path.is_file() else None

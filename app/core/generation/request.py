@@ -141,6 +141,10 @@ class GenerationRequest:
     """One of CUTOUT_MODES."""
     mask_path: Path | None = None
     """The artist's mask for the front picture (white = subject); it replaces any cutout."""
+    normal_map: bool = True
+    """Bake a tangent-space normal map from the full-detail shape onto LOD0 (when LOD0 was reduced)."""
+    occlusion: bool = False
+    """Bake ambient occlusion from the full-detail shape."""
 
     def __post_init__(self) -> None:
         if self.image_path is None and not self.prompt.strip():
@@ -192,6 +196,8 @@ class GenerationRequest:
             "texture_size": self.texture_size,
             "roughness": self.roughness,
             "bake": self.bake,
+            "normal_map": self.normal_map,
+            "occlusion": self.occlusion,
             "texture_method": self.texture_method,
             **({} if self.texture_method == "projection" else {"paint": dataclasses.asdict(self.paint)}),
             **({} if self.cutout == "auto" else {"cutout": self.cutout}),

@@ -27,6 +27,7 @@ from app.core.formats.obj import write_obj
 from app.core.generation.cutout_step import cutout_provenance, subject_mask
 from app.core.generation.engines.base import ShapeInput, resolve_params
 from app.core.generation.engines.registry import get_engine
+from app.core.generation.maps_step import maps_step, saved_full_detail
 from app.core.generation.request import (
     CancelToken,
     GenerationRequest,
@@ -53,8 +54,9 @@ STAGES: dict[str, float] = {
     "preprocess": 0.10,
     "shape": 0.35,
     "post-process": 0.08,
-    "texture": 0.20,
-    "lods": 0.17,
+    "texture": 0.17,
+    "lods": 0.15,
+    "maps": 0.05,
     "save": 0.10,
 }
 """Stage name → share of the whole run, for the overall progress fraction."""
@@ -167,6 +169,7 @@ def _run(
         tracker.report(0.5, "scaling to real-world size")
         mesh = normalize(mesh, request.height_m, pivot="bottom-center")
         mesh.normals = welded_vertex_normals(mesh.vertices, mesh.faces)
+        full_detail = mesh
         budget = _lod0_budget(request, shaped.material)
         if budget is not None and mesh.triangle_count > budget:
             tracker.report(0.7, f"reducing LOD0 to {budget} triangles")
@@ -197,6 +200,11 @@ def _run(
         lods = build_lods(mesh, targets, cancel, on_progress=tracker.report)
         report = validate(lods[0].mesh).to_dict()
 
+    with tracker.stage("maps"):
+        baked = maps_step(request, lods, full_detail, material, progress=tracker.report, cancel=cancel)
+        lods, material = baked.lods, baked.material
+        notice = "; ".join(line for line in (notice, baked.notice) if line)
+
     with tracker.stage("save"):
         lodset = LodSet(
             name=request.asset_name,
@@ -205,7 +213,9 @@ def _run(
             provenance=_provenance(request, engine.name, engine.version, shaped.model_id, params, mask.method)
             | cutout_provenance(request, mask)
             | _texture_provenance(shaped.details, texture_details)
+            | {"maps": baked.details}
             | {"engine_details": shaped.details | picture_details, "stage_timings": dict(tracker.timings)},
+            full_detail=full_detail,
         )
         _write(lodset, output_path, fmt)
     return _done(request, output_path, lods, tracker, report, lodset, notice)
@@ -229,7 +239,8 @@ def _run_retexture(
         saved = read_glb(Path(request.mesh_path))
     with tracker.stage("post-process"):
         vertices, faces, _index = weld(saved.lod0.vertices, saved.lod0.faces)
-        mesh = Mesh(vertices, faces)
+        mesh = Mesh(vertices, faces, welded_vertex_normals(vertices, faces))
+        full_detail = saved_full_detail(Path(request.mesh_path)) or mesh
         if mesh.triangle_count > UNWRAP_MAX_TRIANGLES:  # xatlas would take hours; the LODs follow it
             tracker.report(0.5, f"reducing LOD0 to {UNWRAP_MAX_TRIANGLES} triangles for the UV unwrap")
             mesh = build_lods(mesh, [UNWRAP_MAX_TRIANGLES], cancel, measure_samples=0)[1].mesh
@@ -250,25 +261,33 @@ def _run_retexture(
         targets = [lod.mesh.triangle_count for lod in saved.lods[1:]]
         lods = build_lods(textured.mesh, targets, cancel, on_progress=tracker.report)
         report = validate(lods[0].mesh).to_dict()
+    with tracker.stage("maps"):
+        baked = maps_step(
+            request, lods, full_detail, textured.material, progress=tracker.report, cancel=cancel
+        )
+        lods = baked.lods
     with tracker.stage("save"):
         parameters = dict(original.get("parameters") or {}) | request.provenance_params()
         lodset = LodSet(
             name=request.asset_name,
             lods=lods,
-            material=textured.material,
+            material=baked.material,
             provenance={**original, "engine": original.get("engine", "import")}
             | _texture_provenance(original.get("engine_details") or {}, textured.details)
             | {
                 "parameters": parameters,
                 "retextured_from": Path(request.mesh_path).name,
+                "maps": baked.details,
                 "source_image": Path(request.image_path).name,
                 **cutout_provenance(request, mask),
                 "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                 "stage_timings": dict(tracker.timings),
             },
+            full_detail=full_detail,
         )
         _write(lodset, output_path, fmt)
-    return _done(request, output_path, lods, tracker, report, lodset, textured.notice)
+    notice = "; ".join(line for line in (textured.notice, baked.notice) if line)
+    return _done(request, output_path, lods, tracker, report, lodset, notice)
 
 
 def _textures_anew(request: GenerationRequest, material: Material) -> bool:

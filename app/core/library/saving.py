@@ -26,6 +26,7 @@ from app.core.generation.engines.registry import get_engine
 from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, Status
 from app.core.imaging.user_mask import KEPT_MASK
 from app.core.library.cutout_record import cutout_record, without_cutout_record
+from app.core.library.material_files import material_files
 from app.core.library.migrate import LibraryError
 from app.core.library.records import (
     GLB_FILE,
@@ -74,6 +75,7 @@ def save_generation(
         files[KEPT_MASK] = mask.read_bytes()
     if lodset.material.base_color_texture is not None:
         files[TEXTURE_FILE] = encode_png(lodset.material.base_color_texture)
+    files |= material_files(lodset)
     files[THUMBNAIL_FILE] = thumbnail_png(lodset)
     bounds = result.report.get("bounds") or [list(map(float, row)) for row in lodset.lod0.bounds()]
     new = NewVersion(

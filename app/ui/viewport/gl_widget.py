@@ -169,6 +169,16 @@ class ViewportWidget(QOpenGLWidget):
         self.renderer.options.back_faces = visible
         self.update()
 
+    def set_normal_map(self, enabled: bool) -> None:
+        """Shade with the asset's baked normal map, or with its bare geometry."""
+        self.renderer.options.normal_map = enabled
+        self.update()
+
+    def set_occlusion(self, enabled: bool) -> None:
+        """Darken the ambient light by the asset's baked occlusion map."""
+        self.renderer.options.occlusion = enabled
+        self.update()
+
     def set_ortho(self, ortho: bool) -> None:
         self.camera.ortho = ortho
         self.update()

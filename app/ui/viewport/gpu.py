@@ -2,9 +2,11 @@
 
 No Qt: any current OpenGL 3.3 core context will do (the widget's, or an EGL one in a test).
 
-Vertex format, 24 bytes: float32 position, normal packed as GL_INT_2_10_10_10_REV (4 bytes
+Vertex format, 28 bytes: float32 position, normal packed as GL_INT_2_10_10_10_REV (4 bytes
 instead of 12; 10 bits per axis is below a shading difference anyone sees), float32 UV (half
-floats would be 4 bytes smaller but step 1/2048 near u = 1, two texels of a 4k texture).
+floats would be 4 bytes smaller but step 1/2048 near u = 1, two texels of a 4k texture), and the
+MikkTSpace tangent packed the same way with its bitangent sign in the 2-bit w (zero for a mesh
+without tangents).
 Indices are uint32 so a multi-million-vertex mesh needs no splitting.
 """
 
@@ -19,7 +21,7 @@ from OpenGL import GL
 
 from app.core.mesh.types import Mesh
 
-VERTEX_DTYPE = np.dtype([("position", "<f4", 3), ("normal", "<u4"), ("uv", "<f4", 2)])
+VERTEX_DTYPE = np.dtype([("position", "<f4", 3), ("normal", "<u4"), ("uv", "<f4", 2), ("tangent", "<u4")])
 
 
 class GLSetupError(RuntimeError):
@@ -56,9 +58,13 @@ def build_program(shader_dir: Path, name: str) -> int:
 
 
 def pack_normals(normals: np.ndarray) -> np.ndarray:
-    """(N, 3) unit vectors to GL_INT_2_10_10_10_REV words (x in the low bits, w = 0)."""
-    q = np.clip(np.rint(normals * 511.0), -511, 511).astype(np.int32) & 0x3FF
-    return (q[:, 0] | (q[:, 1] << 10) | (q[:, 2] << 20)).astype(np.uint32)
+    """(N, 3) unit vectors, or (N, 4) with w = ±1, to GL_INT_2_10_10_10_REV words (x in the low
+    bits; w = 0 for three components)."""
+    q = np.clip(np.rint(normals[:, :3] * 511.0), -511, 511).astype(np.int64) & 0x3FF
+    words = q[:, 0] | (q[:, 1] << 10) | (q[:, 2] << 20)
+    if normals.shape[1] == 4:
+        words |= (np.where(normals[:, 3] < 0, -1, 1).astype(np.int64) & 0x3) << 30
+    return words.astype(np.uint32)
 
 
 def interleave(mesh: Mesh) -> np.ndarray:
@@ -69,6 +75,7 @@ def interleave(mesh: Mesh) -> np.ndarray:
     vertices["position"] = mesh.vertices
     vertices["normal"] = pack_normals(shading_normals(mesh))
     vertices["uv"] = 0.0 if mesh.uvs is None else mesh.uvs
+    vertices["tangent"] = 0 if mesh.tangents is None else pack_normals(mesh.tangents)
     return vertices
 
 
@@ -79,6 +86,7 @@ class MeshBuffers:
     vao: int
     buffers: tuple[int, int]
     index_count: int
+    has_tangents: bool = False
 
     @classmethod
     def upload(cls, mesh: Mesh) -> MeshBuffers:
@@ -96,10 +104,12 @@ class MeshBuffers:
         GL.glVertexAttribPointer(1, 4, GL.GL_INT_2_10_10_10_REV, GL.GL_TRUE, stride, ctypes.c_void_p(12))
         GL.glEnableVertexAttribArray(2)
         GL.glVertexAttribPointer(2, 2, GL.GL_FLOAT, GL.GL_FALSE, stride, ctypes.c_void_p(16))
+        GL.glEnableVertexAttribArray(3)
+        GL.glVertexAttribPointer(3, 4, GL.GL_INT_2_10_10_10_REV, GL.GL_TRUE, stride, ctypes.c_void_p(24))
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, ebo)
         GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, indices.nbytes, indices, GL.GL_STATIC_DRAW)
         GL.glBindVertexArray(0)
-        return cls(int(vao), (vbo, ebo), int(indices.size))
+        return cls(int(vao), (vbo, ebo), int(indices.size), mesh.tangents is not None)
 
     def draw(self) -> None:
         GL.glBindVertexArray(self.vao)

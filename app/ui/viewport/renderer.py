@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from OpenGL import GL
 
-from app.core.mesh.types import LodSet
+from app.core.mesh.types import LodSet, MaterialMaps, Mesh, NormalConvention
 from app.core.paths import resources_dir
 from app.ui.viewport.gpu import GLSetupError, MeshBuffers, build_program, upload_lines, upload_texture
 from app.ui.viewport.scenery import clay_matcap, grid_lines
@@ -47,6 +47,10 @@ class RenderOptions:
     grid: bool = True
     back_faces: bool = False
     """Draw back faces too (for open meshes); off culls them, as glTF does for single-sided materials."""
+    normal_map: bool = True
+    """Bend the shading by the asset's baked normal map (off: the bare geometry's normals)."""
+    occlusion: bool = True
+    """Darken the ambient light by the asset's baked occlusion map."""
     background_top: tuple[float, float, float] = (0.27, 0.28, 0.31)
     background_bottom: tuple[float, float, float] = (0.11, 0.11, 0.12)
     wire_colour: tuple[float, float, float] = (0.05, 0.05, 0.06)
@@ -54,6 +58,16 @@ class RenderOptions:
 
 def _linear(srgb: tuple[float, ...]) -> tuple[float, ...]:
     return tuple(float(c) ** 2.2 for c in srgb)
+
+
+def _with_tangents_for(mesh: Mesh, maps: MaterialMaps) -> Mesh:
+    """`mesh`, with MikkTSpace tangents computed when a normal map needs them and the file had
+    none (Sweedle's own files always carry them; a foreign GLB may not)."""
+    if maps.normal is None or mesh.tangents is not None or mesh.uvs is None:
+        return mesh
+    from app.core.mesh.tangents import with_tangents  # scipy: loaded by then, kept off start-up
+
+    return with_tangents(mesh)
 
 
 class Renderer:
@@ -71,6 +85,8 @@ class Renderer:
         self._grid: tuple[int, int, int] | None = None
         self._lods: list[MeshBuffers] = []
         self._base_texture = 0
+        self._normal_texture = 0
+        self._occlusion_texture = 0
         self._matcap = 0
         self._base_factor = (1.0, 1.0, 1.0, 1.0)
         self._bounds = np.array([[-0.5, 0.0, -0.5], [0.5, 1.0, 0.5]])
@@ -97,6 +113,8 @@ class Renderer:
         GL.glUseProgram(self._programs["mesh"])
         GL.glUniform1i(self._uniform("mesh", "u_base_color"), 0)
         GL.glUniform1i(self._uniform("mesh", "u_matcap"), 1)
+        GL.glUniform1i(self._uniform("mesh", "u_normal_map"), 2)
+        GL.glUniform1i(self._uniform("mesh", "u_occlusion"), 3)
         GL.glUseProgram(0)
 
     def _uniform(self, program: str, name: str) -> int:
@@ -118,11 +136,17 @@ class Renderer:
         self._clear_asset()
         if lodset is None:
             return
-        self._lods = [MeshBuffers.upload(lod.mesh) for lod in lodset.lods]
         material = lodset.material
+        maps = material.maps
+        self._lods = [MeshBuffers.upload(_with_tangents_for(lod.mesh, maps)) for lod in lodset.lods]
         self._base_factor = (*_linear(material.base_color_factor[:3]), material.base_color_factor[3])
         if material.base_color_texture is not None:
             self._base_texture = upload_texture(material.base_color_texture, srgb=True)
+        if maps.normal is not None:
+            self._normal_texture = upload_texture(maps.normal_for(NormalConvention.OPENGL), srgb=False)
+        if maps.occlusion is not None:
+            grey = np.repeat(maps.occlusion[..., None], 3, axis=2)
+            self._occlusion_texture = upload_texture(grey, srgb=False)
         self._bounds = lodset.lod0.bounds()
         self._set_grid(self._bounds)
 
@@ -130,9 +154,10 @@ class Renderer:
         for buffers in self._lods:
             buffers.delete()
         self._lods = []
-        if self._base_texture:
-            GL.glDeleteTextures(1, [self._base_texture])
-            self._base_texture = 0
+        for texture in (self._base_texture, self._normal_texture, self._occlusion_texture):
+            if texture:
+                GL.glDeleteTextures(1, [texture])
+        self._base_texture = self._normal_texture = self._occlusion_texture = 0
 
     def render(self, view: np.ndarray, projection: np.ndarray, size: tuple[int, int], lod: int = 0) -> None:
         """Draw a frame into the bound framebuffer; `size` is its width and height in pixels."""
@@ -188,6 +213,14 @@ class Renderer:
             self._matcap = upload_texture(clay_matcap(), srgb=False)
         GL.glActiveTexture(GL.GL_TEXTURE1)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._matcap)
+        use_normal_map = options.normal_map and bool(self._normal_texture) and buffers.has_tangents
+        GL.glUniform1i(self._uniform("mesh", "u_use_normal_map"), int(use_normal_map))
+        GL.glActiveTexture(GL.GL_TEXTURE2)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self._normal_texture)
+        use_occlusion = options.occlusion and bool(self._occlusion_texture)
+        GL.glUniform1i(self._uniform("mesh", "u_use_occlusion"), int(use_occlusion))
+        GL.glActiveTexture(GL.GL_TEXTURE3)
+        GL.glBindTexture(GL.GL_TEXTURE_2D, self._occlusion_texture)
         if options.wireframe:
             # Push the surface back a little so the edges drawn over it win the depth test.
             GL.glEnable(GL.GL_POLYGON_OFFSET_FILL)

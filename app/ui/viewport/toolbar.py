@@ -1,4 +1,5 @@
-"""The strip above the viewport: shading, wireframe, grid, turntable, framing and screenshots."""
+"""The strip above the viewport: shading, wireframe, grid, baked maps, turntable, framing and
+screenshots."""
 
 from __future__ import annotations
 
@@ -29,6 +30,15 @@ class ViewportToolbar(QToolBar):
             "Wireframe", "Draw the triangle edges over the shading", viewport.set_wireframe
         )
         self.grid = self._toggle("Grid", "Floor grid and axes", viewport.set_grid_visible, checked=True)
+        self.normal_map = self._toggle(
+            "Normal map",
+            "Shade with the baked normal map (off: the low-poly geometry alone)",
+            viewport.set_normal_map,
+            checked=True,
+        )
+        self.occlusion = self._toggle(
+            "AO", "Darken the ambient light by the baked occlusion map", viewport.set_occlusion, checked=True
+        )
         self.turntable = self._toggle("Turntable", "Spin the asset slowly", viewport.set_turntable)
         self.addSeparator()
         frame = self.addAction("Frame (F)")
