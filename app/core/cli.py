@@ -129,6 +129,19 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--texture-size", type=int, default=1024, choices=(256, 512, 1024, 2048, 4096))
     gen.add_argument(
+        "--normal-map",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="bake a tangent-space normal map from the full-detail shape onto LOD0 when LOD0 is "
+        "reduced (default on)",
+    )
+    gen.add_argument(
+        "--ao",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="bake ambient occlusion from the full-detail shape (default off)",
+    )
+    gen.add_argument(
         "--texture",
         choices=TEXTURE_METHODS,
         default="auto",
@@ -283,6 +296,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                     lod0_triangles=args.lod0_triangles,
                     seed=args.seed,
                     texture_size=args.texture_size,
+                    normal_map=args.normal_map,
+                    occlusion=args.ao,
                     texture_method=args.texture,
                     cutout=args.cutout,
                     mask_path=args.mask,

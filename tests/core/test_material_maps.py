@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -206,7 +207,7 @@ def test_glb_with_maps_passes_the_validator_and_reads_back(tmp_path: Path, gltf_
     np.testing.assert_array_equal(back.material.maps.occlusion, maps.occlusion)
     np.testing.assert_allclose(back.lod0.tangents, lod.tangents, atol=1e-6)
     assert back.material.maps.details["texels_hit"] == maps.details["texels_hit"]
-    doc = json.loads(path.read_bytes()[20 : 20 + int.from_bytes(path.read_bytes()[12:16], "little")])
+    doc = _glb_json(path)
     material = doc["materials"][0]
     assert {"normalTexture", "occlusionTexture"} <= set(material)
     assert material["extras"]["sweedle_maps"]["normal_convention"] == "opengl"
@@ -290,3 +291,31 @@ def test_retexture_bakes_the_maps_again_for_the_new_atlas(tmp_path: Path) -> Non
     assert maps.normal is not None and maps.normal.shape == (512, 512, 3) and maps.occlusion is not None
     assert again.provenance["maps"]["texels_hit"] > 0.98
     assert all(lod.mesh.tangents is not None for lod in again.lods)
+
+
+def _glb_json(path: Path) -> dict:
+    data = path.read_bytes()
+    return json.loads(data[20 : 20 + int.from_bytes(data[12:16], "little")])
+
+
+def test_generate_command_bakes_what_its_options_say(tmp_path: Path) -> None:
+    def run(*options: str) -> dict:
+        out = tmp_path / f"robot{len(options)}.glb"
+        command = [sys.executable, "-m", "app", "generate", str(ROBOT), "-o", str(out), "-q", "--no-library"]
+        result = subprocess.run(
+            [*command, "-p", "resolution=64", "--lod0-triangles", "1500", *options],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return _glb_json(out)["materials"][0]
+
+    default = run()
+    assert "normalTexture" in default and "occlusionTexture" not in default
+    both = run("--ao", "--normal-map")
+    assert {"normalTexture", "occlusionTexture"} <= set(both)
+    assert both["extras"]["sweedle_maps"]["occlusion"] is True
+    neither = run("--no-normal-map", "--no-ao", "--seed", "0")
+    assert "normalTexture" not in neither and "occlusionTexture" not in neither
