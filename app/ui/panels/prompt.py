@@ -107,6 +107,8 @@ class GenerateSettings:
     paint_steps: int = setting(PaintOptions.steps, minimum=1, maximum=200)
     paint_resolution: int = setting(PaintOptions.resolution, minimum=64, maximum=1024, check=_whole_64)
     paint_low_vram: bool = False
+    normal_map: bool = True
+    occlusion: bool = False
 
 
 class PromptEdit(QPlainTextEdit):
@@ -200,6 +202,16 @@ class PromptPanel(QWidget):
         for widget in (self.paint_steps, self.paint_resolution):
             paint_row.addWidget(widget, 1)
         paint_row.addWidget(self.paint_low_vram)
+        self.normal_map = QCheckBox("Normal map", objectName="normal_map")
+        self.normal_map.setToolTip(
+            "Bake the full-detail shape's surface detail into a normal map on LOD0 (when LOD0 is reduced)"
+        )
+        self.occlusion = QCheckBox("Ambient occlusion", objectName="occlusion")
+        self.occlusion.setToolTip("Bake ambient occlusion from the full-detail shape")
+        maps_row = QHBoxLayout()
+        maps_row.addWidget(self.normal_map)
+        maps_row.addWidget(self.occlusion)
+        maps_row.addStretch(1)
 
         for combo in (self.engine, self.preset, self.size_preset, self.texture, self.texture_method):
             # sized by the field, not the longest item, so the panel fits a narrow dock
@@ -226,6 +238,7 @@ class PromptPanel(QWidget):
         output_form.addRow("Texture", self.texture)
         output_form.addRow("Texture method", self.texture_method)
         output_form.addRow("Paint", paint_row)
+        output_form.addRow("Bake", maps_row)
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Prompt"))
@@ -286,6 +299,8 @@ class PromptPanel(QWidget):
             lod0_triangles=self.lod0.value() or None,
             seed=self.seed.value(),
             texture_size=int(self.texture.currentData()),
+            normal_map=self.normal_map.isChecked(),
+            occlusion=self.occlusion.isChecked(),
             texture_method=str(self.texture_method.currentData()),
             paint=self.paint_options(),
             params=self.params.values(),
@@ -334,6 +349,8 @@ class PromptPanel(QWidget):
         s.paint_steps = self.paint_steps.value()
         s.paint_resolution = self.paint_options().resolution
         s.paint_low_vram = self.paint_low_vram.isChecked()
+        s.normal_map = self.normal_map.isChecked()
+        s.occlusion = self.occlusion.isChecked()
         save_section("generate", s)
 
     def _engine_model(self) -> QStandardItemModel:
@@ -394,6 +411,8 @@ class PromptPanel(QWidget):
         self.paint_steps.setValue(s.paint_steps)
         self.paint_resolution.setValue(s.paint_resolution)
         self.paint_low_vram.setChecked(s.paint_low_vram)
+        self.normal_map.setChecked(s.normal_map)
+        self.occlusion.setChecked(s.occlusion)
         self._on_texture_method()
 
     def _load_engine(self, name: str, values: dict[str, Any], preset: str) -> None:
