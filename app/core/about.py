@@ -2,7 +2,7 @@
 the third-party components with their licences.
 
 The component list is generated from the installed distributions: Sweedle's own requirements,
-followed recursively, plus the optional ones that are installed (torch, hy3dgen, rembg ...).
+followed recursively, plus the optional ones that are installed (torch, hy3dgen, onnxruntime ...).
 Build and test tools are not shipped, so they are not listed. A frozen build has no metadata
 for most packages, so build.spec writes the same list into the bundle at build time.
 """
@@ -21,7 +21,7 @@ from app.core.settings import settings_path
 
 DISTRIBUTION = "sweedle"
 BUNDLED_LIST = "third_party_licences.json"
-_SHIPPED_EXTRAS = ("hunyuan", "rembg")
+_SHIPPED_EXTRAS = ("hunyuan", "cutout")
 _EXTRA_INSTALLED_SEPARATELY = ("hy3dgen",)
 """Installed with --no-deps beside the `hunyuan` extra, so no requirement names it."""
 
