@@ -282,7 +282,9 @@ def test_cancel_reaches_the_running_worker(tmp_path: Path, jobs: JobQueue, execu
 
     summary = _run(jobs, executor, CancelOnFirstProgress())
 
-    slow_job, quick_job = jobs.view().jobs
+    view = jobs.view()
+    assert len(view.jobs) == 2, f"the slow job ended before any progress came back: {view.jobs}"
+    slow_job, quick_job = view.jobs
     assert slow_job.status is JobStatus.CANCELLED and slow_job.asset_id is None
     assert quick_job.status is JobStatus.DONE, "the farm went on to the next job"
     assert summary.cancelled == 1 and jobs.library.count() == 1

@@ -140,7 +140,7 @@ class RayExecutor:
             ready, _ = self._ray.wait(refs, num_returns=len(refs), timeout=0)
         for actor in busy:
             if actor.run_ref in ready:
-                events.append(self._outcome(actor))
+                events += self._outcome(actor)
         return events
 
     def unload(self, engine: str) -> None:
@@ -243,7 +243,7 @@ class RayExecutor:
             events += [JobProgress(actor.job_id, p) for p in reports if actor.job_id is not None]
         return events
 
-    def _outcome(self, actor: _Actor) -> ExecutorEvent:
+    def _outcome(self, actor: _Actor) -> list[ExecutorEvent]:
         job_id, request, output, ref = actor.job_id, actor.request, actor.output, actor.run_ref
         actor.job_id, actor.request, actor.output, actor.run_ref = None, None, None, None
         assert job_id is not None and request is not None and output is not None
@@ -252,11 +252,12 @@ class RayExecutor:
             outcome: RemoteOutcome = self._ray.get(ref)
         except (errors.RayActorError, errors.ActorUnavailableError) as exc:
             actor.dead = True
-            return WorkerLost(job_id, actor.name, _first_line(exc))
+            return [WorkerLost(job_id, actor.name, _first_line(exc))]
         except errors.RayError as exc:
             message = f"unexpected error on worker {actor.name}: {_first_line(exc)}"
-            return JobDone(job_id, GenerationResult(request, Status.FAILED, message=message), actor.name)
-        return JobDone(job_id, _result(request, output, outcome), actor.name)
+            return [JobDone(job_id, GenerationResult(request, Status.FAILED, message=message), actor.name)]
+        last_steps: list[ExecutorEvent] = [JobProgress(job_id, p) for p in outcome.progress]
+        return [*last_steps, JobDone(job_id, _result(request, output, outcome), actor.name)]
 
 
 def _pictures(request: GenerationRequest) -> dict[str, bytes]:

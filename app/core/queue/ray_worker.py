@@ -19,7 +19,7 @@ import shutil
 import socket
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,8 @@ class RemoteOutcome:
     lods: list[LodInfo] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+    progress: list[Progress] = field(default_factory=list)
+    """The reports made since the last `progress` call, so the last steps are not lost."""
 
 
 @dataclass
@@ -97,11 +99,12 @@ class SweedleWorker:
             self._jobs[job_id] = job
         folder = self._work / f"job-{job_id}"
         try:
-            return self._run(job, folder, request, pictures)
+            outcome = self._run(job, folder, request, pictures)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
             with self._lock:
                 self._jobs.pop(job_id, None)
+        return replace(outcome, progress=job.progress)
 
     def _run(
         self, job: _Job, folder: Path, request: dict[str, Any], pictures: dict[str, bytes]
