@@ -15,11 +15,11 @@ from collections.abc import Callable
 import numpy as np
 from scipy import sparse
 
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
 from app.core.mesh.types import Mesh
 from app.core.texture.rays import RAY_CHUNK, SurfaceTracer
 
-SMOOTHING_PASSES = 1
+SMOOTHING_PASSES = 2
 
 
 def vertex_occlusion(

@@ -10,13 +10,13 @@ material's constant and metallic is 0: Sweedle's pictures say nothing about eith
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import StepProgress
 from app.core.mesh.normals import shading_normals
 from app.core.mesh.tangents import with_tangents
 from app.core.mesh.types import Lod, Material, MaterialMaps, Mesh
@@ -40,8 +40,9 @@ class BakeSettings:
     """How far from LOD0 (in % of the full-detail shape's bounding-box diagonal) a texel looks for
     the full-detail surface, outwards and inwards: above LOD0's largest deviation from it, below
     the thickness of the thinnest part."""
-    ao_rays: int = 32
-    """Hemisphere rays per full-detail vertex."""
+    ao_rays: int = 16
+    """Hemisphere rays per full-detail vertex (stratified, then averaged with the neighbours':
+    a full-detail shape has far more vertices than the texels that show them)."""
     ao_distance_pct: float = 10.0
     """How far (in % of the diagonal) geometry still occludes: nearby creases, not the whole
     object's self-shadowing."""
@@ -67,7 +68,7 @@ def bake_maps(
     settings: BakeSettings,
     *,
     cancel: CancelToken | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: StepProgress | None = None,
 ) -> tuple[Mesh, MaterialMaps]:
     """(LOD0 as the maps fit it, its maps baked from `source`).
 
@@ -82,6 +83,7 @@ def bake_maps(
     report = progress or (lambda _f, _m: None)
     if not settings.wanted:
         return lod0, MaterialMaps()
+    report(0.0, "tangents for LOD0")
     lod = lod0 if lod0.tangents is not None else with_tangents(lod0)
     size = texture_size
     report(0.0, "building the ray-casting structure")
@@ -102,8 +104,8 @@ def bake_maps(
         )
     report(0.45, "finding the texels on LOD0")
     cov = rasterize(lod.uvs * np.float32(size), lod.faces, (size, size))
-    normal_image = np.zeros((size * size, 3), dtype=np.uint8) if settings.normal_map else None
-    occlusion_image = np.zeros((size * size, 1), dtype=np.uint8) if occlusion is not None else None
+    # Normal in channels 0-2, occlusion in 3: one gutter fill serves both.
+    image = np.zeros((size * size, 4), dtype=np.uint8)
     known = np.zeros(size * size, dtype=np.float32)
     cage = settings.cage_pct / 100 * diagonal
     offset = 1e-4 * diagonal
@@ -112,27 +114,28 @@ def bake_maps(
         cancel.raise_if_cancelled()
         part = slice(start, min(start + TEXEL_CHUNK, texels))
         frames = TexelFrames.at(lod, cov.faces[part], cov.bary[part])
-        hits = find_detail(tracer, detail_normals, frames, cage, offset)
+        hits, detail = find_detail(tracer, detail_normals, frames, cage, offset)
         hit = hits.hit
         pixels = cov.pixels[part][hit]
         known[pixels] = 1.0
-        if normal_image is not None:
-            detail = hits.interpolate(source.faces, detail_normals)[hit]
-            detail /= np.maximum(np.linalg.norm(detail, axis=1, keepdims=True), 1e-12)
-            normal_image[pixels] = encode_normals(detail, _subset(frames, hit))
-        if occlusion_image is not None and occlusion is not None:
-            occlusion_image[pixels, 0] = np.clip(
-                np.rint(hits.interpolate(source.faces, occlusion)[hit] * 255), 0, 255
-            ).astype(np.uint8)
+        if settings.normal_map:
+            image[pixels, :3] = encode_normals(detail, frames)[hit]
+        if occlusion is not None:
+            shade = hits.interpolate(source.faces, occlusion)[hit]
+            image[pixels, 3] = np.clip(np.rint(shade * 255), 0, 255).astype(np.uint8)
         report(0.45 + 0.5 * part.stop / max(texels, 1), "baking texels")
     cancel.raise_if_cancelled()
     report(0.95, "filling the UV gutter")
     hit_share = float(known.sum()) / max(texels, 1)
     weights = known.reshape(size, size)
-    open_texel = np.uint8([255])
+    filled = (
+        push_pull_fill(image.reshape(size, size, 4), weights)
+        if (weights > 0).any()
+        else np.broadcast_to(np.uint8([*FLAT_NORMAL, 255]), (size, size, 4))
+    )
     maps = MaterialMaps(
-        normal=None if normal_image is None else _filled(normal_image, weights, FLAT_NORMAL),
-        occlusion=None if occlusion_image is None else _filled(occlusion_image, weights, open_texel)[..., 0],
+        normal=np.ascontiguousarray(filled[..., :3]) if settings.normal_map else None,
+        occlusion=np.ascontiguousarray(filled[..., 3]) if occlusion is not None else None,
         details={
             **settings.details(),
             "source_triangles": source.triangle_count,
@@ -152,7 +155,7 @@ def bake_chain(
     settings: BakeSettings,
     *,
     cancel: CancelToken | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: StepProgress | None = None,
 ) -> tuple[list[Lod], Material, dict[str, Any]]:
     """Maps for a LOD chain that shares LOD0's UV atlas: baked onto LOD0 from `source`, and, with
     a normal map, every LOD given tangents from its own normals (what a renderer rebuilds for
@@ -186,17 +189,3 @@ def bake_chain(
         mesh = lod.mesh if lod.mesh.tangents is not None else with_tangents(lod.mesh)
         out.append(Lod(lod.level, mesh, lod.error_pct))
     return out, material, details
-
-
-def _subset(frames: TexelFrames, keep: np.ndarray) -> TexelFrames:
-    return TexelFrames(frames.points[keep], frames.normal[keep], frames.tangent[keep], frames.sign[keep])
-
-
-def _filled(flat: np.ndarray, known: np.ndarray, empty: np.ndarray) -> np.ndarray:
-    """The (size², C) image with unknown texels pulled from known ones; all `empty` when no
-    texel is known."""
-    size = known.shape[0]
-    image = flat.reshape(size, size, -1)
-    if not (known > 0).any():
-        return np.broadcast_to(empty, image.shape).copy()
-    return push_pull_fill(image, known)

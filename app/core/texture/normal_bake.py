@@ -1,10 +1,11 @@
 """Tangent-space normal bake: each texel of the low mesh's atlas takes the full-detail surface's
 normal, written in the texel's MikkTSpace basis.
 
-For a texel, the low mesh gives a surface point and its interpolated normal; rays from there
-along the normal, outwards and inwards, find the nearest full-detail surface within the cage
-distance that faces the same way (a surface met from behind, e.g. the far side of a thin part,
-is not the one this texel stands for). That surface's smooth normal is then expressed in the
+For a texel, the low mesh gives a surface point and its interpolated normal; a ray along that
+normal from the cage (the surface pushed out by the cage distance) inwards finds the full-detail
+surface it stands for, if that surface faces the same way (one met from behind, e.g. the far side
+of a thin part, is not it); texels where that fails look for the nearest such surface outwards
+and inwards from the texel itself. That surface's smooth normal is then expressed in the
 basis a renderer rebuilds at the texel: interpolated tangent T, interpolated normal N (neither
 renormalised, as MikkTSpace's reference shader does) and B = sign · N × T, so that
 normalize(x·T + y·B + z·N) gives the detail normal back exactly.
@@ -46,7 +47,7 @@ class TexelFrames:
         if mesh.normals is None or mesh.tangents is None:
             raise ValueError("texel frames need a mesh with normals and tangents")
         corners = mesh.faces[faces]
-        blend = lambda values: np.einsum("kj,kjc->kc", bary, values[corners]).astype(np.float32)  # noqa: E731
+        blend = lambda values: np.einsum("kj,kjc->kc", bary, values[corners])  # noqa: E731
         tangents = blend(mesh.tangents)
         return cls(
             points=blend(mesh.vertices),
@@ -62,48 +63,60 @@ class TexelFrames:
 
 def find_detail(
     tracer: SurfaceTracer, detail_normals: np.ndarray, frames: TexelFrames, cage: float, offset: float
-) -> Hits:
-    """The full-detail surface each texel stands for: the nearer of the hits outwards and inwards
-    along the texel's normal within `cage`, among surfaces facing the same way.
+) -> tuple[Hits, np.ndarray]:
+    """The full-detail surface each texel stands for, and its interpolated normal there (not
+    normalised; zero where none was found).
 
-    Each ray starts `offset` behind its texel so a detail surface through the texel itself is
-    found (not skipped for starting on it); reported distances are from the texel.
+    First as bake tools do it: a ray from the cage (`cage` out along the texel's normal) inwards,
+    `2 · cage` long, whose first hit counts if that surface faces the same way as the texel.
+    Where that fails (the cage point lies inside another part of the shape, in a crease), the
+    nearer of the hits outwards and inwards from the texel itself, among surfaces facing the
+    same way; those rays start `offset` behind the texel so a surface through it is found.
     """
     n = frames.unit_normals()
-    best: Hits | None = None
-    for direction in (n, -n):
-        hits = tracer.first_hits(frames.points - direction * offset, direction, cage + offset)
-        hits.distance -= offset
-        facing = np.einsum("kc,kc->k", hits.interpolate(tracer.mesh.faces, detail_normals), n)
-        hits.face[facing <= MIN_FACING] = -1
-        if best is None:
-            best = hits
-            continue
-        closer = hits.hit & (~best.hit | (np.abs(hits.distance) < np.abs(best.distance)))
-        best.face[closer] = hits.face[closer]
-        best.bary[closer] = hits.bary[closer]
-        best.distance[closer] = hits.distance[closer]
-    assert best is not None
-    return best
+    hits = tracer.first_hits(frames.points + n * cage, -n, 2 * cage)
+    normals = _facing(hits, tracer, detail_normals, n)
+    missed = np.flatnonzero(~hits.hit)
+    if len(missed):
+        points, towards = frames.points[missed], n[missed]
+        for direction in (towards, -towards):
+            retry = tracer.first_hits(points - direction * offset, direction, cage + offset)
+            retry_normals = _facing(retry, tracer, detail_normals, towards)
+            distance = retry.distance - offset
+            current = hits.face[missed] >= 0
+            closer = retry.hit & (~current | (np.abs(distance) < np.abs(hits.distance[missed])))
+            chosen = missed[closer]
+            hits.face[chosen] = retry.face[closer]
+            hits.bary[chosen] = retry.bary[closer]
+            hits.distance[chosen] = distance[closer]
+            normals[chosen] = retry_normals[closer]
+    normals[~hits.hit] = 0
+    return hits, normals
+
+
+def _facing(hits: Hits, tracer: SurfaceTracer, detail_normals: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """The detail normals at `hits`; hits on a surface facing away from `n` become misses."""
+    normals = hits.interpolate(tracer.mesh.faces, detail_normals)
+    hits.face[np.einsum("kc,kc->k", normals, n) <= MIN_FACING] = -1
+    return normals
 
 
 def encode_normals(detail: np.ndarray, frames: TexelFrames) -> np.ndarray:
-    """(K, 3) uint8 tangent-space colours of world-space unit normals `detail` at `frames`
-    (green = +bitangent, the OpenGL convention)."""
-    t, n = frames.tangent.astype(np.float64), frames.normal.astype(np.float64)
-    b = frames.sign[:, None] * np.cross(n, t)
-    # Rows of the inverse of the column matrix [T B N]: (B×N, N×T, T×B) / det.
-    det = np.einsum("kc,kc->k", t, np.cross(b, n))
-    det = np.where(np.abs(det) > 1e-20, det, 1e-20)
-    d = detail.astype(np.float64)
-    coords = np.stack(
-        [
-            np.einsum("kc,kc->k", d, np.cross(b, n)),
-            np.einsum("kc,kc->k", d, np.cross(n, t)),
-            np.einsum("kc,kc->k", d, np.cross(t, b)),
-        ],
-        axis=1,
-    ) / det[:, None]
+    """(K, 3) uint8 tangent-space colours of world-space normals `detail` at `frames` (green =
+    +bitangent, the OpenGL convention).
+
+    Solves [T B N]·c = d for c with B = sign·N×T: by Cramer's rule, c is proportional to
+    (d·(T|N|² - N(N·T)), sign·d·(N×T), d·(N|T|² - T(N·T))), the common positive factor
+    dropping out when c is normalised.
+    """
+    t, n = frames.tangent, frames.normal
+    nt = np.einsum("kc,kc->k", n, t)[:, None]
+    nn = np.einsum("kc,kc->k", n, n)[:, None]
+    tt = np.einsum("kc,kc->k", t, t)[:, None]
+    coords = np.empty((len(detail), 3), dtype=np.float32)
+    coords[:, 0] = np.einsum("kc,kc->k", detail, t * nn - n * nt)
+    coords[:, 1] = frames.sign * np.einsum("kc,kc->k", detail, np.cross(n, t))
+    coords[:, 2] = np.einsum("kc,kc->k", detail, n * tt - t * nt)
     coords /= np.maximum(np.linalg.norm(coords, axis=1, keepdims=True), 1e-20)
     bent = coords[:, 2] < MIN_Z
     if bent.any():
