@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import subprocess
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image

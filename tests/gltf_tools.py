@@ -47,3 +47,23 @@ def _require(path: Path, tool: str) -> Path:
     if not path.exists():
         raise RuntimeError(f"{tool} is not installed ({path} is missing): {_INSTALL_HINT}")
     return path
+
+
+def pack_gltf(gltf: Path, packed: Path) -> Path:
+    """A .gltf and its one .bin packed byte for byte (JSON and buffer unchanged) into a GLB at
+    `packed`, because tests/node's validator script reads no external files."""
+    import struct
+
+    doc = json.loads(gltf.read_text())
+    binary = (gltf.parent / doc["buffers"][0]["uri"]).read_bytes()
+    if len(binary) != doc["buffers"][0]["byteLength"]:
+        raise ValueError(f"{gltf.name}'s buffer is not {doc['buffers'][0]['byteLength']} bytes long")
+    del doc["buffers"][0]["uri"]
+    text = json.dumps(doc).encode()
+    text += b" " * (-len(text) % 4)
+    binary += b"\0" * (-len(binary) % 4)
+    header = struct.pack("<4sII", b"glTF", 2, 28 + len(text) + len(binary))
+    json_chunk = struct.pack("<I4s", len(text), b"JSON") + text
+    bin_chunk = struct.pack("<I4s", len(binary), b"BIN\0") + binary
+    packed.write_bytes(header + json_chunk + bin_chunk)
+    return packed

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from app.core.base.version import VERSION
 from app.core.paths import library_dir, models_dir, resources_dir
 from app.core.settings import settings_path
 
@@ -139,9 +140,7 @@ def _canonical(name: str) -> str:
 
 
 def _own_version() -> str:
-    from app import __version__
-
-    return __version__
+    return VERSION
 
 
 def _own_licence() -> str:

@@ -27,8 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from app.core.disk_errors import WriteError, disk_error_message
-from app.core.formats.atomic import atomic_write_bytes
+from app.core.base.atomic import atomic_write_bytes
+from app.core.base.disk_errors import WriteError, disk_error_message
 from app.core.paths import config_dir
 
 SETTINGS_VERSION = 1

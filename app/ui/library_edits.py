@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.core.errors import SweedleError
+from app.core.base.errors import SweedleError
 from app.core.library.repository import Library
 
 

@@ -2,7 +2,9 @@
 
 Docks can be rearranged; their layout and the window geometry are remembered between runs
 (settings section "window"). Pictures can be dropped anywhere on the window; meshes open in the
-viewport.
+viewport. File ▸ Import… brings meshes into the library, File ▸ Export As… writes the asset in
+the viewport to a file; the Inspector's version history compares two versions side by side in
+the viewport and opens Re-texture.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError, SweedleError
 from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.request import GenerationRequest
@@ -49,7 +51,7 @@ from app.ui.library_edits import LibraryEdits
 from app.ui.panels.generate_bar import GenerateBar
 from app.ui.panels.image import FILE_FILTER as PICTURE_FILTER
 from app.ui.panels.image import ImagePanel, dropped_paths
-from app.ui.panels.image_preview import is_mesh
+from app.ui.panels.image_preview import is_image, is_mesh
 from app.ui.panels.inspector import InspectorPanel
 from app.ui.panels.prompt import PromptPanel
 from app.ui.panels.queue import QueuePanel
@@ -62,8 +64,12 @@ from app.ui.workers.queue_relay import QueueRelay
 from app.ui.workers.tasks import run_task, wait_for_tasks
 
 if TYPE_CHECKING:
+    from app.core.export.options import ExportOptions
+    from app.core.export.staging import ExportResult
+    from app.core.library.records import AssetRecord
     from app.core.library.repository import Library
     from app.core.mesh.types import LodSet
+    from app.ui.dialogs.retexture import RetextureDialog
     from app.ui.panels.export import ExportPanel
     from app.ui.panels.library import LibraryPanel
 
@@ -72,6 +78,16 @@ LAYOUT_VERSION = 2
 """2: docks full height beside a wider viewport (a layout saved by version 1 is not restored)."""
 LAYOUT_MAX_CHARS = 100_000
 """A saved window layout is a few kilobytes of base64."""
+_MESH_FILTER = "Meshes ({})".format(" ".join(f"*{s}" for s in MESH_SUFFIXES))
+_EXPORT_LABELS = {
+    "glb": "glTF binary",
+    "gltf": "glTF with .bin",
+    "fbx": "FBX",
+    "obj": "OBJ",
+    "stl": "STL",
+    "ply": "PLY",
+}
+"""File ▸ Export As…'s file types, in the order offered (every format the CLI's `--as` writes)."""
 
 
 @dataclass
@@ -84,6 +100,8 @@ class MainWindow(QMainWindow):
     sig_library_ready = Signal()
     sig_library_rebuilt = Signal(list)
     """What File ▸ Rebuild Library… did, one line each."""
+    sig_exported = Signal(object)
+    """File ▸ Export As… wrote its files (the ExportResult)."""
 
     def __init__(self, runner: QueueRelay | None = None) -> None:
         super().__init__()
@@ -102,6 +120,8 @@ class MainWindow(QMainWindow):
         self.edits: LibraryEdits | None = None
         self.undo_stack = QUndoStack(self)
         self._retired: list[QWidget] = []
+        self._export_folder = Path.home()
+        """Where File ▸ Export As… last wrote, offered again."""
         """Library edits (rename, tags, notes, favourite, trash, restore, promote) for Edit ▸ Undo."""
 
         self.viewport = ViewportWidget()
@@ -150,6 +170,8 @@ class MainWindow(QMainWindow):
 
         self.generate_bar.sig_generate.connect(lambda: self.generate())
         self.inspector.sig_version_changed.connect(self.open_asset)
+        self.inspector.sig_compare.connect(self.compare_versions)
+        self.inspector.sig_retexture.connect(self.show_retexture_dialog)
         self.prompt_panel.sig_engine_changed.connect(self._on_engine_changed)
         self.prompt_panel.prompt.sig_picture_pasted.connect(self.paste)
         self.image_panel.sig_images_for_batch.connect(self.generate_batch)
@@ -202,6 +224,7 @@ class MainWindow(QMainWindow):
             path,
             on_result=lambda lodset: self.show_lodset(lodset, path),
             on_error=lambda exc: self._on_mesh_failed(path, exc),
+            owner=self,
         )
 
     def show_lodset(
@@ -250,6 +273,7 @@ class MainWindow(QMainWindow):
             target,
             on_result=lambda path: self.image_panel.accept_files("front", [path]),
             on_error=lambda exc: self.show_error(f"Could not keep the pasted picture: {exc}"),
+            owner=self,
         )
 
     def show_models_dialog(self) -> None:
@@ -306,7 +330,7 @@ class MainWindow(QMainWindow):
         return job
 
     def _start_background_work(self) -> None:
-        run_task(_open_library, on_result=self._on_library_open, on_error=self._on_library_failed)
+        run_task(_open_library, on_result=self._on_library_open, on_error=self._on_library_failed, owner=self)
         run_task(_warm_up)
 
     def _on_library_open(self, opened: tuple[Library, list[str]]) -> None:
@@ -324,6 +348,7 @@ class MainWindow(QMainWindow):
         self.library_panel.sig_open_asset.connect(self.open_asset)
         self.library_panel.sig_error.connect(self.show_error)
         self.library_panel.sig_retexture_paint.connect(self.retexture_with_paint)
+        self.library_panel.sig_retexture.connect(self.show_retexture_dialog)
         self.docks["Library"].setWidget(self.library_panel)
         self.export_panel = ExportPanel(library)
         self.export_panel.setObjectName("export_panel")
@@ -365,7 +390,11 @@ class MainWindow(QMainWindow):
             self._retired.append(self.docks[title].widget())
             self.docks[title].setWidget(_waiting("Rebuilding the asset library…"))
         run_task(
-            _rebuild_library, library, on_result=self._on_library_rebuilt, on_error=self._on_rebuild_failed
+            _rebuild_library,
+            library,
+            on_result=self._on_library_rebuilt,
+            on_error=self._on_rebuild_failed,
+            owner=self,
         )
         return True
 
@@ -379,7 +408,7 @@ class MainWindow(QMainWindow):
     def _on_rebuild_failed(self, exc: BaseException) -> None:
         self._drop_retired()
         self.show_error(f"The library was not rebuilt: {exc}")
-        run_task(_open_library, on_result=self._on_library_open, on_error=self._on_library_failed)
+        run_task(_open_library, on_result=self._on_library_open, on_error=self._on_library_failed, owner=self)
 
     def _drop_retired(self) -> None:
         """Panels of the closed library, kept until now so their last pool tasks could land."""
@@ -409,7 +438,8 @@ class MainWindow(QMainWindow):
         if summary.folder is None or not (summary.folder / GLB_FILE).is_file():
             self.show_error(f"{summary.name} has no saved model to re-texture")
             return None
-        picture = picture or next(iter(sorted(summary.folder.glob("source.*"))), None)
+        pictures = (p for p in sorted(summary.folder.glob("source.*")) if is_image(p))  # not a mesh's own
+        picture = picture or next(pictures, None)
         if picture is None:
             chosen, _ = QFileDialog.getOpenFileName(
                 self, f"Picture to paint {summary.name} from", "", PICTURE_FILTER
@@ -444,7 +474,96 @@ class MainWindow(QMainWindow):
             asset_id,
             on_result=lambda opened: self.show_lodset(*opened),
             on_error=self._on_open_failed,
+            owner=self,
         )
+
+    def compare_versions(self, asset_id: int, older_id: int, newer_id: int) -> None:
+        """Show two versions of a library asset side by side in the viewport (read on the pool)."""
+        library = self.library_sink.library
+        if library is not None:
+            run_task(
+                _read_versions,
+                library,
+                asset_id,
+                (older_id, newer_id),
+                on_result=self._show_comparison,
+                on_error=self._on_open_failed,
+                owner=self,
+            )
+
+    def _show_comparison(self, shown: tuple[LodSet, LodSet, tuple[str, str]]) -> None:
+        left, right, captions = shown
+        self.viewport.compare(left, right, captions)
+        self.statusBar().showMessage(
+            f"Left: {captions[0]}; right: {captions[1]}. Esc in the viewport ends the comparison.", 15000
+        )
+
+    def show_retexture_dialog(self, asset_id: int) -> RetextureDialog | None:
+        """Re-texture a library asset: choose the picture, size and roughness; a new version results."""
+        from app.ui.dialogs.retexture import RetextureDialog
+
+        library = self.library_sink.library
+        if library is None:
+            self.show_error("The library is not open yet; re-texture once it is.")
+            return None
+        try:
+            dialog = RetextureDialog(library, asset_id, self)
+        except SweedleError as exc:
+            self.show_error(str(exc))
+            return None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sig_done.connect(self._on_retextured)
+        dialog.show()
+        return dialog
+
+    def _on_retextured(self, record: AssetRecord) -> None:
+        if self.library_panel is not None:
+            self.library_panel.refresh()
+            self.library_panel.select_ids([record.id])
+        self.open_asset(record.id)
+        version = record.current_version
+        self.statusBar().showMessage(
+            f"{record.name}: re-textured as version {version.version if version else '?'}", 10000
+        )
+
+    def import_meshes(self, paths: list[Path]) -> None:
+        """File ▸ Import…: mesh files into the library, one after another on the pool; the Library
+        panel shows the progress and can cancel."""
+        if self.library_panel is None:
+            self.show_error("The library is not open yet; import once it is.")
+            return
+        self.docks["Library"].raise_()
+        self.library_panel.import_files(paths)
+
+    def export_as(self, path: Path) -> None:
+        """File ▸ Export As…: the asset in the viewport (a library asset's current version, or the
+        mesh opened) to `path`, in the format its suffix names, with the Export panel's options."""
+        from app.core.export.options import ExportOptions
+
+        lodset = self.viewport.lodset
+        if lodset is None:
+            self.show_error("Open or generate an asset first, then export it.")
+            return
+        options = self.export_panel.options() if self.export_panel is not None else ExportOptions()
+        asset_id = self.inspector.asset_id if self.inspector.lodset is lodset else None
+        self.statusBar().showMessage(f"Exporting {lodset.name} to {path.name}…")
+        run_task(
+            _export_as,
+            lodset,
+            asset_id,
+            path,
+            options,
+            self.library_sink.library,
+            on_result=self._on_exported,
+            on_error=lambda exc: self.show_error(f"Export As failed: {exc}"),
+            owner=self,
+        )
+
+    def _on_exported(self, result: ExportResult) -> None:
+        others = f" and {len(result.files) - 1} more file(s)" if len(result.files) > 1 else ""
+        self.statusBar().showMessage(f"Wrote {result.files[0]}{others}", 15000)
+        self.generate_bar.show_message("")
+        self.sig_exported.emit(result)
 
     def _on_job_finished(self, job: Job) -> None:
         result = job.result
@@ -512,11 +631,21 @@ class MainWindow(QMainWindow):
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        import_meshes = QAction("&Import into Library…", self)
+        import_meshes.setToolTip("Add GLB, glTF, OBJ, PLY or STL files to the library (with LODs, thumbnail)")
+        import_meshes.triggered.connect(self._import_dialog)
+        export_as = QAction("&Export As…", self)
+        export_as.setShortcut(QKeySequence.StandardKey.SaveAs)
+        export_as.setToolTip("Write the asset in the viewport as GLB, glTF, FBX, OBJ, STL or PLY")
+        export_as.triggered.connect(self._export_as_dialog)
         rebuild = QAction("&Rebuild Library…", self)
         rebuild.setToolTip("Make a new library database from the asset folders (the old one is set aside)")
         rebuild.triggered.connect(lambda: self.rebuild_library())
         for action in (open_image, open_mesh, paste):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(import_meshes)
+        file_menu.addAction(export_as)
         file_menu.addSeparator()
         file_menu.addAction(rebuild)
         file_menu.addSeparator()
@@ -630,11 +759,34 @@ class MainWindow(QMainWindow):
             self.accept_paths([Path(f) for f in files])
 
     def _open_mesh_dialog(self) -> None:
-        file, _ = QFileDialog.getOpenFileName(
-            self, "Open mesh", "", "Meshes ({})".format(" ".join(f"*{s}" for s in MESH_SUFFIXES))
-        )
+        file, _ = QFileDialog.getOpenFileName(self, "Open mesh", "", _MESH_FILTER)
         if file:
             self.open_mesh(file)
+
+    def _import_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import meshes into the library", "", _MESH_FILTER)
+        if files:
+            self.import_meshes([Path(f) for f in files])
+
+    def _export_as_dialog(self) -> None:
+        from app.core.export.export_as import FORMATS
+        from app.core.export.naming import safe_name
+
+        lodset = self.viewport.lodset
+        if lodset is None:
+            self.show_error("Open or generate an asset first, then export it.")
+            return
+        filters = [f"{label} (*.{fmt})" for fmt, label in _EXPORT_LABELS.items() if fmt in FORMATS]
+        suggested = str(self._export_folder / f"{safe_name(lodset.name)}.glb")
+        title = f"Export {lodset.name} as"
+        file, chosen = QFileDialog.getSaveFileName(self, title, suggested, ";;".join(filters))
+        if not file:
+            return
+        path = Path(file)
+        if path.suffix.lower().lstrip(".") not in FORMATS:
+            path = path.with_name(f"{path.name}.{chosen.rpartition('*.')[2].rstrip(')')}")
+        self._export_folder = path.parent
+        self.export_as(path)
 
     def _restore_layout(self) -> None:
         """Only layouts this app wrote and nobody damaged reach Qt (see `unseal`)."""
@@ -691,6 +843,43 @@ def _rebuild_library(library: Library | None) -> tuple[Library, list[str], list[
     report = rebuild_library(root)
     reopened, recovery_lines = _open_library()
     return reopened, recovery_lines, report.lines()
+
+
+def _read_versions(
+    library: Library, asset_id: int, version_ids: tuple[int, int]
+) -> tuple[LodSet, LodSet, tuple[str, str]]:
+    """Runs in the pool: two versions of an asset and a caption for each."""
+    from dataclasses import replace
+
+    from app.core.formats.glb_reader import read_glb
+    from app.core.library.records import GLB_FILE
+
+    record = library.get_asset(asset_id)
+    versions = {v.id: v for v in record.versions}
+    shown = []
+    for version_id in version_ids:
+        version = versions.get(version_id)
+        if version is None:
+            raise InputError(f"{record.name} has no version {version_id} any more")
+        lodset = replace(read_glb(version.folder / GLB_FILE), name=record.name)
+        current = " (current)" if version.current else ""
+        caption = f"v{version.version}{current} · {version.engine} · {version.created_at:%Y-%m-%d %H:%M}"
+        shown.append((lodset, caption))
+    (left, left_caption), (right, right_caption) = shown
+    return left, right, (left_caption, right_caption)
+
+
+def _export_as(
+    lodset: LodSet, asset_id: int | None, path: Path, options: ExportOptions, library: Library | None
+) -> ExportResult:
+    """Runs in the pool: a library asset is exported (and the export recorded) as the CLI's
+    `export ID --as FILE` does; an opened mesh is written as it is shown."""
+    from app.core.export.export_as import export_as
+    from app.core.export.jobs import export_file
+
+    if asset_id is not None and library is not None:
+        return export_file(str(asset_id), path, options, library)
+    return export_as(lodset, path, options)
 
 
 def _read_asset(library: Library, asset_id: int) -> tuple[LodSet, Path, int, Path | None]:

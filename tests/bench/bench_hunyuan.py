@@ -21,7 +21,7 @@ PARAMS = {"steps": 5, "octree_resolution": 64, "num_chunks": 8000, "flashvdm": 0
 
 def main() -> None:
     code = (
-        "import sys, app.core.cli, app.core.generation.engines.registry as r; "
+        "import sys, app.cli.main, app.core.generation.engines.registry as r; "
         "r.get_engine('hunyuan').availability(); print('torch' in sys.modules)"
     )
     imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -36,10 +36,10 @@ def main() -> None:
     import torch
     from hunyuan_tiny import build_tiny_checkpoint
 
+    from app.core.base.cancel import CancelToken
     from app.core.generation.engines.base import ShapeInput, resolve_params
     from app.core.generation.engines.hunyuan import HunyuanEngine
     from app.core.generation.engines.hunyuan_runtime import pil_image
-    from app.core.generation.request import CancelToken
     from app.core.imaging.framing import FramedImage
 
     torch.set_num_threads(1)

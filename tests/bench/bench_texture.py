@@ -25,9 +25,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 import numpy as np  # noqa: E402
 
+from app.core.base.cancel import CancelToken  # noqa: E402
 from app.core.generation.engines.base import ShapeInput  # noqa: E402
 from app.core.generation.engines.relief import ReliefEngine  # noqa: E402
-from app.core.generation.request import CancelToken  # noqa: E402
 from app.core.imaging import foreground_mask, frame_subject, load_image  # noqa: E402
 from app.core.mesh.lod import build_lods  # noqa: E402
 from app.core.mesh.types import Mesh  # noqa: E402

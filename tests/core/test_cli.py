@@ -61,7 +61,7 @@ def bad_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path
     files: dict[str, tuple[Path, str]] = {}
     text = d / "notes.png"
     text.write_text("these are my notes, not a picture\n")
-    files["text named png"] = (text, "not an image")
+    files["text named png"] = (text, "looks like a text file, not a picture")
     truncated = d / "truncated.png"
     truncated.write_bytes(ROBOT.read_bytes()[: ROBOT.stat().st_size // 2])
     files["truncated png"] = (truncated, "truncated")

@@ -16,10 +16,10 @@ import pytest
 import trimesh
 from export_samples import godot_project, sample_lodset, unity_project
 
-from app.core.cli import main
+from app.cli.main import main
+from app.cli.terminal import shown
 from app.core.formats import atomic, file_set
 from app.core.formats.glb import write_glb
-from app.core.terminal import shown
 
 ROBOT = Path(__file__).resolve().parents[2] / "resources" / "samples" / "robot.png"
 FAST = ["--no-library", "-q", "-p", "resolution=48", "--texture-size", "256", "--lods", "50%"]

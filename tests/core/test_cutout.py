@@ -12,8 +12,8 @@ import pytest
 from cutout_scenes import Scene, iou, scenes
 from PIL import Image
 
-from app.core.cli import main
-from app.core.errors import InputError
+from app.cli.main import main
+from app.core.base.errors import InputError
 from app.core.generation.request import GenerationRequest, Status
 from app.core.generation.stages import generate
 from app.core.imaging import foreground_mask

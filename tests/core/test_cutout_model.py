@@ -12,15 +12,15 @@ import pytest
 from cutout_tiny_model import bright_square, tiny_cutout_model
 from PIL import Image
 
-from app.core.errors import GenerationError, InputError
+from app.core.base.errors import GenerationError, InputError
 from app.core.imaging import foreground_mask, load_image
 from app.core.imaging.cutout_model import model_mask
 from app.core.imaging.loading import LoadedImage
-from app.core.models.catalog import cutout_models, spec
-from app.core.models.cutout_folder import import_onnx_file
-from app.core.models.licence import LICENCES, licence_text
-from app.core.models.onnx_check import OnnxProblem, check_onnx
-from app.core.models.store import ModelStore
+from app.core.weights.catalog import cutout_models, spec
+from app.core.weights.cutout_folder import import_onnx_file
+from app.core.weights.licence import LICENCES, licence_text
+from app.core.weights.onnx_check import OnnxProblem, check_onnx
+from app.core.weights.store import ModelStore
 
 LITE = "birefnet-lite"
 
@@ -161,7 +161,7 @@ def test_the_checker_reads_a_real_onnx_file_and_counts_it(tmp_path: Path) -> Non
 def test_import_of_an_onnx_file_from_the_command_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from app.core.cli import main
+    from app.cli.main import main
 
     source = tiny_cutout_model(tmp_path / "isnet.onnx")
     assert main(["models", "import", str(source), "--model", LITE]) == 0

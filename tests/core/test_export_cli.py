@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from export_samples import godot_project, sample_lodset, unity_project
 
-from app.core.cli import main
+from app.cli.main import main
 from app.core.formats.glb import write_glb
 from app.core.library.records import GLB_FILE, LodRecord, SourceType
 from app.core.library.repository import NewVersion

@@ -17,8 +17,8 @@ import trimesh
 from PIL import Image
 
 from app import __version__
-from app.core.errors import Cancelled, InputError
-from app.core.formats.atomic import TEMP_SUFFIX, atomic_write, atomic_write_bytes
+from app.core.base.atomic import TEMP_SUFFIX, atomic_write, atomic_write_bytes
+from app.core.base.errors import Cancelled, InputError
 from app.core.formats.glb import glb_bytes, write_glb
 from app.core.formats.glb_reader import read_glb
 from app.core.formats.images import encode_png

@@ -35,13 +35,14 @@ from mesh_corpus import (
     triangle_glb,
 )
 
-from app.core.cli import main
-from app.core.errors import Cancelled, InputError
+from app.cli.main import main
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled, InputError
+from app.core.base.progress import Progress
 from app.core.formats.glb import glb_bytes
 from app.core.formats.glb_reader import read_glb
 from app.core.formats.mesh_files import read_mesh_file
 from app.core.formats.mesh_limits import MeshLimits
-from app.core.generation.request import CancelToken, Progress
 from app.core.library.importer import import_mesh
 from app.core.library.records import AssetQuery, AssetSummary
 from app.core.library.repository import Library

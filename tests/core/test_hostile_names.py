@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from export_samples import godot_project, sample_lodset, unity_project, unreal_project
 
-from app.core.cli import main
+from app.cli.main import main
 from app.core.export.errors import ExportError
 from app.core.export.export_as import export_many
 from app.core.export.godot import export_godot

@@ -25,7 +25,7 @@ import pytest
 from PIL import EpsImagePlugin, Image, features
 from process_guard import watching
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.glb_reader import read_glb
 from app.core.formats.mesh_files import read_mesh_file
 from app.core.imaging import ALLOWED_FORMATS, MAX_PIXELS, load_image

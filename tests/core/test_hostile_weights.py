@@ -31,8 +31,8 @@ import yaml
 from hunyuan_tiny import build_tiny_checkpoint, build_tiny_vae
 from process_guard import watching
 
-from app.core.cli import main
-from app.core.errors import GenerationError
+from app.cli.main import main
+from app.core.base.errors import GenerationError
 from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen
 
 import_hy3dgen_shapegen()  # before anything imports torchvision (see hunyuan_torch)
@@ -43,10 +43,10 @@ from hunyuan_dit_tiny import build_tiny_hunyuandit  # noqa: E402
 from app.core.generation import text_to_image  # noqa: E402
 from app.core.generation.engines import hunyuan_build  # noqa: E402
 from app.core.generation.engines.hunyuan_runtime import HunyuanRuntime  # noqa: E402
-from app.core.models import allowlist  # noqa: E402
-from app.core.models.catalog import spec  # noqa: E402
-from app.core.models.importing import import_models  # noqa: E402
-from app.core.models.store import ModelStore  # noqa: E402
+from app.core.weights import allowlist  # noqa: E402
+from app.core.weights.catalog import spec  # noqa: E402
+from app.core.weights.importing import import_models  # noqa: E402
+from app.core.weights.store import ModelStore  # noqa: E402
 
 BASE = spec("hunyuan3d-2")
 T2I = spec("hunyuandit-t2i")

@@ -21,11 +21,12 @@ import_hy3dgen_shapegen()  # before anything imports torchvision (see hunyuan_to
 import torch  # noqa: E402
 from hunyuan_tiny import build_tiny_checkpoint  # noqa: E402
 
-from app.core.errors import Cancelled, GenerationError, InputError  # noqa: E402
+from app.core.base.cancel import CancelToken  # noqa: E402
+from app.core.base.errors import Cancelled, GenerationError, InputError  # noqa: E402
 from app.core.formats.glb_reader import read_glb  # noqa: E402
 from app.core.generation.engines.base import ShapeInput, resolve_params  # noqa: E402
 from app.core.generation.engines.hunyuan import HunyuanEngine  # noqa: E402
-from app.core.generation.request import CancelToken, GenerationRequest, Status  # noqa: E402
+from app.core.generation.request import GenerationRequest, Status  # noqa: E402
 from app.core.imaging.framing import FramedImage  # noqa: E402
 from app.core.paths import models_dir  # noqa: E402
 
@@ -229,7 +230,7 @@ def test_unknown_variant_and_device_are_refused() -> None:
 
 def test_importing_the_engine_registry_and_cli_does_not_import_torch() -> None:
     code = (
-        "import sys; import app.core.cli, app.core.generation.engines.registry as r; "
+        "import sys; import app.cli.main, app.core.generation.engines.registry as r; "
         "r.get_engine('hunyuan').availability(); "
         "assert 'torch' not in sys.modules and 'hy3dgen' not in sys.modules, 'torch imported'"
     )

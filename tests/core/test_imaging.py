@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from app.core.errors import Cancelled, InputError
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled, InputError
 from app.core.imaging import (
     MAX_PIXELS,
     MIN_SIDE,

@@ -18,7 +18,7 @@ import pytest
 import trimesh
 from export_samples import unity_project
 
-from app.core.cli import main
+from app.cli.main import main
 
 pytestmark = pytest.mark.slow
 
@@ -150,7 +150,7 @@ def test_sigkill_during_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
 _HOLD_OUTPUT = """
 import sys, time
 from pathlib import Path
-from app.core.formats.atomic import atomic_write
+from app.core.base.atomic import atomic_write
 from app.core.formats.file_set import write_file_set
 out = Path(sys.argv[1])
 def writer(staged):

@@ -11,7 +11,7 @@ import trimesh
 from fixtures.library.factory import new_version
 from PIL import Image
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.glb_reader import read_glb
 from app.core.generation.request import GenerationRequest
 from app.core.generation.stages import generate

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import trimesh
 
-from app.core.cli import main
+from app.cli.main import main
 from app.core.paths import REPO_ROOT
 
 ROBOT = REPO_ROOT / "resources" / "samples" / "robot.png"

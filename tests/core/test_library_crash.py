@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.formats.atomic import TEMP_SUFFIX
+from app.core.base.atomic import TEMP_SUFFIX
 from app.core.formats.glb_reader import read_glb
 from app.core.library.records import GLB_FILE, AssetQuery, AssetStatus
 from app.core.library.startup import open_library

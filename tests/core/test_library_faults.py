@@ -19,7 +19,7 @@ import trimesh
 from fixtures.library.factory import new_version
 from sqlalchemy import event
 
-from app.core.cli import main
+from app.cli.main import main
 from app.core.generation.request import GenerationRequest
 from app.core.generation.stages import generate
 from app.core.library import db as library_db

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fixtures.library.factory import new_version
 
-from app.core.cli import main
+from app.cli.main import main
 from app.core.formats.glb_reader import read_glb
 from app.core.library.faults import LibraryNeedsRebuild
 from app.core.library.leases import LEASES_DIR, acquire

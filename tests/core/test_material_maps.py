@@ -16,7 +16,7 @@ import pytest
 from bake_scenes import displaced_sphere, reduced_and_unwrapped
 from readers import _tool
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.full_detail import FULL_DETAIL_FILE, full_detail_bytes, read_full_detail
 from app.core.formats.glb import write_glb
 from app.core.formats.glb_reader import read_glb

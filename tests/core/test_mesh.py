@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import trimesh
 
-from app.core.errors import Cancelled, InputError
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled, InputError
 from app.core.mesh.cleanup import clean, group_rows, weld
 from app.core.mesh.lod import _repair_topology, _simplify_once, build_lods, surviving_vertices
 from app.core.mesh.metrics import Surface, max_deviation, point_mesh_distance, surface_samples

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from hunyuan_tiny import build_tiny_checkpoint
 
-from app.core.cli import main
-from app.core.errors import GenerationError, InputError
-from app.core.models.catalog import spec
-from app.core.models.download import DownloadJob
-from app.core.models.importing import import_models
-from app.core.models.licence import licence_text
-from app.core.models.store import ModelStore, read_manifest
+from app.cli.main import main
+from app.core.base.errors import GenerationError, InputError
+from app.core.weights.catalog import spec
+from app.core.weights.download import DownloadJob
+from app.core.weights.importing import import_models
+from app.core.weights.licence import licence_text
+from app.core.weights.store import ModelStore, read_manifest
 
 BASE = spec("hunyuan3d-2")
 

@@ -24,12 +24,15 @@ from hunyuan_paint_tiny import (
 from hunyuan_tiny import build_tiny_checkpoint
 from PIL import Image
 
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import Progress
 from app.core.generation import paint_runtime
 from app.core.generation.engines.registry import get_engine
-from app.core.generation.request import CancelToken, GenerationRequest, PaintOptions, Progress, Status
+from app.core.generation.request import GenerationRequest, Status
 from app.core.generation.stages import generate
 from app.core.mesh.types import LodSet
 from app.core.texture.paint_cameras import PAINT_CAMERAS
+from app.core.texture.paint_options import PaintOptions
 
 pytestmark = pytest.mark.slow
 SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "samples" / "robot.png"
@@ -284,7 +287,7 @@ def test_out_of_memory_says_what_to_lower(
 def test_vram_preflight_switches_to_low_vram_or_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
     import torch
 
-    from app.core.errors import GenerationError
+    from app.core.base.errors import GenerationError
 
     gib = 2**30
     for free, expected in ((20, (False, "")), (8, (True, "low-VRAM mode"))):

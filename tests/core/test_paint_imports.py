@@ -35,7 +35,8 @@ sys.meta_path.insert(0, Block())
 import torch
 torch.set_num_threads(1)
 from pathlib import Path
-from app.core.generation.request import GenerationRequest, PaintOptions
+from app.core.generation.request import GenerationRequest
+from app.core.texture.paint_options import PaintOptions
 from app.core.generation.stages import generate
 
 request = GenerationRequest(

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import app
-from app.core.generation.request import CancelToken, GenerationRequest, Progress, Status
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import Progress
+from app.core.generation.request import GenerationRequest, Status
 from app.core.generation.stages import STAGES, generate
 
 ROBOT = Path(__file__).resolve().parents[2] / "resources" / "samples" / "robot.png"

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from queue_pictures import SMALL_RELIEF, make_pictures
 
-from app.core.cli import main
-from app.core.errors import InputError
-from app.core.generation.request import GenerationRequest, GenerationResult, LodTarget
+from app.cli.main import main
+from app.core.base.errors import InputError
+from app.core.base.rules import LodTarget
+from app.core.generation.request import GenerationRequest, GenerationResult
 from app.core.library.migrate import LibraryError
 from app.core.library.records import GLB_FILE
 from app.core.library.repository import Library

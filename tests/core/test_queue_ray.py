@@ -21,8 +21,9 @@ import pytest
 from hunyuan_tiny import build_tiny_checkpoint
 from queue_pictures import SMALL_RELIEF, make_pictures
 
+from app.core.base.progress import Progress
 from app.core.formats.glb_reader import read_glb
-from app.core.generation.request import GenerationRequest, GenerationResult, Progress
+from app.core.generation.request import GenerationRequest, GenerationResult
 from app.core.library.records import GLB_FILE, AssetQuery
 from app.core.library.repository import Library
 from app.core.library.startup import open_library

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.core.errors import Cancelled
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled
 from app.core.generation.engines.base import ShapeInput, resolve_params
 from app.core.generation.engines.relief import ReliefEngine
-from app.core.generation.request import CancelToken
 from app.core.imaging import FramedImage
 from app.core.mesh.cleanup import weld
 from app.core.mesh.validate import validate

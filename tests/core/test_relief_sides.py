@@ -19,10 +19,12 @@ import numpy as np
 import pytest
 from relief_measures import back_feature_correlation, front_feature_correlation, streak_energy
 
-from app.core.errors import InputError
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import InputError
+from app.core.base.rules import LodTarget
 from app.core.generation.engines.base import EngineOutput, ShapeInput, resolve_params
 from app.core.generation.engines.relief import ReliefEngine
-from app.core.generation.request import CancelToken, GenerationRequest, LodTarget, Status
+from app.core.generation.request import GenerationRequest, Status
 from app.core.generation.stages import generate
 from app.core.imaging import FramedImage, foreground_mask, frame_subject, load_image
 from app.core.mesh.cleanup import weld

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 import trimesh
 
-from app.core.generation.request import GenerationRequest, LodTarget, Status
+from app.core.base.rules import LodTarget
+from app.core.generation.request import GenerationRequest, Status
 from app.core.generation.stages import generate
 from app.core.imaging import foreground_mask, load_image
 

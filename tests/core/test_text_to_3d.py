@@ -15,10 +15,12 @@ import pytest
 from hunyuan_dit_tiny import build_tiny_hunyuandit
 from hunyuan_tiny import build_tiny_checkpoint
 
-from app.core.errors import InputError
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import InputError
+from app.core.base.progress import Progress
 from app.core.generation import text_to_image
 from app.core.generation.engines.registry import get_engine
-from app.core.generation.request import CancelToken, GenerationRequest, Progress, Status
+from app.core.generation.request import GenerationRequest, Status
 from app.core.generation.stages import generate
 
 PARAMS = {"steps": 3, "octree_resolution": 32, "num_chunks": 4000, "flashvdm": 0, "device": "cpu"}
@@ -99,7 +101,7 @@ def test_same_seed_same_picture_and_cancel_between_steps(small_pictures: None) -
         if message.endswith("step 2/25"):
             cancel.cancel()
 
-    from app.core.errors import Cancelled
+    from app.core.base.errors import Cancelled
 
     with pytest.raises(Cancelled):
         runtime.make_picture("a cat", 1, "cpu", stop_after_two, cancel, 64)

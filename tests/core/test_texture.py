@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from app.core.errors import Cancelled
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled
 from app.core.formats.glb_reader import read_glb
 from app.core.generation.engines.base import ShapeInput
 from app.core.generation.engines.relief import ReliefEngine
-from app.core.generation.request import CancelToken, GenerationRequest, Status
+from app.core.generation.request import GenerationRequest, Status
 from app.core.generation.stages import generate
 from app.core.imaging import FramedImage, foreground_mask, frame_subject, load_image
 from app.core.mesh.lod import build_lods

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from hunyuan_tiny import build_tiny_checkpoint
 
-from app.core.models.catalog import CATALOG, UNSUPPORTED_NOTE
-from app.core.models.store import ModelStore
+from app.core.weights.catalog import CATALOG, UNSUPPORTED_NOTE
+from app.core.weights.store import ModelStore
 from app.ui.dialogs.models import ModelsDialog
 
 TURBO = "hunyuan3d-2-turbo"

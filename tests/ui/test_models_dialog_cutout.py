@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from cutout_tiny_model import tiny_cutout_model
 
-from app.core.models.catalog import CATALOG, spec
-from app.core.models.store import ModelStore
+from app.core.weights.catalog import CATALOG, spec
+from app.core.weights.store import ModelStore
 from app.ui.dialogs.models import COLUMNS, ModelsDialog
 
 LITE = "birefnet-lite"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.errors import SweedleError
+from app.core.base.errors import SweedleError
 
 
 class ExportError(SweedleError):

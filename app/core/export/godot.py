@@ -14,11 +14,11 @@ import struct
 from dataclasses import replace
 from pathlib import Path
 
+from app.core.base.atomic import atomic_write_bytes
 from app.core.export.naming import snake_name
 from app.core.export.options import Collision, ExportOptions, prepare
 from app.core.export.projects import EngineKind, open_project
 from app.core.export.staging import ExportResult, Staging, asset_folder
-from app.core.formats.atomic import atomic_write_bytes
 from app.core.formats.glb import BIN_CHUNK, JSON_CHUNK, glb_bytes
 from app.core.mesh.types import LodSet
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.core.disk_errors import disk_error_message
-from app.core.errors import SweedleError
+from app.core.base.cancel import CancelToken
+from app.core.base.disk_errors import disk_error_message
+from app.core.base.errors import SweedleError
 from app.core.export.errors import ExportError
 from app.core.export.export_as import export_as
 from app.core.export.godot import export_godot
@@ -21,7 +22,6 @@ from app.core.export.staging import ExportResult
 from app.core.export.unity import export_unity
 from app.core.export.unreal import export_unreal
 from app.core.formats.glb_reader import read_glb
-from app.core.generation.request import CancelToken
 from app.core.mesh.types import LodSet
 
 if TYPE_CHECKING:

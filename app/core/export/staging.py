@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from app.core.disk_errors import disk_error_message
+from app.core.base.atomic import atomic_write_bytes
+from app.core.base.disk_errors import disk_error_message
+from app.core.base.owner import owner_tag
 from app.core.export.errors import ExportError
-from app.core.formats.atomic import atomic_write_bytes
 from app.core.formats.file_set import place_files
 from app.core.formats.leftovers import STAGING_PREFIX, clean_leftovers, leftovers_note
-from app.core.owner import owner_tag
 
 MARKER = ".sweedle-asset"
 """Hidden file in each asset folder naming the asset it holds, so a re-export of the same asset

@@ -11,16 +11,17 @@ centimetres, Unreal's own unit.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+from app.core.base.atomic import atomic_write
 from app.core.export.errors import ExportError
 from app.core.export.naming import safe_name
 from app.core.export.options import Collision, ExportOptions, convex_hull, prepare
 from app.core.export.projects import EngineKind, open_project
 from app.core.export.staging import ExportResult, Staging, asset_folder
-from app.core.formats.atomic import atomic_write
 from app.core.formats.fbx import write_fbx
 from app.core.mesh.types import LodSet
 
@@ -100,10 +101,7 @@ def run_import(result: ExportResult, editor_cmd: Path, timeout_s: float = 1800) 
     closed); returns the tail of its log, or raises ExportError with it."""
     if result.command is None:
         raise ExportError("This export has no Unreal import command to run.")
-    if not Path(editor_cmd).is_file():
-        raise ExportError(
-            f"UnrealEditor-Cmd was not found at {editor_cmd}; check the path in the Export settings."
-        )
+    editor_cmd = check_editor_cmd(editor_cmd)
     try:
         done = subprocess.run(
             [str(editor_cmd), *result.command[1:]],
@@ -118,6 +116,32 @@ def run_import(result: ExportResult, editor_cmd: Path, timeout_s: float = 1800) 
     if done.returncode != 0:
         raise ExportError(f"Unreal's import failed (exit code {done.returncode}); its log ends with:\n{tail}")
     return tail
+
+
+EDITOR_NAMES = ("unrealeditor-cmd", "ue4editor-cmd")
+"""Unreal's command-line editor (UE5, UE4), without .exe: the program that runs an import script."""
+
+
+def check_editor_cmd(path: Path | str) -> Path:
+    """`path` if it is Unreal's command-line editor that can be run, else an ExportError that says
+    what is wrong with it and where the right file is."""
+    editor = Path(path).expanduser()
+    where = "Engine/Binaries/<platform>/ of your Unreal Engine install"
+    if not str(path).strip():
+        raise ExportError(f"Choose UnrealEditor-Cmd in {where} to run the import script.")
+    if not editor.exists():
+        raise ExportError(f"UnrealEditor-Cmd was not found at {editor}; choose it in {where}.")
+    if editor.is_dir():
+        raise ExportError(f"{editor} is a folder; choose the UnrealEditor-Cmd program in {where}.")
+    if editor.stem.lower() not in EDITOR_NAMES:
+        raise ExportError(
+            f"{editor.name} is not Unreal's command-line editor; choose UnrealEditor-Cmd in {where}."
+        )
+    if not os.access(editor, os.X_OK):
+        raise ExportError(
+            f"{editor} cannot be run (it is not executable); check its permissions or reinstall Unreal."
+        )
+    return editor
 
 
 def _quoted(parts: list[str]) -> list[str]:

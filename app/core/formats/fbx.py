@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app import __version__
-from app.core.formats.atomic import atomic_write_bytes
+from app.core.base.atomic import atomic_write_bytes
+from app.core.base.version import VERSION
 from app.core.formats.images import encode_png
 from app.core.mesh.normals import shading_normals
 from app.core.mesh.types import LodSet, Material, Mesh
@@ -231,10 +231,10 @@ def _header(root: Node) -> None:
         stamp.add(name, value)
     for name in ("Minute", "Second", "Millisecond"):
         stamp.add(name, 0)
-    header.add("Creator", f"Sweedle {__version__}")
+    header.add("Creator", f"Sweedle {VERSION}")
     root.add("FileId", _FILE_ID)
     root.add("CreationTime", _CREATION_TIME)
-    root.add("Creator", f"Sweedle {__version__}")
+    root.add("Creator", f"Sweedle {VERSION}")
     settings = root.add("GlobalSettings")
     settings.add("Version", 1000)
     _properties(

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
-from app.core.disk_errors import WriteError
+from app.core.base.disk_errors import WriteError
+from app.core.base.owner import owner_tag
 from app.core.formats.leftovers import STAGING_PREFIX
-from app.core.owner import owner_tag
 
 _BACKUP = ".replaced"
 

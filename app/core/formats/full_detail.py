@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.mesh_checks import check_faces, check_positions
 from app.core.formats.mesh_limits import MeshLimits, check_triangles, check_vertices, mesh_limits
 from app.core.mesh.normals import welded_vertex_normals

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from app import __version__
-from app.core.formats.atomic import atomic_write_bytes
+from app.core.base.atomic import atomic_write_bytes
+from app.core.base.version import VERSION
 from app.core.formats.images import encode_png
 from app.core.mesh.normals import shading_normals
 from app.core.mesh.tangents import with_tangents
@@ -71,7 +71,7 @@ def glb_bytes(lodset: LodSet) -> bytes:
     doc: dict[str, Any] = {
         "asset": {
             "version": "2.0",
-            "generator": f"Sweedle {__version__}",
+            "generator": f"Sweedle {VERSION}",
             "extras": {"sweedle": lodset.provenance},
         },
         "scene": 0,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.glb import BIN_CHUNK, GLB_MAGIC, JSON_CHUNK, TRIANGLES
 from app.core.formats.gltf_accessors import GltfData, Malformed, segment_positions, whole_numbers
 from app.core.formats.gltf_transforms import local_matrix, transform_rows, uv_matrix
@@ -33,7 +33,7 @@ from app.core.mesh.geometry import unit_rows
 from app.core.mesh.types import Lod, LodSet, Material, MaterialMaps, Mesh
 
 if TYPE_CHECKING:
-    from app.core.generation.request import CancelToken
+    from app.core.base.cancel import CancelToken
 
 _READABLE_REQUIRED_EXTENSIONS = {"KHR_mesh_quantization"}
 """Quantized attributes are plain normalized/integer accessors plus a node transform."""

@@ -8,7 +8,7 @@ import json
 import struct
 from pathlib import Path
 
-from app.core.formats.atomic import atomic_write_bytes
+from app.core.base.atomic import atomic_write_bytes
 from app.core.formats.glb import glb_bytes
 from app.core.mesh.types import LodSet
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 
 COMPONENT_DTYPES = {
     5120: np.int8,

@@ -13,8 +13,8 @@ import re
 import shutil
 from pathlib import Path
 
-from app.core.formats.atomic import TEMP_PATTERN, TEMP_PREFIX, TEMP_SUFFIX
-from app.core.owner import TAG_PATTERN, is_orphan
+from app.core.base.atomic import TEMP_PATTERN, TEMP_PREFIX, TEMP_SUFFIX
+from app.core.base.owner import TAG_PATTERN, is_orphan
 
 STAGING_PREFIX = ".sweedle-staging-"
 STAGING_PATTERN = re.compile(rf"{re.escape(STAGING_PREFIX)}{TAG_PATTERN}\.[0-9a-f]{{8}}")

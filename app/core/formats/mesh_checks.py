@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 
 if TYPE_CHECKING:
     from app.core.mesh.types import LodSet

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.glb_reader import check_gltf_counts, read_glb
 from app.core.formats.mesh_checks import check_attribute, check_faces, check_positions, read_regular_file
 from app.core.formats.mesh_headers import binary_stl_corners, check_ply_header, check_text_counts
@@ -30,7 +30,7 @@ from app.core.mesh.normals import welded_vertex_normals
 from app.core.mesh.types import Lod, LodSet, Material, Mesh
 
 if TYPE_CHECKING:
-    from app.core.generation.request import CancelToken
+    from app.core.base.cancel import CancelToken
 
 _log = logging.getLogger(__name__)
 _FORMAT_NAMES = {".gltf": "a glTF", ".obj": "an OBJ", ".ply": "a PLY", ".stl": "an STL"}

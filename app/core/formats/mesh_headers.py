@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.mesh_limits import MeshLimits, check_triangles, check_vertices
 
 _STL_RECORD = np.dtype([("normal", "<f4", 3), ("corners", "<f4", (3, 3)), ("attribute", "<u2")])

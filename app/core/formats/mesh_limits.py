@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.settings import load_section, settings_path
 
 DEFAULT_MAX_TRIANGLES = 4_000_000

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 from trimesh.resolvers import FilePathResolver
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.suffixes import PICTURE_SUFFIXES
 from app.core.imaging.pictures import (
     ALLOWED_FORMATS,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app import __version__
-from app.core.formats.atomic import atomic_write_bytes
+from app.core.base.atomic import atomic_write_bytes
+from app.core.base.version import VERSION
 from app.core.formats.images import encode_png
 from app.core.mesh.normals import shading_normals
 from app.core.mesh.types import LodSet, Material, Mesh
@@ -60,7 +60,7 @@ def _mtl(material: Material, name: str, texture_name: str | None) -> str:
     red, green, blue, _ = material.base_color_factor
     colour = f"{red:.6f} {green:.6f} {blue:.6f}"
     lines = [
-        f"# Sweedle {__version__}",
+        f"# Sweedle {VERSION}",
         f"newmtl {name}",
         f"Ka {colour}",
         f"Kd {colour}",
@@ -77,7 +77,7 @@ def _obj(mesh: Mesh, object_name: str, mtl_name: str, material_name: str) -> str
     """One mesh with shared v/vt/vn indices; vt's v is flipped (OBJ's origin is bottom-left)."""
     count = mesh.vertex_count
     header = (
-        f"# Sweedle {__version__}: {count} vertices, {mesh.triangle_count} triangles\n"
+        f"# Sweedle {VERSION}: {count} vertices, {mesh.triangle_count} triangles\n"
         f"mtllib {mtl_name}\no {object_name}\n"
     )
     parts = [header, _rows("v %.6f %.6f %.6f\n", mesh.vertices)]

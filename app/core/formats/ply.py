@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app import __version__
-from app.core.formats.atomic import atomic_write_bytes
+from app.core.base.atomic import atomic_write_bytes
+from app.core.base.version import VERSION
 from app.core.formats.images import encode_png
 from app.core.formats.stl import z_up
 from app.core.mesh.normals import shading_normals
@@ -32,7 +32,7 @@ def ply_bytes(lodset: LodSet, texture_file: str | None = None) -> bytes:
     faces = np.empty(mesh.triangle_count, dtype=[("n", "u1"), ("v", "<i4", 3)])
     faces["n"] = 3
     faces["v"] = mesh.faces
-    lines = ["ply", "format binary_little_endian 1.0", f"comment Sweedle {__version__}, metres, Z-up"]
+    lines = ["ply", "format binary_little_endian 1.0", f"comment Sweedle {VERSION}, metres, Z-up"]
     if texture_file:
         lines.append(f"comment TextureFile {texture_file}")
     lines.append(f"element vertex {mesh.vertex_count}")

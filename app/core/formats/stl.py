@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from app import __version__
-from app.core.formats.atomic import atomic_write_bytes
+from app.core.base.atomic import atomic_write_bytes
+from app.core.base.version import VERSION
 from app.core.mesh.geometry import cross_rows, face_corners, unit_rows
 from app.core.mesh.types import LodSet
 
@@ -30,7 +30,7 @@ def stl_bytes(lodset: LodSet) -> bytes:
     records = np.zeros(mesh.triangle_count, dtype=_RECORD)
     records["normal"] = unit_rows(cross_rows(b - a, c - a).T)
     records["corners"] = vertices[mesh.faces]
-    header = f"Sweedle {__version__} {lodset.name} metres Z-up".encode()[:80].ljust(80, b" ")
+    header = f"Sweedle {VERSION} {lodset.name} metres Z-up".encode()[:80].ljust(80, b" ")
     return header + np.uint32(mesh.triangle_count).tobytes() + records.tobytes()
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import InputError
-from app.core.generation.request import CancelToken, GenerationRequest
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import InputError
+from app.core.generation.request import GenerationRequest
 from app.core.imaging.loading import LoadedImage
 from app.core.imaging.mask import LOW_CONFIDENCE, MaskResult, foreground_mask
 from app.core.imaging.user_mask import kept_mask, load_mask

@@ -8,13 +8,14 @@ tangents, which only a normal map needs), and its result says why.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import StepProgress
 from app.core.formats.full_detail import FULL_DETAIL_FILE, read_full_detail
-from app.core.generation.request import CancelToken, GenerationRequest
+from app.core.generation.request import GenerationRequest
 from app.core.mesh.types import Lod, Material, Mesh
 from app.core.texture.maps import BakeSettings, bake_chain
 from app.core.texture.rays import BakeUnavailable
@@ -39,7 +40,7 @@ def maps_step(
     full_detail: Mesh,
     material: Material,
     *,
-    progress: Callable[[float, str], None],
+    progress: StepProgress,
     cancel: CancelToken,
 ) -> Baked:
     """Bake what `request` asks for onto `lods[0]` from `full_detail`, and tangents for every LOD."""

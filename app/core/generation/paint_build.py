@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from app.core.generation.engines.hunyuan_torch import PaintModules, import_torch
-from app.core.models.diffusers_folder import CheckedDiffusers
+from app.core.weights.diffusers_folder import CheckedDiffusers
 
 NUMPY_COPY_WARNING = "__array__ implementation doesn't accept a copy keyword"
 """diffusers' Euler schedulers turn a tensor into a numpy array in a way numpy 2 deprecates."""

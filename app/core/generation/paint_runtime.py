@@ -5,7 +5,7 @@ the multi-view paint model (hy3dgen's `HunyuanPaintPipeline`) then makes six vie
 it, conditioned on our normal and position pictures. Both run through hy3dgen's own classes: the
 delighter through its `__call__`, the paint pipeline through its `__call__` with tensors built
 here (hy3dgen's `Multiview_Diffusion_Net` wrapper sends the conditions to "cuda" and fixes the
-seed to 0). Progress comes from a forward hook on the delighter's UNet and the paint pipeline's
+seed to 0). StepProgress comes from a forward hook on the delighter's UNet and the paint pipeline's
 per-step callback; both check cancel at every step.
 
 The loaded models stay here between jobs (the generation worker thread owns them); on CUDA they
@@ -18,25 +18,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from safetensors import SafetensorError
 
-from app.core.errors import Cancelled, GenerationError
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled, GenerationError
+from app.core.base.progress import StepProgress
 from app.core.generation.engines.hunyuan_runtime import choose_device, release_memory
 from app.core.generation.engines.hunyuan_torch import import_hy3dgen_paint, import_torch
 from app.core.generation.paint_build import delight_model, paint_pipeline, quiet_diffusers, quiet_schedulers
-from app.core.generation.request import CancelToken, PaintOptions
-from app.core.models.catalog import ModelSpec, spec
-from app.core.models.diffusers_folder import CheckedDiffusers
-from app.core.models.store import ModelStore, read_manifest
 from app.core.texture.paint_cameras import PAINT_CAMERAS, ConditionMaps
+from app.core.texture.paint_options import PaintOptions
+from app.core.weights.catalog import ModelSpec, spec
+from app.core.weights.diffusers_folder import CheckedDiffusers
+from app.core.weights.store import ModelStore, read_manifest
 
 log = logging.getLogger(__name__)
-Progress = Callable[[float, str], None]
 DELIGHT_ID = "hunyuan3d-delight-v2-0"
 PAINT_ID = "hunyuan3d-paint-v2-0"
 DELIGHT_STEPS = 50
@@ -130,7 +130,7 @@ class PaintRuntime:
         conditions: ConditionMaps,
         options: PaintOptions,
         seed: int,
-        progress: Progress,
+        progress: StepProgress,
         cancel: CancelToken,
         store: ModelStore | None = None,
     ) -> PaintedViews:
@@ -249,7 +249,7 @@ class PaintRuntime:
         reference: np.ndarray,
         device: str,
         low_vram: bool,
-        progress: Progress,
+        progress: StepProgress,
         total: int,
         cancel: CancelToken,
     ) -> Any:
@@ -287,7 +287,7 @@ class PaintRuntime:
         seed: int,
         device: str,
         low_vram: bool,
-        progress: Progress,
+        progress: StepProgress,
         total: int,
         cancel: CancelToken,
     ) -> list[np.ndarray]:

@@ -18,8 +18,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import app
-from app.core.errors import Cancelled, InputError, SweedleError
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled, InputError, SweedleError
+from app.core.base.progress import Progress, ProgressCallback
+from app.core.base.version import VERSION
 from app.core.formats.file_set import write_file_set
 from app.core.formats.glb import write_glb
 from app.core.formats.glb_reader import read_glb
@@ -28,15 +30,7 @@ from app.core.generation.cutout_step import cutout_provenance, subject_mask
 from app.core.generation.engines.base import ShapeInput, resolve_params
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.maps_step import maps_step, saved_full_detail
-from app.core.generation.request import (
-    CancelToken,
-    GenerationRequest,
-    GenerationResult,
-    LodInfo,
-    Progress,
-    ProgressCallback,
-    Status,
-)
+from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, Status
 from app.core.generation.texturing import texture_step
 from app.core.imaging import foreground_mask, frame_subject, load_image
 from app.core.mesh.cleanup import clean, weld
@@ -368,7 +362,7 @@ def _provenance(
 ) -> dict[str, object]:
     return {
         "app": "Sweedle",
-        "app_version": app.__version__,
+        "app_version": VERSION,
         "engine": engine,
         "engine_version": engine_version,
         "model": model_id,

@@ -18,20 +18,21 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from app.core.errors import Cancelled, GenerationError, InputError
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled, GenerationError, InputError
+from app.core.base.progress import StepProgress
 from app.core.generation.engines.base import Engine
-from app.core.generation.request import CancelToken, GenerationRequest
+from app.core.generation.request import GenerationRequest
 from app.core.imaging.loading import LoadedImage
-from app.core.models.catalog import spec
-from app.core.models.diffusers_folder import CheckedDiffusers
-from app.core.models.store import ModelStore, read_manifest
+from app.core.weights.catalog import spec
+from app.core.weights.diffusers_folder import CheckedDiffusers
+from app.core.weights.store import ModelStore, read_manifest
 
 MODEL_ID = "hunyuandit-t2i"
 STEPS = 25
@@ -75,7 +76,7 @@ class TextToImage:
         prompt: str,
         seed: int,
         device: str,
-        progress: Callable[[float, str], None],
+        progress: StepProgress,
         cancel: CancelToken,
         size: int = IMAGE_SIZE,
         store: ModelStore | None = None,
@@ -214,7 +215,7 @@ def prompt_picture(
     request: GenerationRequest,
     engine: Engine,
     params: dict[str, Any],
-    report: Callable[[float, str], None],
+    report: StepProgress,
     cancel: CancelToken,
 ) -> Picture:
     """The picture for a prompt-only request, or an InputError saying why this engine cannot make one."""

@@ -12,20 +12,22 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core.errors import GenerationError
-from app.core.generation.request import CancelToken, GenerationRequest, PaintOptions
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import GenerationError
+from app.core.base.progress import StepProgress
+from app.core.generation.request import GenerationRequest
 from app.core.imaging import FramedImage
 from app.core.mesh.types import Material, Mesh
-from app.core.models.paint_weights import paint_installed, paint_problem
 from app.core.texture.bake import View
+from app.core.texture.paint_options import PaintOptions
 from app.core.texture.pipeline import texture_mesh
+from app.core.weights.paint_weights import paint_installed, paint_problem
 
 log = logging.getLogger(__name__)
-StageProgress = Callable[[float, str], None]
 
 
 @dataclass
@@ -46,7 +48,7 @@ def texture_step(
     *,
     hunyuan_shape: bool,
     engine_params: Mapping[str, Any],
-    progress: StageProgress,
+    progress: StepProgress,
     cancel: CancelToken,
 ) -> Textured:
     """Texture `mesh` from the framed pictures the way `request.texture_method` asks."""
@@ -114,7 +116,7 @@ def _paint(
     front: FramedImage,
     views: Mapping[str, FramedImage],
     engine_params: Mapping[str, Any],
-    progress: StageProgress,
+    progress: StepProgress,
     cancel: CancelToken,
 ) -> Textured:
     from app.core.generation.engines.registry import get_engine

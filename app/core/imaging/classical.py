@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
 
 WORK_SIDE = 384
 """Longest side GrabCut runs at: ~0.3 s here, and the edge is refined at full size afterwards."""

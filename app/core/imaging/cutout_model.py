@@ -19,14 +19,14 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from app.core.errors import GenerationError, InputError
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import GenerationError, InputError
 from app.core.imaging.loading import LoadedImage
 from app.core.imaging.mask import MIN_VISIBLE_FRACTION, MaskResult
-from app.core.models.catalog import ModelSpec, cutout_models
-from app.core.models.cutout_folder import check_onnx_data
-from app.core.models.safe_files import Where, open_regular
-from app.core.models.store import ModelStore
+from app.core.weights.catalog import ModelSpec, cutout_models
+from app.core.weights.cutout_folder import check_onnx_data
+from app.core.weights.safe_files import Where, open_regular
+from app.core.weights.store import ModelStore
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)

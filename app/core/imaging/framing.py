@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.imaging.loading import LoadedImage
 from app.core.imaging.mask import MaskResult
 

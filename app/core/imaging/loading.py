@@ -19,7 +19,7 @@ from typing import IO
 import numpy as np
 from PIL import ExifTags, Image
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.imaging.pictures import PILLOW_GLOBALS_LOCK, check_pixels, corrupt, open_picture, reason
 
 MIN_SIDE: int = 32

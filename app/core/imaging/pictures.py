@@ -16,7 +16,7 @@ from typing import IO
 
 from PIL import Image, UnidentifiedImageError
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 
 ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")
 """Pillow format ids of the pictures Sweedle decodes; no other Pillow plugin is ever tried."""

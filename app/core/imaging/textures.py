@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.imaging.pictures import PILLOW_GLOBALS_LOCK, check_pixels, corrupt, open_picture, reason
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.imaging.loading import LoadedImage, load_image
 from app.core.imaging.mask import MIN_VISIBLE_FRACTION, MaskResult
 

@@ -12,11 +12,13 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import Progress, ProgressCallback
+from app.core.base.rules import DEFAULT_LODS, LodTarget
 from app.core.formats.glb import glb_bytes
 from app.core.formats.images import encode_png
 from app.core.formats.mesh_files import read_mesh_file
 from app.core.formats.mesh_limits import MeshLimits
-from app.core.generation.request import DEFAULT_LODS, CancelToken, LodTarget, Progress, ProgressCallback
 from app.core.library.records import (
     GLB_FILE,
     TEXTURE_FILE,

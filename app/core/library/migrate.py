@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from app.core.errors import SweedleError
+from app.core.base.errors import SweedleError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 
-from app.core.errors import SweedleError
+from app.core.base.errors import SweedleError
 from app.core.library import leases
 from app.core.library.db import make_engine
 from app.core.library.faults import DB_FILE, database_fault, os_fault

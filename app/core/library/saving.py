@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.glb import glb_bytes
 from app.core.formats.images import encode_png
 from app.core.generation.cutout_step import mask_file

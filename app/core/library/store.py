@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core.formats.atomic import TEMP_PATTERN, TEMP_PREFIX, TEMP_SUFFIX
+from app.core.base.atomic import TEMP_PATTERN, TEMP_PREFIX, TEMP_SUFFIX
+from app.core.base.owner import is_orphan
 from app.core.library.migrate import LibraryError
-from app.core.owner import is_orphan
 
 FileContent = bytes | Path
 """A file to store: its bytes, or a file to copy."""

@@ -10,14 +10,15 @@ gives watertight LODs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import pairwise
 
 import fast_simplification
 import numpy as np
 
-from app.core.errors import InputError
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import InputError
+from app.core.base.progress import StepProgress
 from app.core.mesh.cleanup import cancel_folds, group_rows, keep_faces, repeated_vertex, vertex_keys, weld
 from app.core.mesh.metrics import Deviation
 from app.core.mesh.normals import vertex_normals
@@ -181,7 +182,7 @@ def build_lods(
     lod0: Mesh,
     targets: Sequence[int],
     cancel: CancelToken | None = None,
-    on_progress: Callable[[float, str], None] | None = None,
+    on_progress: StepProgress | None = None,
     measure_samples: int | None = 20000,
 ) -> list[Lod]:
     """LOD0 followed by one level per triangle budget in `targets` (strictly decreasing).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.mesh.types import Mesh
 
 PIVOTS = ("bottom-center", "center", "original")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.formats.suffixes import PICTURE_SUFFIXES
 
 _DIGITS = re.compile(r"(\d+)")

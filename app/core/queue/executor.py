@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from app.core.generation.request import GenerationRequest, GenerationResult, Progress
+from app.core.base.progress import Progress
+from app.core.generation.request import GenerationRequest, GenerationResult
 from app.core.queue.records import WorkerInfo
 
 PROGRESS_INTERVAL_S = 1 / 30

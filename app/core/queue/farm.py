@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.errors import SweedleError
+from app.core.base.errors import SweedleError
 from app.core.generation.engines.base import Availability
 from app.core.paths import config_dir
 from app.core.queue.gpu import probe_gpus

@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from app.core.generation.request import CancelToken, GenerationRequest, GenerationResult, Status
+from app.core.base.cancel import CancelToken
+from app.core.generation.request import GenerationRequest, GenerationResult, Status
 from app.core.queue.executor import ExecutorEvent, JobDone, JobProgress, ProgressThrottle
 from app.core.queue.gpu import probe_gpus
 from app.core.queue.records import WorkerInfo

@@ -7,8 +7,8 @@ job can run with is that 60 %. A CPU worker (no VRAM figure) takes any job, slow
 
 from __future__ import annotations
 
-from app.core.models.catalog import shape_variants
 from app.core.queue.records import QueuedJob
+from app.core.weights.catalog import shape_variants
 
 DEFAULT_VARIANT = "hunyuan3d-2"
 

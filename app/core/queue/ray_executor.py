@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import app
-from app.core.formats.atomic import atomic_write_bytes
+from app.core.base.atomic import atomic_write_bytes
+from app.core.base.version import VERSION
 from app.core.generation.request import GenerationRequest, GenerationResult, Status
 from app.core.queue import farm
 from app.core.queue.executor import ExecutorEvent, JobDone, JobProgress, WorkerLost
@@ -218,9 +218,9 @@ class RayExecutor:
                 actor.dead = actor.job_id is None
                 actor.note = f"could not start: {_first_line(exc)}"
                 continue
-            if actor.info.version != app.__version__:
+            if actor.info.version != VERSION:
                 actor.note = (
-                    f"runs Sweedle {actor.info.version} and this app is {app.__version__}: "
+                    f"runs Sweedle {actor.info.version} and this app is {VERSION}: "
                     "install the same version on every machine"
                 )
 
@@ -275,7 +275,7 @@ def _result(request: GenerationRequest, output: Path, outcome: RemoteOutcome) ->
     base = GenerationResult(request, outcome.status, message=outcome.message, timings=outcome.timings)
     if outcome.status is not Status.DONE or outcome.glb is None:
         return base
-    from app.core.errors import SweedleError
+    from app.core.base.errors import SweedleError
     from app.core.formats.glb_reader import read_glb
 
     try:

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import app
-from app.core.generation.request import CancelToken, LodInfo, Progress, Status
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import Progress
+from app.core.base.version import VERSION
+from app.core.generation.request import LodInfo, Status
 from app.core.queue.executor import ProgressThrottle
 from app.core.queue.gpu import probe_gpus, visible_gpu_indices
 from app.core.queue.spec import request_from_json
@@ -88,7 +90,7 @@ class SweedleWorker:
             vram_total_gb=gpus[0].total_gb if gpus else None,
             vram_free_gb=gpus[0].free_gb if gpus else None,
             pid=os.getpid(),
-            version=app.__version__,
+            version=VERSION,
             engines=engines,
         )
 
@@ -109,7 +111,7 @@ class SweedleWorker:
     def _run(
         self, job: _Job, folder: Path, request: dict[str, Any], pictures: dict[str, bytes]
     ) -> RemoteOutcome:
-        from app.core.errors import SweedleError
+        from app.core.base.errors import SweedleError
         from app.core.generation.stages import generate
 
         def keep(progress: Progress) -> None:

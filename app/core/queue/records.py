@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 
 
 class Priority(IntEnum):

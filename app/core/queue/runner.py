@@ -21,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from app.core.errors import InputError, SweedleError
+from app.core.base.errors import InputError, SweedleError
+from app.core.base.progress import Progress
 from app.core.export.naming import safe_name
-from app.core.generation.request import GenerationRequest, GenerationResult, Progress, Status
+from app.core.generation.request import GenerationRequest, GenerationResult, Status
 from app.core.library.leases import is_token
 from app.core.queue.executor import Executor, JobDone, JobProgress, WorkerLost
 from app.core.queue.placement import vram_need

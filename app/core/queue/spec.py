@@ -15,7 +15,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.generation.request import GenerationRequest
 
 

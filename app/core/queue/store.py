@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DatabaseError, IntegrityError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.generation.request import GenerationRequest
 from app.core.library.faults import database_fault
 from app.core.library.migrate import LibraryError

@@ -14,14 +14,15 @@ Finally the UV gutter is filled by push-pull so bilinear filtering and mip-maps 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import spsolve
 
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import StepProgress
 from app.core.imaging import FramedImage
 from app.core.mesh.cleanup import weld
 from app.core.mesh.normals import vertex_normals
@@ -78,7 +79,7 @@ def bake(
     *,
     back: str = "auto",
     cancel: CancelToken | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: StepProgress | None = None,
 ) -> np.ndarray:
     """(T, T, 3) uint8 base-colour texture for `mesh` (which must have UVs) from `views`.
 

@@ -10,21 +10,22 @@ the user gave for a side (back, left, right) takes that side instead of the pain
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 from scipy import ndimage
 
-from app.core.generation.request import CancelToken, PaintOptions
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import StepProgress
 from app.core.imaging import FramedImage
 from app.core.mesh.types import Material, Mesh
 from app.core.texture.bake import View, bake
 from app.core.texture.paint_cameras import PAINT_BORDER, PAINT_CAMERAS, ConditionMaps, render_conditions
+from app.core.texture.paint_options import PaintOptions
 from app.core.texture.unwrap import unwrap
 
-StageProgress = Callable[[float, str], None]
 RECENTRE_BORDER = 0.2
 """hy3dgen crops the picture to its subject and adds this border on each side before delighting."""
 EDGE_PIXELS = 2
@@ -40,7 +41,7 @@ class Painter(Protocol):
         conditions: ConditionMaps,
         options: PaintOptions,
         seed: int,
-        progress: StageProgress,
+        progress: StepProgress,
         cancel: CancelToken,
     ) -> Any:
         """A `PaintedViews`: `images` (six (S, S, 3) uint8 views), `delighted`, `details`."""
@@ -68,7 +69,7 @@ def paint_texture(
     *,
     user_views: Mapping[str, FramedImage] | None = None,
     roughness: float = 0.85,
-    progress: StageProgress | None = None,
+    progress: StepProgress | None = None,
     cancel: CancelToken | None = None,
 ) -> Painted:
     """`mesh` unwrapped, with a base-colour texture baked from six views Hunyuan Paint made of it."""

@@ -7,10 +7,11 @@ shows the same texture.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import StepProgress
 from app.core.imaging import foreground_mask, frame_subject, load_image
 from app.core.mesh.lod import build_lods
 from app.core.mesh.types import LodSet, Material, Mesh
@@ -21,7 +22,6 @@ from app.core.texture.rays import BakeUnavailable
 from app.core.texture.unwrap import unwrap
 
 TEXTURE_SIZES = (256, 512, 1024, 2048, 4096)
-StageProgress = Callable[[float, str], None]
 
 
 def texture_mesh(
@@ -31,7 +31,7 @@ def texture_mesh(
     *,
     roughness: float = 0.85,
     back: str = "auto",
-    progress: StageProgress | None = None,
+    progress: StepProgress | None = None,
     cancel: CancelToken | None = None,
 ) -> tuple[Mesh, Material]:
     """`mesh` unwrapped (split along seams, with UVs) and its base-colour PBR material."""
@@ -51,7 +51,7 @@ def retexture(
     image_path: Path,
     texture_size: int,
     roughness: float = 0.85,
-    progress: StageProgress | None = None,
+    progress: StepProgress | None = None,
     cancel: CancelToken | None = None,
 ) -> LodSet:
     """`lodset` with LOD0's geometry kept, re-unwrapped and baked from `image_path` (a front

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from app.core.errors import SweedleError
+from app.core.base.errors import SweedleError
 from app.core.mesh.types import Mesh
 
 RAY_CHUNK = 1 << 20

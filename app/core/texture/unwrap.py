@@ -14,13 +14,13 @@ down to about a quarter of the size.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 
 import numpy as np
 
-from app.core.errors import GenerationError
-from app.core.generation.request import CancelToken
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import GenerationError
+from app.core.base.progress import StepProgress
 from app.core.mesh.geometry import double_areas
 from app.core.mesh.types import Mesh
 
@@ -39,7 +39,7 @@ def unwrap(
     mesh: Mesh,
     texture_size: int,
     cancel: CancelToken | None = None,
-    progress: Callable[[float, str], None] | None = None,
+    progress: StepProgress | None = None,
 ) -> Mesh:
     """A copy of `mesh` split along UV seams with atlas UVs in [0, 1] (glTF orientation).
 

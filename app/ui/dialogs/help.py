@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.about import AboutFacts, Component, about_facts, third_party_components
-from app.core.models.licence import LICENCES
+from app.core.weights.licence import LICENCES
 from app.ui.panels.library import key_help as library_key_help
 from app.ui.panels.mask_editor import key_help as mask_key_help
 from app.ui.viewport.gl_widget import MOUSE_HELP, key_help
@@ -115,8 +114,7 @@ class AboutDialog(QDialog):
         layout.addWidget(self.components, 1)
         layout.addWidget(buttons)
         self.resize(640, 520)
-        run_task(third_party_components, on_result=self._show_components)
+        run_task(third_party_components, on_result=self._show_components, owner=self)
 
     def _show_components(self, components: list[Component]) -> None:
-        if shiboken6.isValid(self):
-            self.components.setPlainText("\n".join(f"{c.name} {c.version}: {c.licence}" for c in components))
+        self.components.setPlainText("\n".join(f"{c.name} {c.version}: {c.licence}" for c in components))

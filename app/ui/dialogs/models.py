@@ -12,7 +12,6 @@ import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,12 +33,12 @@ from PySide6.QtWidgets import (
 
 from app.core.generation.engines.hunyuan_setup import RuntimeCheck, runtime_check
 from app.core.generation.engines.registry import get_engine
-from app.core.models.catalog import UNSUPPORTED_NOTE, ModelSpec
-from app.core.models.cutout_folder import import_onnx_file
-from app.core.models.download import DownloadJob
-from app.core.models.importing import Found, import_models
-from app.core.models.licence import LICENCES, licence_text
-from app.core.models.store import ModelState, ModelStore
+from app.core.weights.catalog import UNSUPPORTED_NOTE, ModelSpec
+from app.core.weights.cutout_folder import import_onnx_file
+from app.core.weights.download import DownloadJob
+from app.core.weights.importing import Found, import_models
+from app.core.weights.licence import LICENCES, licence_text
+from app.core.weights.store import ModelState, ModelStore
 from app.ui.workers.tasks import run_task
 
 CUTOUT_RUNTIME_NOTE = (
@@ -203,11 +202,9 @@ class ModelsDialog(QDialog):
 
     def refresh(self) -> None:
         """Re-read the store on the pool (it stats and verifies files) and fill the table."""
-        run_task(self.store.states, on_result=self._show_states, on_error=self._show_error)
+        run_task(self.store.states, on_result=self._show_states, on_error=self._show_error, owner=self)
 
     def _show_states(self, states: list[ModelState]) -> None:
-        if not shiboken6.isValid(self):
-            return
         selected = self.selected_spec()
         self._states = states
         self.table.setRowCount(len(states))
@@ -273,8 +270,7 @@ class ModelsDialog(QDialog):
         self.message.setText(text)
 
     def _show_error(self, exc: BaseException) -> None:
-        if shiboken6.isValid(self):
-            self._say(str(exc) or type(exc).__name__, error=True)
+        self._say(str(exc) or type(exc).__name__, error=True)
 
     # --- import ------------------------------------------------------------------------------------
 
@@ -297,6 +293,7 @@ class ModelsDialog(QDialog):
             link=link,
             on_result=self._imported,
             on_error=self._import_failed,
+            owner=self,
         )
 
     def _choose_file(self) -> None:
@@ -325,15 +322,11 @@ class ModelsDialog(QDialog):
         )
 
     def _imported(self, found: list[Found]) -> None:
-        if not shiboken6.isValid(self):
-            return
         self._import_done()
         self._say("Imported: " + ", ".join(f"{item.spec.label} from {item.folder}" for item in found))
         self.sig_store_changed.emit()
 
     def _import_failed(self, exc: BaseException) -> None:
-        if not shiboken6.isValid(self):
-            return
         self._import_done()
         self._show_error(exc)
 

@@ -1,5 +1,7 @@
 """The Export panel: a project folder and a button per engine, the export options, and batch
-export of the selected assets off the GUI thread with progress and the outcome shown."""
+export of the selected assets off the GUI thread with progress and the outcome shown. For Unreal,
+the path of UnrealEditor-Cmd (checked as it is entered, remembered) lets the panel run the
+generated import script after the export, so the asset lands in the project's Content."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -18,14 +21,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from app.core.base.errors import SweedleError
+from app.core.base.rules import TEXTURE_SIZES
 from app.core.export.jobs import BatchItem, export_batch
-from app.core.export.options import TEXTURE_SIZES, Collision, ExportOptions
+from app.core.export.options import Collision, ExportOptions
 from app.core.export.projects import EngineKind
+from app.core.export.staging import ExportResult
+from app.core.export.unreal import check_editor_cmd, run_import
 from app.core.mesh.normalize import PIVOTS
 from app.core.settings import load_section, save_section, setting
 from app.ui.workers.tasks import run_task
@@ -43,6 +51,7 @@ class ExportSettings:
     unreal_project: str = setting("", max_length=PATH_MAX_CHARS)
     godot_project: str = setting("", max_length=PATH_MAX_CHARS)
     unreal_editor_cmd: str = setting("", max_length=PATH_MAX_CHARS)
+    unreal_run_import: bool = setting(False)
 
 
 class ExportPanel(QWidget):
@@ -50,7 +59,8 @@ class ExportPanel(QWidget):
     project whose button is clicked. Emits `sig_finished(items)` with one BatchItem per asset."""
 
     sig_finished = Signal(list)
-    _sig_progress = Signal(int, int, str)
+    sig_unreal_imported = Signal(list)
+    """One line per asset the import script ran for (after an export with the import asked for)."""
 
     def __init__(self, library: Any = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,10 +69,29 @@ class ExportPanel(QWidget):
         self._names: dict[str, str] = {}
         """Asset spec (library id or file) → the name the user knows it by."""
         self._settings = load_section(SECTION, ExportSettings)
+        self._kind: EngineKind | None = None
         self.folders: dict[EngineKind, QLineEdit] = {}
         self.buttons: dict[EngineKind, QPushButton] = {}
+        self.editor_cmd = QLineEdit(self._settings.unreal_editor_cmd)
+        self.editor_cmd.setObjectName("unreal_editor_cmd")
+        self.editor_cmd.setPlaceholderText("UnrealEditor-Cmd, to run the import script (optional)")
+        self.editor_cmd.setToolTip("Engine/Binaries/<platform>/UnrealEditor-Cmd of the Unreal Engine install")
+        self.editor_cmd.editingFinished.connect(self._check_editor)
+        editor_browse = QPushButton("Browse…")
+        editor_browse.clicked.connect(self._browse_editor)
+        self.run_unreal_import = QCheckBox("Import into Unreal after export")
+        self.run_unreal_import.setToolTip(
+            "Run the generated import script with UnrealEditor-Cmd after each Unreal export (close the "
+            "editor first: the script imports into /Game/Sweedle and saves)"
+        )
+        self.run_unreal_import.setChecked(self._settings.unreal_run_import)
+        self.run_unreal_import.toggled.connect(self._save_folders)
+        self.editor_message = QLabel()
+        self.editor_message.setObjectName("error")
+        self.editor_message.setWordWrap(True)
         grid = QGridLayout()
-        for row, kind in enumerate(EngineKind):
+        row = 0
+        for kind in EngineKind:
             edit = QLineEdit(getattr(self._settings, f"{kind.value}_project"))
             edit.setPlaceholderText(f"{kind.title} project folder")
             edit.editingFinished.connect(self._save_folders)
@@ -70,9 +99,16 @@ class ExportPanel(QWidget):
             browse.clicked.connect(lambda _=False, k=kind: self._browse(k))
             button = QPushButton(f"Export to {kind.title}")
             button.clicked.connect(lambda _=False, k=kind: self.export_to(k))
-            grid.addWidget(edit, 2 * row, 0)
-            grid.addWidget(browse, 2 * row, 1)
-            grid.addWidget(button, 2 * row + 1, 0, 1, 2)
+            grid.addWidget(edit, row, 0)
+            grid.addWidget(browse, row, 1)
+            grid.addWidget(button, row + 1, 0, 1, 2)
+            row += 2
+            if kind is EngineKind.UNREAL:
+                grid.addWidget(self.editor_cmd, row, 0)
+                grid.addWidget(editor_browse, row, 1)
+                grid.addWidget(self.run_unreal_import, row + 1, 0, 1, 2)
+                grid.addWidget(self.editor_message, row + 2, 0, 1, 2)
+                row += 3
             self.folders[kind], self.buttons[kind] = edit, button
         self.height = QDoubleSpinBox(minimum=0.0, maximum=1000.0, decimals=3, singleStep=0.1)
         self.height.setSpecialValueText("as stored")
@@ -97,14 +133,22 @@ class ExportPanel(QWidget):
         self.progress.setVisible(False)
         self.result = QLabel()
         self.result.setWordWrap(True)
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         layout.addLayout(grid)
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.result)
         layout.addStretch(1)
-        self._sig_progress.connect(self._on_progress)
+        scroll = QScrollArea()  # a short dock scrolls the panel instead of squeezing the docks beside it
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self._update_buttons()
+        self._check_editor()
 
     def set_assets(self, assets: list[int | str]) -> None:
         """The assets the buttons export: library ids or .glb paths. The buttons name them."""
@@ -137,6 +181,7 @@ class ExportPanel(QWidget):
             return
         self._save_folders()
         self._set_busy(True)
+        self._kind = kind
         self.result.setText(f"Exporting {self.target_text()} to {kind.title}…")
         run_task(
             export_batch,
@@ -145,10 +190,21 @@ class ExportPanel(QWidget):
             folder,
             self.options(),
             self._library,
-            on_progress=self._sig_progress.emit,
+            progress=self._on_progress,
             on_result=self._on_done,
             on_error=self._on_error,
+            owner=self,
         )
+
+    def editor_path(self) -> Path | None:
+        """The UnrealEditor-Cmd entered, when it is one that can run (else None, and the message says why)."""
+        text = self.editor_cmd.text().strip()
+        if not text:
+            return None
+        try:
+            return check_editor_cmd(text)
+        except SweedleError:
+            return None
 
     def _browse(self, kind: EngineKind) -> None:
         chosen = QFileDialog.getExistingDirectory(
@@ -161,10 +217,34 @@ class ExportPanel(QWidget):
     def _save_folders(self) -> None:
         for kind, edit in self.folders.items():
             setattr(self._settings, f"{kind.value}_project", edit.text().strip())
+        self._settings.unreal_run_import = self.run_unreal_import.isChecked()
         save_section(SECTION, self._settings)
+
+    def _browse_editor(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "UnrealEditor-Cmd", self.editor_cmd.text())
+        if chosen:
+            self.editor_cmd.setText(chosen)
+            self._check_editor()
+
+    def _check_editor(self) -> None:
+        """Say at once what is wrong with the path entered; only a usable path (or none) is kept."""
+        text = self.editor_cmd.text().strip()
+        problem = ""
+        if text:
+            try:
+                check_editor_cmd(text)
+            except SweedleError as exc:
+                problem = str(exc)
+        self.editor_message.setText(problem)
+        self.editor_message.setVisible(bool(problem))
+        self.run_unreal_import.setEnabled(bool(text) and not problem)
+        if not problem and text != self._settings.unreal_editor_cmd:
+            self._settings.unreal_editor_cmd = text
+            self._save_folders()
 
     def _set_busy(self, busy: bool) -> None:
         self.progress.setVisible(busy)
+        self.progress.setRange(0, 100)
         self.progress.setValue(0)
         for button in self.buttons.values():
             button.setEnabled(not busy and bool(self._assets))
@@ -180,7 +260,6 @@ class ExportPanel(QWidget):
                 button.setText(f"Export to {kind.title}")
                 button.setToolTip("Select assets in the Library (or generate one) to export them")
 
-    @Slot(int, int, str)
     def _on_progress(self, done: int, total: int, label: str) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
@@ -197,8 +276,41 @@ class ExportPanel(QWidget):
                 lines.append(f"✗ {name}: {item.error}")
         self.result.setText("\n".join(lines))
         self.sig_finished.emit(items)
+        editor = self.editor_path()
+        exported = [(self._names.get(i.spec) or i.spec, i.result) for i in items if i.result is not None]
+        if self._kind is EngineKind.UNREAL and self.run_unreal_import.isChecked() and editor and exported:
+            self._set_busy(True)
+            self.progress.setRange(0, 0)
+            self.result.setText(self.result.text() + "\nImporting into Unreal (this takes a while)…")
+            run_task(
+                _import_into_unreal,
+                exported,
+                editor,
+                on_result=self._on_unreal_imported,
+                on_error=self._on_error,
+                owner=self,
+            )
+
+    def _on_unreal_imported(self, lines: list[str]) -> None:
+        self._set_busy(False)
+        text = self.result.text().rpartition("\n")[0]
+        self.result.setText("\n".join([text, *lines]))
+        self.sig_unreal_imported.emit(lines)
 
     def _on_error(self, exc: BaseException) -> None:
         self._set_busy(False)
         self.result.setText(f"Export failed: {exc}")
         self.sig_finished.emit([])
+
+
+def _import_into_unreal(exported: list[tuple[str, ExportResult]], editor: Path) -> list[str]:
+    """Runs in the pool: each export's import script through UnrealEditor-Cmd, one line each."""
+    lines = []
+    for name, result in exported:
+        try:
+            run_import(result, editor)
+        except SweedleError as exc:
+            lines.append(f"✗ {name} not imported into Unreal: {exc}")
+        else:
+            lines.append(f"✓ {name} imported into Unreal")
+    return lines

@@ -124,7 +124,7 @@ class FrontMask(QObject):
 
 def write_mask(mask: np.ndarray, full_size: tuple[int, int], picture: Path) -> Path:
     """The mask at the picture's size as a grey PNG in the cache (written whole, then renamed)."""
-    from app.core.formats.atomic import atomic_write_bytes
+    from app.core.base.atomic import atomic_write_bytes
     from app.core.formats.images import encode_png
     from app.ui.panels.mask_history import full_size_mask
 

@@ -7,7 +7,7 @@ import time
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from app.core.generation.request import Progress
+from app.core.base.progress import Progress
 from app.ui.workers.jobs import Job, JobState
 from app.ui.workers.queue_relay import QueueRelay
 

@@ -126,7 +126,7 @@ class ImageSlot(QFrame):
         self._say(caption or f"{path.name}\nfinding the subject…")
         self._caption = caption
         self.clear_button.setVisible(True)
-        run_task(build_preview, path, on_result=self._on_preview, on_error=self._on_error)
+        run_task(build_preview, path, on_result=self._on_preview, on_error=self._on_error, owner=self)
 
     def clear(self) -> None:
         self.set_path(None)
@@ -178,7 +178,7 @@ class ImageSlot(QFrame):
         self._say(self.error, error=True)
         self.setToolTip(self.error)
         path = self.path
-        run_task(picture_only, path, on_result=self._on_preview, on_error=lambda _exc: None)
+        run_task(picture_only, path, on_result=self._on_preview, on_error=lambda _exc: None, owner=self)
 
     def _show_preview(self) -> None:
         assert self.preview is not None

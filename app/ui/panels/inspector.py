@@ -1,7 +1,7 @@
 """The asset in the viewport, as an artist checks it: size in metres, triangles and vertices per
 LOD, texture size and preview, UV layout, file size, engine and licence; for a library asset also
-its notes and versions (edited through the undoable library edits). Stage timings and the other
-provenance stay available under a collapsed "Details".
+its notes, its version history (promote, compare) and Re-texture…, edited through the undoable
+library edits. Stage timings and the other provenance stay under a collapsed "Details".
 
 The measurements (`inspect_asset`) run on the thread pool; a newer asset drops a late answer.
 """
@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -32,12 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import SweedleError
+from app.core.base.errors import SweedleError
 from app.core.generation.request import GenerationResult
 from app.core.library.records import AssetRecord
 from app.core.mesh.types import LodSet
 from app.core.render.inspection import PREVIEW_SIZE, AssetFacts, inspect_asset
 from app.ui.library_edits import Change, LibraryEdits
+from app.ui.panels.versions import VersionHistory
 from app.ui.workers.tasks import run_task
 
 EMPTY_TEXT = "Generate, open or double-click a library asset to inspect it."
@@ -56,6 +55,10 @@ class NotesEdit(QPlainTextEdit):
 class InspectorPanel(QWidget):
     sig_version_changed = Signal(int)
     """The shown library asset's current version changed (promote, or its undo): reopen it."""
+    sig_compare = Signal(int, int, int)
+    """Show two versions (asset id, older version id, newer version id) side by side."""
+    sig_retexture = Signal(int)
+    """The user asked to re-texture this library asset."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,17 +101,17 @@ class InspectorPanel(QWidget):
         self.notes.setObjectName("inspector_notes")
         self.notes.setPlaceholderText("Notes about this asset (searchable in the library)")
         self.notes.setFixedHeight(64)
-        self.versions = QListWidget()
-        self.versions.setObjectName("inspector_versions")
-        self.versions.setFixedHeight(88)
-        self.use_version = QPushButton("Use this version")
-        self.use_version.setToolTip("Make the selected version the asset's current one (Ctrl+Z undoes it)")
+        self.versions = VersionHistory()
+        self.retexture_button = QPushButton("Re-texture…")
+        self.retexture_button.setToolTip(
+            "Bake a new texture from a picture onto this mesh, as a new version (the old one stays)"
+        )
         self.library_box = QWidget()
         library_form = QFormLayout(self.library_box)
         library_form.setContentsMargins(0, 0, 0, 0)
         library_form.addRow("Notes", self.notes)
         library_form.addRow("Versions", self.versions)
-        library_form.addRow("", self.use_version)
+        library_form.addRow("", self.retexture_button)
 
         self.details_button = QToolButton()
         self.details_button.setText("Details")
@@ -144,8 +147,9 @@ class InspectorPanel(QWidget):
         outer.addWidget(scroll)
 
         self.notes.sig_finished.connect(self._save_notes)
-        self.use_version.clicked.connect(self._use_selected_version)
-        self.versions.itemSelectionChanged.connect(self._update_version_button)
+        self.versions.sig_promote.connect(self._promote)
+        self.versions.sig_compare.connect(self._compare)
+        self.retexture_button.clicked.connect(self._retexture)
         self.details_button.toggled.connect(self._toggle_details)
         self._clear()
 
@@ -188,6 +192,7 @@ class InspectorPanel(QWidget):
             file,
             on_result=lambda facts: self._on_facts(token, facts),
             on_error=lambda exc: self._on_facts_failed(token, exc),
+            owner=self,
         )
 
     # -- measurements -------------------------------------------------------------------------
@@ -249,20 +254,9 @@ class InspectorPanel(QWidget):
         self.title.setText(record.name)
         if not self.notes.hasFocus():
             self.notes.setPlainText(record.notes)
-        self.versions.clear()
-        for version in sorted(record.versions, key=lambda v: -v.version):
-            text = (
-                f"v{version.version} · {version.created_at:%Y-%m-%d %H:%M} · {version.engine} · "
-                f"seed {version.seed} · {version.triangles:,} triangles"
-                + (" · current" if version.current else "")
-                + ("" if version.status == "done" else f" · {version.status}")
-            )
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, version.id)
-            self.versions.addItem(item)
+        self.versions.set_versions(record.versions)
         current = record.current_version
         self.version_id = current.id if current is not None else None
-        self._update_version_button()
 
     def _on_library_changed(self, change: Change) -> None:
         if self.asset_id is None or self.asset_id not in change.asset_ids:
@@ -276,15 +270,17 @@ class InspectorPanel(QWidget):
         if self.asset_id is not None and self._edits is not None and self.library_box.isVisible():
             self._edits.set_notes(self.asset_id, self.notes.toPlainText())
 
-    def _use_selected_version(self) -> None:
-        items = self.versions.selectedItems()
-        if items and self.asset_id is not None and self._edits is not None:
-            self._edits.promote(self.asset_id, int(items[0].data(Qt.ItemDataRole.UserRole)))
+    def _promote(self, version_id: int) -> None:
+        if self.asset_id is not None and self._edits is not None:
+            self._edits.promote(self.asset_id, version_id)
 
-    def _update_version_button(self) -> None:
-        items = self.versions.selectedItems()
-        chosen = int(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
-        self.use_version.setEnabled(chosen is not None and chosen != self.version_id)
+    def _compare(self, older: int, newer: int) -> None:
+        if self.asset_id is not None:
+            self.sig_compare.emit(self.asset_id, older, newer)
+
+    def _retexture(self) -> None:
+        if self.asset_id is not None:
+            self.sig_retexture.emit(self.asset_id)
 
     def _toggle_details(self, shown: bool) -> None:
         self.details.setVisible(shown)
@@ -299,7 +295,7 @@ class InspectorPanel(QWidget):
 def made_by(provenance: dict[str, Any]) -> str:
     """Engine and licence, in words an artist can act on."""
     from app.core.generation.engines.registry import engine_names, get_engine
-    from app.core.models.licence import LICENCES
+    from app.core.weights.licence import LICENCES
 
     engine = str(provenance.get("engine", ""))
     if not engine:

@@ -1,6 +1,7 @@
 """The library browser: a thumbnail grid of every asset with search, filters, sort, editing,
-trash, drag-out (as GLB files) and drop-in import. Self-contained: give it an open `Library`,
-connect `sig_open_asset(asset_id)` to the viewport and call `refresh()` after a save."""
+trash, drag-out (as GLB files) and import (dropped files or File ▸ Import…: one after another on the
+pool, with progress and Cancel). Self-contained: give it an open `Library`, connect
+`sig_open_asset(asset_id)` to the viewport and call `refresh()` after a save."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QStyledItemDelegate,
@@ -37,6 +39,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled
+from app.core.base.progress import Progress
 from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.library.importer import import_mesh
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
@@ -88,6 +93,8 @@ class LibraryPanel(QWidget):
     sig_error = Signal(str)
     sig_retexture_paint = Signal(int)
     """The user asked to re-texture this asset with Hunyuan Paint (a job in the generation queue)."""
+    sig_retexture = Signal(int)
+    """The user asked to re-texture this asset."""
 
     def __init__(
         self, library: Library, edits: LibraryEdits | None = None, parent: QWidget | None = None
@@ -99,7 +106,9 @@ class LibraryPanel(QWidget):
         self.edits.sig_error.connect(self._show_error)
         self.model = LibraryModel(library, self.edits.rename, self)
         self.model.sig_error.connect(self._show_error)
-        self._imports_running = 0
+        self._import_queue: list[Path] = []
+        self._import_cancel: CancelToken | None = None
+        self._import_done = self._import_total = 0
         self.setAcceptDrops(True)
 
         self.search = QLineEdit(placeholderText="Search name, prompt, tags, notes…", clearButtonEnabled=True)
@@ -120,6 +129,10 @@ class LibraryPanel(QWidget):
         self.restore_button = QPushButton("Restore", toolTip="Bring the selected assets back")
         self.empty_button = QPushButton("Empty trash", toolTip="Delete everything in the trash for good")
         self.status = QLabel()
+        self.import_bar = QProgressBar(maximum=1000)
+        self.import_cancel_button = QPushButton(
+            "Cancel import", toolTip="Stop importing; nothing half-made is kept"
+        )
 
         self.view = QListView()
         self.view.setModel(self.model)
@@ -150,6 +163,13 @@ class LibraryPanel(QWidget):
         ranges = QHBoxLayout()
         for widget in (self.favourite_box, self.min_tris, self.max_tris):
             ranges.addWidget(widget, 1)
+        importing = QHBoxLayout()
+        importing.addWidget(self.import_bar, 1)
+        importing.addWidget(self.import_cancel_button)
+        self.import_row = QWidget()
+        self.import_row.setLayout(importing)
+        importing.setContentsMargins(0, 0, 0, 0)
+        self.import_row.hide()
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         for widget in (self.trash_button, self.restore_button, self.empty_button):
@@ -162,6 +182,7 @@ class LibraryPanel(QWidget):
         layout.addLayout(filters)
         layout.addLayout(ranges)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.import_row)
         layout.addLayout(bottom)
 
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
@@ -175,6 +196,7 @@ class LibraryPanel(QWidget):
         self.trash_button.toggled.connect(self.apply_filters)
         self.restore_button.clicked.connect(self.restore_selected)
         self.empty_button.clicked.connect(self._confirm_empty_trash)
+        self.import_cancel_button.clicked.connect(self.cancel_imports)
         self.view.doubleClicked.connect(self._open_index)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.installEventFilter(self)
@@ -328,6 +350,7 @@ class LibraryPanel(QWidget):
             menu.addAction("Open in viewport", lambda: self.sig_open_asset.emit(asset_id))
             menu.addAction("Rename", self.rename_selected)
             menu.addAction("Edit tags…", lambda: self._edit_tags_dialog(asset_id))
+            menu.addAction("Re-texture…", lambda: self.sig_retexture.emit(asset_id))
             menu.addAction("Re-texture with Paint", lambda: self.sig_retexture_paint.emit(asset_id))
             selected = self.view.selectionModel().selectedIndexes() or [index]
             favourite = all(i.data(SUMMARY_ROLE).favourite for i in selected)
@@ -360,24 +383,66 @@ class LibraryPanel(QWidget):
     # -- import -------------------------------------------------------------------------------
 
     def import_files(self, paths: list[Path]) -> None:
-        """Import mesh files on the pool; each appears in the grid when it is done."""
-        for path in paths:
-            self._imports_running += 1
-            self.status.setText(f"importing {path.name}…")
-            run_task(import_mesh, self.library, path, on_result=self._imported, on_error=self._import_failed)
+        """Import mesh files on the pool, one after another (a big mesh needs the memory to
+        itself); each appears in the grid when it is done."""
+        self._import_queue += [Path(p) for p in paths]
+        self._import_total += len(paths)
+        if self._import_cancel is None:
+            self._next_import()
 
     def imports_running(self) -> int:
-        return self._imports_running
+        """Imports running or waiting."""
+        return len(self._import_queue) + (self._import_cancel is not None)
+
+    def cancel_imports(self) -> None:
+        """Stop the running import (it saves nothing) and drop the waiting ones."""
+        self._import_queue.clear()
+        if self._import_cancel is not None:
+            self._import_cancel.cancel()
+
+    def _next_import(self) -> None:
+        if not self._import_queue:
+            self._import_cancel = None
+            self._import_done = self._import_total = 0
+            self.import_row.hide()
+            return
+        path = self._import_queue.pop(0)
+        self._import_cancel = CancelToken()
+        self.import_bar.setValue(round(1000 * self._import_done / self._import_total))
+        self.import_bar.setFormat(f"{path.name}: reading")
+        self.import_row.show()
+        self.status.setText(f"importing {path.name} ({self._import_done + 1} of {self._import_total})…")
+        run_task(
+            import_mesh,
+            self.library,
+            path,
+            cancel=self._import_cancel,
+            progress=lambda progress: self._on_import_progress(path, progress),
+            on_result=self._imported,
+            on_error=lambda exc: self._import_failed(path, exc),
+            owner=self,
+        )
+
+    def _on_import_progress(self, path: Path, progress: Progress) -> None:
+        if self._import_total:
+            done = (self._import_done + progress.overall) / self._import_total
+            self.import_bar.setValue(round(1000 * done))
+            self.import_bar.setFormat(f"{path.name}: {progress.stage} %p%")
 
     def _imported(self, asset: AssetRecord) -> None:
-        self._imports_running -= 1
+        self._import_done += 1
         self.refresh()
         self.status.setText(f"imported {asset.name}")
         self.sig_imported.emit(asset.id)
+        self._next_import()
 
-    def _import_failed(self, exc: BaseException) -> None:
-        self._imports_running -= 1
-        self._show_error(f"import failed: {exc}")
+    def _import_failed(self, path: Path, exc: BaseException) -> None:
+        self._import_done += 1
+        if isinstance(exc, Cancelled):
+            self.status.setText(f"import of {path.name} cancelled; nothing was saved")
+        else:
+            self._show_error(f"import failed: {exc}")
+        self._next_import()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _mesh_paths(event) and event.source() is None:

@@ -218,6 +218,7 @@ class LibraryModel(QAbstractListModel):
                 ICON_SIZE,
                 on_result=self._thumb_loaded,
                 on_error=self._thumb_failed,
+                owner=self,
             )
 
     def _thumb_loaded(self, loaded: tuple[int, QImage]) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QAbstractItemView
 
-from app.core.errors import SweedleError
+from app.core.base.errors import SweedleError
 from app.core.library.changes import ChangeWatcher
 from app.core.library.faults import DB_FILE
 

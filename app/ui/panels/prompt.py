@@ -28,17 +28,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
+from app.core.base.rules import DEFAULT_LODS, LodTarget
 from app.core.generation.engines.base import Engine
 from app.core.generation.engines.registry import engine_names, get_engine
-from app.core.generation.request import (
-    DEFAULT_LODS,
-    TEXTURE_METHODS,
-    GenerationRequest,
-    LodTarget,
-    PaintOptions,
-)
+from app.core.generation.request import GenerationRequest
 from app.core.settings import load_section, save_section, setting
+from app.core.texture.paint_options import TEXTURE_METHODS, PaintOptions
 from app.ui.panels.params_form import ParamsForm
 
 CUSTOM = "Custom"
@@ -367,7 +363,7 @@ class PromptPanel(QWidget):
 
     def _texture_method_model(self) -> QStandardItemModel:
         """The texture methods; Hunyuan Paint is greyed out, saying why, when its weights are not usable."""
-        from app.core.models.paint_weights import paint_problem
+        from app.core.weights.paint_weights import paint_problem
 
         problem = paint_problem()
         model = QStandardItemModel(self)

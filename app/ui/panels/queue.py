@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.generation.request import GenerationRequest
 from app.core.queue.records import BatchSummary, JobStatus, Priority, QueueView, WorkerInfo
 from app.ui.workers.jobs import Job, JobState

@@ -6,6 +6,9 @@ wheel zoom; Alt+left-drag orbits and Alt+Shift+left-drag pans for laptops withou
 button. F frames the asset; 1 / 3 / 7 look from the front / right / top and Ctrl+1 / 3 / 7 from
 the back / left / bottom; 5 toggles orthographic. Dropping a .glb or .obj emits
 `sig_mesh_file_dropped`; other drops pass on to the parent (the main window takes images).
+
+`compare` shows two assets (two versions of one) side by side, each in its half, seen by the one
+camera, so every orbit, zoom and LOD choice applies to both; Esc or showing another asset ends it.
 """
 
 from __future__ import annotations
@@ -15,14 +18,23 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QBuffer, QElapsedTimer, QIODevice, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeyEvent, QKeySequence, QMouseEvent, QWheelEvent
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QResizeEvent,
+    QWheelEvent,
+)
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
-from app.core.formats.atomic import atomic_write_bytes
+from app.core.base.atomic import atomic_write_bytes
 from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.mesh.types import LodSet
 from app.ui.viewport.camera import Camera
+from app.ui.viewport.compare import CompareOverlay
 from app.ui.viewport.gpu import GLSetupError
 from app.ui.viewport.lod_choice import auto_lod_level
 from app.ui.viewport.renderer import Renderer, Shading
@@ -44,6 +56,7 @@ _VIEW_KEYS = {
 _COMMAND_KEYS = {
     Qt.Key.Key_F: ("frame", "frame the asset"),
     Qt.Key.Key_5: ("toggle_ortho", "orthographic / perspective"),
+    Qt.Key.Key_Escape: ("end_compare", "end a side-by-side comparison"),
 }
 """Key → (method, what it does)."""
 MOUSE_HELP = (
@@ -81,6 +94,8 @@ class ViewportWidget(QOpenGLWidget):
     """The LOD on screen changed, chosen by hand or by the automatic switch."""
     sig_gl_error = Signal(str)
     """The GL context cannot run the viewport: the message says why."""
+    sig_compare_changed = Signal(bool)
+    """A side-by-side comparison started (True) or ended (False)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +112,12 @@ class ViewportWidget(QOpenGLWidget):
         self._turntable.setInterval(TURNTABLE_INTERVAL_MS)
         self._turntable.timeout.connect(self._turntable_step)
         self._turntable_clock = QElapsedTimer()
+        self._compare: LodSet | None = None
+        self._before_compare: LodSet | None = None
+        self._compare_renderer: Renderer | None = None
+        self._compare_upload = False
+        self.compare_overlay = CompareOverlay(self)
+        self.compare_overlay.end_button.clicked.connect(self.end_compare)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(64, 64)
@@ -115,8 +136,44 @@ class ViewportWidget(QOpenGLWidget):
     def auto_lod(self) -> bool:
         return self._auto_lod
 
+    @property
+    def compared(self) -> LodSet | None:
+        """The asset in the right half of a comparison (None when there is none)."""
+        return self._compare
+
     def set_lodset(self, lodset: LodSet | None, frame: bool = True) -> None:
-        """Show `lodset` (uploaded with the next frame) at LOD0, framed unless `frame` is False."""
+        """Show `lodset` (uploaded with the next frame) at LOD0, framed unless `frame` is False.
+        Ends a comparison."""
+        if self._compare is not None:
+            self._stop_compare()
+        self._show(lodset, frame)
+
+    def compare(self, left: LodSet, right: LodSet, captions: tuple[str, str]) -> None:
+        """Show `left` and `right` side by side under their `captions`, framed together; the
+        asset shown before comes back when the comparison ends."""
+        if self._compare is None:
+            self._before_compare = self._lodset
+        self._compare = right
+        self._compare_upload = True
+        self._show(left, frame=False)
+        self.compare_overlay.show(captions)
+        self.frame()
+        self.sig_compare_changed.emit(True)
+
+    def end_compare(self) -> None:
+        """Show the asset shown before the comparison again, alone."""
+        if self._compare is not None:
+            before = self._before_compare
+            self._stop_compare()
+            self._show(before, frame=True)
+
+    def _stop_compare(self) -> None:
+        self._compare = self._before_compare = None
+        self._compare_upload = True
+        self.compare_overlay.show(None)
+        self.sig_compare_changed.emit(False)
+
+    def _show(self, lodset: LodSet | None, frame: bool) -> None:
         self._lodset = lodset
         self._pending_upload = True
         self._lod = 0
@@ -192,8 +249,10 @@ class ViewportWidget(QOpenGLWidget):
         self.update()
 
     def frame(self) -> None:
-        """Fit the asset (or the default box) in the view without changing the direction."""
-        bounds = self._lodset.lod0.bounds() if self._lodset is not None else self.renderer.bounds
+        """Fit the asset (or the default box, or both compared assets) in the view without changing
+        the direction."""
+        shown = [s for s in (self._lodset, self._compare) if s is not None]
+        bounds = _union([s.lod0.bounds() for s in shown]) if shown else self.renderer.bounds
         self.camera.frame(bounds, self._aspect())
         self.update()
 
@@ -230,10 +289,15 @@ class ViewportWidget(QOpenGLWidget):
     # --- GL ------------------------------------------------------------------------------------
 
     def _aspect(self) -> float:
-        return self.width() / max(self.height(), 1)
+        """Of the view, or of one half of a comparison."""
+        width = self.width() / 2 if self._compare is not None else self.width()
+        return width / max(self.height(), 1)
 
     def _radius(self) -> float:
-        lo, hi = self.renderer.bounds
+        bounds = [self.renderer.bounds]
+        if self._compare is not None:
+            bounds.append(self._compare.lod0.bounds())
+        lo, hi = _union(bounds)
         return float(np.linalg.norm(hi - lo)) / 2
 
     def initializeGL(self) -> None:
@@ -249,8 +313,11 @@ class ViewportWidget(QOpenGLWidget):
     def _release_gl(self) -> None:
         self.makeCurrent()
         self.renderer.release()
+        if self._compare_renderer is not None:
+            self._compare_renderer.release()
+            self._compare_renderer = None
         self.doneCurrent()
-        self._pending_upload = True
+        self._pending_upload = self._compare_upload = True
 
     def paintGL(self) -> None:
         if self.gl_error is not None:
@@ -258,12 +325,36 @@ class ViewportWidget(QOpenGLWidget):
         if self._pending_upload:
             self.renderer.set_lodset(self._lodset)
             self._pending_upload = False
+        if self._compare_upload:
+            self._upload_compared()
         if self._auto_lod:
             self._pick_auto_lod()
         ratio = self.devicePixelRatioF()
         size = (round(self.width() * ratio), round(self.height() * ratio))
+        view = self.camera.view_matrix()
         projection = self.camera.projection_matrix(self._aspect(), self._radius())
-        self.renderer.render(self.camera.view_matrix(), projection, size, self._lod)
+        if self._compare is None or self._compare_renderer is None:
+            self.renderer.render(view, projection, size, self._lod)
+            return
+        half = size[0] // 2
+        self.renderer.render(view, projection, (half, size[1]), self._lod)
+        self._compare_renderer.render(view, projection, (size[0] - half, size[1]), self._lod, (half, 0))
+
+    def _upload_compared(self) -> None:
+        """The right half's renderer (made on first use, sharing the display options) gets the
+        compared asset, or lets its GPU buffers go when the comparison ended."""
+        self._compare_upload = False
+        if self._compare_renderer is None:
+            if self._compare is None:
+                return
+            self._compare_renderer = Renderer()
+            self._compare_renderer.options = self.renderer.options
+            self._compare_renderer.initialize()
+        self._compare_renderer.set_lodset(self._compare)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.compare_overlay.place()
 
     # --- input ---------------------------------------------------------------------------------
 
@@ -334,3 +425,9 @@ class ViewportWidget(QOpenGLWidget):
             return
         event.acceptProposedAction()
         self.sig_mesh_file_dropped.emit(str(path))
+
+
+def _union(bounds: list[np.ndarray]) -> np.ndarray:
+    """(2, 3) bounds holding every (2, 3) bounds in `bounds`."""
+    stacked = np.asarray(bounds, dtype=np.float64)
+    return np.stack([stacked[:, 0].min(axis=0), stacked[:, 1].max(axis=0)])

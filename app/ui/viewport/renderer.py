@@ -159,9 +159,20 @@ class Renderer:
                 GL.glDeleteTextures(1, [texture])
         self._base_texture = self._normal_texture = self._occlusion_texture = 0
 
-    def render(self, view: np.ndarray, projection: np.ndarray, size: tuple[int, int], lod: int = 0) -> None:
-        """Draw a frame into the bound framebuffer; `size` is its width and height in pixels."""
-        GL.glViewport(0, 0, *size)
+    def render(
+        self,
+        view: np.ndarray,
+        projection: np.ndarray,
+        size: tuple[int, int],
+        lod: int = 0,
+        origin: tuple[int, int] = (0, 0),
+    ) -> None:
+        """Draw a frame into the bound framebuffer; `size` is its width and height in pixels. With
+        an `origin`, only the rectangle of `size` at that pixel is drawn and cleared (one half of a
+        side-by-side comparison)."""
+        GL.glViewport(*origin, *size)
+        GL.glScissor(*origin, *size)
+        GL.glEnable(GL.GL_SCISSOR_TEST)
         GL.glDepthMask(GL.GL_TRUE)
         GL.glClear(GL.GL_COLOR_BUFFER_BIT | GL.GL_DEPTH_BUFFER_BIT)
         self._draw_background()
@@ -172,6 +183,7 @@ class Renderer:
             self._draw_mesh(view, view_projection, self._lods[min(max(lod, 0), len(self._lods) - 1)])
         GL.glBindVertexArray(0)
         GL.glUseProgram(0)
+        GL.glDisable(GL.GL_SCISSOR_TEST)
 
     def _draw_background(self) -> None:
         GL.glDisable(GL.GL_DEPTH_TEST)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from app.core.generation.request import CancelToken, GenerationRequest, GenerationResult, Progress
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import Progress
+from app.core.generation.request import GenerationRequest, GenerationResult
 
 _ids = itertools.count(1)
 

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from app.core.errors import InputError
-from app.core.generation.request import GenerationResult, Progress
+from app.core.base.errors import InputError
+from app.core.base.progress import Progress
+from app.core.generation.request import GenerationResult
 from app.core.queue.records import JobStatus, Priority, QueuedJob, QueueView, WorkerInfo
 from app.core.queue.spec import request_from_json
 from app.ui.workers.jobs import Job, JobState

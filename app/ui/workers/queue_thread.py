@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.core.errors import SweedleError
-from app.core.generation.request import GenerationResult, Progress
+from app.core.base.errors import SweedleError
+from app.core.base.progress import Progress
+from app.core.generation.request import GenerationResult
 from app.core.queue.records import QueuedJob
 from app.core.queue.runner import RunnerListener
 

@@ -7,18 +7,18 @@ provenance all come from one list, and a bad value is refused with the same mess
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
+from app.core.base.progress import StepProgress
 
 if TYPE_CHECKING:  # engines are listed at start-up; numpy and Pillow load with the first job
-    from app.core.generation.request import CancelToken
+    from app.core.base.cancel import CancelToken
     from app.core.imaging import FramedImage
     from app.core.mesh.types import Material, Mesh
 
-StageProgress = Callable[[float, str], None]
 """Reports (fraction of the current stage in [0, 1], message)."""
 
 
@@ -112,6 +112,6 @@ class Engine(Protocol):
         self,
         shape_input: ShapeInput,
         params: dict[str, Any],
-        progress: StageProgress,
+        progress: StepProgress,
         cancel: CancelToken,
     ) -> EngineOutput: ...

@@ -11,13 +11,14 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from app.core.errors import InputError
-from app.core.generation.engines.base import Availability, EngineOutput, ParamSpec, ShapeInput, StageProgress
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import InputError
+from app.core.base.progress import StepProgress
+from app.core.generation.engines.base import Availability, EngineOutput, ParamSpec, ShapeInput
 from app.core.generation.engines.hunyuan_setup import install_steps_line, missing_packages
-from app.core.generation.request import CancelToken
 from app.core.mesh.types import Material, Mesh
-from app.core.models.catalog import UNSUPPORTED_NOTE, ModelSpec, shape_variants, spec
-from app.core.models.store import ModelStore
+from app.core.weights.catalog import UNSUPPORTED_NOTE, ModelSpec, shape_variants, spec
+from app.core.weights.store import ModelStore
 
 if TYPE_CHECKING:
     from app.core.generation.engines.hunyuan_runtime import HunyuanRuntime
@@ -102,7 +103,7 @@ class HunyuanEngine:
         self,
         shape_input: ShapeInput,
         params: dict[str, Any],
-        progress: StageProgress,
+        progress: StepProgress,
         cancel: CancelToken,
     ) -> EngineOutput:
         from app.core.generation.engines import hunyuan_runtime as rt

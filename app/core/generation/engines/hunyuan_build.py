@@ -13,8 +13,8 @@ import copy
 from types import ModuleType
 from typing import Any
 
-from app.core.models import allowlist
-from app.core.models.store import CheckedWeights
+from app.core.weights import allowlist
+from app.core.weights.store import CheckedWeights
 
 
 def _classes() -> dict[str, type]:

@@ -22,15 +22,15 @@ import numpy as np
 from PIL import Image
 from safetensors import SafetensorError
 
-from app.core.errors import Cancelled, GenerationError
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled, GenerationError
+from app.core.base.progress import StepProgress
 from app.core.generation.engines.hunyuan_build import shape_pipeline, shape_vae
 from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen, import_torch
-from app.core.generation.request import CancelToken
-from app.core.models.catalog import ModelSpec, spec
-from app.core.models.store import CheckedWeights, ModelStore, read_manifest
+from app.core.weights.catalog import ModelSpec, spec
+from app.core.weights.store import CheckedWeights, ModelStore, read_manifest
 
 log = logging.getLogger(__name__)
-Progress = Callable[[float, str], None]
 DIFFUSION_SHARE = 0.75
 """Share of the shape stage's progress bar given to diffusion steps; decoding gets the rest."""
 _LOAD_ERRORS = (RuntimeError, KeyError, ValueError, TypeError, ArithmeticError, OSError, SafetensorError)
@@ -177,7 +177,7 @@ class HunyuanRuntime:
         image: Image.Image | dict[str, Image.Image],
         params: dict[str, Any],
         seed: int,
-        progress: Progress,
+        progress: StepProgress,
         cancel: CancelToken,
     ) -> JobOutput:
         torch = import_torch()

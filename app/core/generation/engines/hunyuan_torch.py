@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from types import ModuleType
 
-from app.core.errors import GenerationError
+from app.core.base.errors import GenerationError
 from app.core.generation.engines.hunyuan_setup import install_steps_line
 
 _TORCHVISION_OPS = (

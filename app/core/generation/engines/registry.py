@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.errors import InputError
+from app.core.base.errors import InputError
 from app.core.generation.engines.base import Engine
 from app.core.generation.engines.hunyuan import HunyuanEngine
 from app.core.generation.engines.relief import ReliefEngine

@@ -21,8 +21,9 @@ from app.core.generation.engines.base import Availability, EngineOutput, ParamSp
 from app.core.generation.engines.relief_camera import CAMERAS, DEFAULT_ELEVATION
 
 if TYPE_CHECKING:
-    from app.core.generation.engines.base import ShapeInput, StageProgress
-    from app.core.generation.request import CancelToken
+    from app.core.base.cancel import CancelToken
+    from app.core.base.progress import StepProgress
+    from app.core.generation.engines.base import ShapeInput
 
 
 class ReliefEngine:
@@ -98,7 +99,7 @@ class ReliefEngine:
         self,
         shape_input: ShapeInput,
         params: dict[str, Any],
-        progress: StageProgress,
+        progress: StepProgress,
         cancel: CancelToken,
     ) -> EngineOutput:
         # The kernels (numpy, scipy) load on first use, not when the window lists the engines.

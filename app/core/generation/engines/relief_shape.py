@@ -9,10 +9,10 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from app.core.errors import GenerationError
-from app.core.generation.engines.base import StageProgress
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import GenerationError
+from app.core.base.progress import StepProgress
 from app.core.generation.engines.relief_camera import elevation_deg, to_world, underside
-from app.core.generation.request import CancelToken
 from app.core.imaging import FramedImage
 from app.core.mesh.region import triangulate_region
 from app.core.mesh.types import Material, Mesh
@@ -22,7 +22,7 @@ _MARGIN_CELLS = 2
 
 
 def inflate(
-    framed: FramedImage, params: dict[str, Any], progress: StageProgress, cancel: CancelToken
+    framed: FramedImage, params: dict[str, Any], progress: StepProgress, cancel: CancelToken
 ) -> tuple[Mesh, Material]:
     """The closed solid in framed-pixel units (+Y up, turned for the camera) with a front chart
     (the picture) and a back chart (its colours without features), and its material."""

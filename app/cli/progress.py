@@ -14,7 +14,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TextIO
 
-from app.core.generation.request import CancelToken, Progress
+from app.core.base.cancel import CancelToken
+from app.core.base.progress import Progress
 
 
 def cancel_on_interrupt(cancel: CancelToken) -> Callable[[int, FrameType | None], None]:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import GenerationError
-from app.core.models import allowlist
-from app.core.models.catalog import ModelSpec
-from app.core.models.safe_files import Where, load_yaml, show
+from app.core.base.errors import GenerationError
+from app.core.weights import allowlist
+from app.core.weights.catalog import ModelSpec
+from app.core.weights.safe_files import Where, load_yaml, show
 
 NUMBER_LIMIT = 10_000_000
 """Largest number a setting may hold; published configs stay below 100,000."""

@@ -20,8 +20,9 @@ class GenerationError(SweedleError):
     """A generation stage failed for a reason the user can address."""
 
 
-class Cancelled(SweedleError):
-    """The user cancelled; not a failure, callers report it as such."""
+class Cancelled(Exception):
+    """The user cancelled. Not a failure and not a SweedleError, so an `except SweedleError`
+    that reports failures can never turn a cancel into one."""
 
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)

@@ -19,21 +19,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import GenerationError
-from app.core.models.allowlist import (
+from app.core.base.errors import GenerationError
+from app.core.paths import models_dir
+from app.core.weights.allowlist import (
     DELIGHT_LAYOUT,
     DIT_LAYOUT,
     PAINT_LAYOUT,
     PICKLE_SUFFIXES,
     DiffusersLayout,
 )
-from app.core.models.catalog import CATALOG, ModelSpec
-from app.core.models.cutout_folder import CheckedOnnx, check_cutout_folder
-from app.core.models.diffusers_folder import CheckedDiffusers, check_diffusers_folder
-from app.core.models.safe_files import Where, scan_folder
-from app.core.models.safetensors_check import check_safetensors
-from app.core.models.shape_config import Part, read_parts
-from app.core.paths import models_dir
+from app.core.weights.catalog import CATALOG, ModelSpec
+from app.core.weights.cutout_folder import CheckedOnnx, check_cutout_folder
+from app.core.weights.diffusers_folder import CheckedDiffusers, check_diffusers_folder
+from app.core.weights.safe_files import Where, scan_folder
+from app.core.weights.safetensors_check import check_safetensors
+from app.core.weights.shape_config import Part, read_parts
 
 MANIFEST = ".sweedle.json"
 DIFFUSERS_LAYOUTS: dict[str, DiffusersLayout] = {
@@ -162,6 +162,6 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def write_manifest(folder: Path, **fields: Any) -> None:
-    from app.core.formats.atomic import atomic_write_bytes
+    from app.core.base.atomic import atomic_write_bytes
 
     atomic_write_bytes(folder / MANIFEST, json.dumps(fields, indent=2).encode())

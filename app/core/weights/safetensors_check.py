@@ -15,8 +15,8 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import GenerationError
-from app.core.models.safe_files import Where, open_regular, show
+from app.core.base.errors import GenerationError
+from app.core.weights.safe_files import Where, open_regular, show
 
 HEADER_LIMIT = 100_000_000
 """safetensors' own limit on the header size."""

@@ -15,10 +15,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.errors import GenerationError, InputError
-from app.core.models.allowlist import PICKLE_SUFFIXES
-from app.core.models.catalog import CATALOG, ModelSpec
-from app.core.models.store import ModelStore, verify_folder, write_manifest
+from app.core.base.errors import GenerationError, InputError
+from app.core.weights.allowlist import PICKLE_SUFFIXES
+from app.core.weights.catalog import CATALOG, ModelSpec
+from app.core.weights.store import ModelStore, verify_folder, write_manifest
 
 _PICKLES = shutil.ignore_patterns(*(f"*{suffix}" for suffix in PICKLE_SUFFIXES))
 """Pickle weight files (`model.fp16.ckpt` beside the safetensors in a hy3dgen cache) are never

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.core.models.catalog import CATALOG, UNSUPPORTED_NOTE, cutout_models, spec
-from app.core.models.licence import LICENCES
+from app.core.weights.catalog import CATALOG, UNSUPPORTED_NOTE, cutout_models, spec
+from app.core.weights.licence import LICENCES
 
 
 def register(sub: Any) -> None:
@@ -36,7 +36,7 @@ def register(sub: Any) -> None:
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from app.core.models.store import ModelStore
+    from app.core.weights.store import ModelStore
 
     store = ModelStore()
     print(f"model store: {store.root}")
@@ -54,11 +54,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from app.core.models.importing import import_models
-    from app.core.models.store import ModelStore
+    from app.core.weights.importing import import_models
+    from app.core.weights.store import ModelStore
 
     if args.path.suffix.lower() == ".onnx":
-        from app.core.models.cutout_folder import import_onnx_file
+        from app.core.weights.cutout_folder import import_onnx_file
 
         store = ModelStore()
         model = spec(args.model)
@@ -71,9 +71,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_download(args: argparse.Namespace) -> int:
-    from app.core.models.download import DownloadJob
-    from app.core.models.licence import licence_text
-    from app.core.models.store import ModelStore
+    from app.core.weights.download import DownloadJob
+    from app.core.weights.licence import licence_text
+    from app.core.weights.store import ModelStore
 
     model = spec(args.model)
     store = ModelStore()

@@ -18,13 +18,14 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from app.core.errors import SweedleError
-from app.core.generation.request import DEFAULT_LODS, GenerationRequest, GenerationResult
+from app.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from app.cli.terminal import shown
+from app.core.base.errors import SweedleError
+from app.core.base.rules import DEFAULT_LODS
+from app.core.generation.request import GenerationRequest, GenerationResult
 from app.core.queue.records import JobStatus, Priority, QueuedJob
 from app.core.queue.runner import RunnerListener
-from app.core.terminal import shown
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 _PRIORITIES = [p.label for p in Priority]
 
 
@@ -109,14 +110,14 @@ def register(sub: Any) -> None:
 
 
 def _queue() -> Any:
-    from app.core.cli_library import open_for_cli
+    from app.cli.library import open_for_cli
     from app.core.queue.store import JobQueue
 
     return JobQueue(open_for_cli())
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    from app.core.cli import _parse_lods, _parse_params
+    from app.cli.main import _parse_lods, _parse_params
     from app.core.queue.batches import batch_name, batch_pictures
 
     pictures = batch_pictures(args.paths)

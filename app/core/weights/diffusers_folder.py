@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import GenerationError
-from app.core.models import allowlist
-from app.core.models.catalog import ModelSpec
-from app.core.models.safe_files import Where, load_json, show
-from app.core.models.safetensors_check import check_safetensors
+from app.core.base.errors import GenerationError
+from app.core.weights import allowlist
+from app.core.weights.catalog import ModelSpec
+from app.core.weights.safe_files import Where, load_json, show
+from app.core.weights.safetensors_check import check_safetensors
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.cli.exits import EXIT_FAILED, EXIT_OK
+from app.cli.terminal import shown
 from app.core.export.options import Collision, ExportOptions
 from app.core.export.projects import EngineKind
 from app.core.mesh.normalize import PIVOTS
-from app.core.terminal import shown
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def register(sub: Any) -> None:

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import yaml
 
-from app.core.errors import GenerationError
+from app.core.base.errors import GenerationError
 
 CONFIG_LIMIT = 1 << 20
 """Largest config file read (bytes); published configs are a few kilobytes."""

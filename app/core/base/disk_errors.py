@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 from pathlib import Path
 
-from app.core.errors import SweedleError
+from app.core.base.errors import SweedleError
 
 _REASON_BY_NAME: dict[str, str] = {
     "ENOSPC": "the disk is full. Free some space (or choose a folder on another drive) and try again",

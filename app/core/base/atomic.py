@@ -19,8 +19,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
-from app.core.disk_errors import WriteError
-from app.core.owner import TAG_PATTERN, owner_tag
+from app.core.base.disk_errors import WriteError
+from app.core.base.owner import TAG_PATTERN, owner_tag
 
 TEMP_PREFIX = "."
 TEMP_SUFFIX = ".sweedle-tmp"

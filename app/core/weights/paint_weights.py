@@ -3,8 +3,8 @@ with automatic texturing, so it only looks at files (no torch, no numpy)."""
 
 from __future__ import annotations
 
-from app.core.models.catalog import spec
-from app.core.models.store import ModelStore
+from app.core.weights.catalog import spec
+from app.core.weights.store import ModelStore
 
 PAINT_MODEL_IDS = ("hunyuan3d-delight-v2-0", "hunyuan3d-paint-v2-0")
 

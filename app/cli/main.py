@@ -17,39 +17,33 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import app
-from app.core.cli_library import add_max_triangles, library_recorder
-from app.core.cli_progress import ProgressBar, cancel_on_interrupt
-from app.core.disk_errors import disk_error_message
-from app.core.errors import InputError, SweedleError
+from app.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from app.cli.library import add_max_triangles, library_recorder
+from app.cli.progress import ProgressBar, cancel_on_interrupt
+from app.cli.terminal import ShownFormatter, shown
+from app.core.base.cancel import CancelToken
+from app.core.base.disk_errors import disk_error_message
+from app.core.base.errors import InputError, SweedleError
+from app.core.base.rules import DEFAULT_LODS, LodTarget, check_name
 from app.core.export.naming import safe_name
 from app.core.formats.leftovers import clean_leftovers, leftovers_note
-from app.core.generation.request import (
-    CUTOUT_MODES,
-    DEFAULT_LODS,
-    TEXTURE_METHODS,
-    CancelToken,
-    GenerationRequest,
-    GenerationResult,
-    LodTarget,
-    Status,
-    check_name,
-)
+from app.core.generation.request import GenerationRequest, GenerationResult, Status
+from app.core.imaging.mask import CUTOUT_MODES
 from app.core.mesh.types import LodSet
-from app.core.terminal import ShownFormatter, shown
+from app.core.texture.paint_options import TEXTURE_METHODS
 
 if TYPE_CHECKING:
     from app.core.library.saving import IdenticalVersion
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 # Command groups that live in their own modules; each has `register(subparsers)` and sets
 # `run=callable(args) -> exit code` on its parsers.
 _COMMAND_MODULES: tuple[str, ...] = (
-    "app.core.cli_library",
-    "app.core.cli_export",
-    "app.core.cli_models",
-    "app.core.cli_queue",
-    "app.core.cli_farm",
+    "app.cli.library",
+    "app.cli.export",
+    "app.cli.weights",
+    "app.cli.queue",
+    "app.cli.farm",
 )
 
 
@@ -73,13 +67,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def command_names() -> set[str]:
-    """The subcommands, so `python -m app` can tell a command from files to open in the window."""
-    parser = _parser()
-    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return set(actions[0].choices) if actions else set()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -331,7 +318,7 @@ def _reuse(
     request: GenerationRequest, identical: IdenticalVersion, output: Path, fmt: str
 ) -> GenerationResult:
     """Write the reused version's file where this job's output was asked for."""
-    from app.core.formats.atomic import atomic_write_bytes
+    from app.core.base.atomic import atomic_write_bytes
     from app.core.library.saving import reused_result
 
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -210,7 +210,7 @@ CATALOG: tuple[ModelSpec, ...] = (
 
 
 def spec(model_id: str) -> ModelSpec:
-    from app.core.errors import InputError
+    from app.core.base.errors import InputError
 
     for entry in CATALOG:
         if entry.id == model_id:

@@ -1,6 +1,6 @@
 """Download a model with huggingface_hub, only when the user asks, with progress, resume and cancel.
 
-The download runs in a child process (`python -m app.core.models.download REPO SUBFOLDER DEST`):
+The download runs in a child process (`python -m app.core.weights.download REPO SUBFOLDER DEST`):
 the app itself stays offline (HF_HUB_OFFLINE), cancel is a clean kill of that process, and what
 it had fetched stays in huggingface_hub's `.incomplete` files, so the next download of the same
 model resumes. Progress is the bytes on disk against the total the hub lists for the files.
@@ -16,10 +16,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.core.errors import GenerationError
-from app.core.models.allowlist import PICKLE_SUFFIXES
-from app.core.models.catalog import ModelSpec
-from app.core.models.store import ModelStore, write_manifest
+from app.core.base.errors import GenerationError
+from app.core.weights.allowlist import PICKLE_SUFFIXES
+from app.core.weights.catalog import ModelSpec
+from app.core.weights.store import ModelStore, write_manifest
 
 DOWNLOADS = ".downloads"
 """Under the store root: one folder per repo, huggingface_hub's `local_dir` while downloading."""
@@ -46,7 +46,7 @@ class DownloadJob:
     def start(self) -> None:
         self.staging.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
-        cmd = [sys.executable, "-m", "app.core.models.download", self.spec.repo, self.spec.subfolder]
+        cmd = [sys.executable, "-m", "app.core.weights.download", self.spec.repo, self.spec.subfolder]
         self._proc = subprocess.Popen(
             [*cmd, str(self.staging), *self.spec.files],
             stdout=subprocess.PIPE,

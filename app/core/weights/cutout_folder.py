@@ -15,10 +15,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.errors import GenerationError, InputError
-from app.core.models.catalog import ModelSpec
-from app.core.models.onnx_check import OnnxProblem, OnnxSummary, check_onnx
-from app.core.models.safe_files import Where, open_regular
+from app.core.base.errors import GenerationError, InputError
+from app.core.weights.catalog import ModelSpec
+from app.core.weights.onnx_check import OnnxProblem, OnnxSummary, check_onnx
+from app.core.weights.safe_files import Where, open_regular
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _walk(data: bytes | mmap.mmap) -> tuple[str, OnnxSummary | None]:
 def import_onnx_file(spec: ModelSpec, source: Path, target: Path) -> Path:
     """Copy `source` into the empty model folder `target` as the spec's weight file, checked
     before and after the copy; returns `target`."""
-    from app.core.models.store import write_manifest
+    from app.core.weights.store import write_manifest
 
     if spec.kind != "cutout":
         raise InputError(f"{spec.id} is not a cutout model: only cutout models are imported from one file")

@@ -10,18 +10,19 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.core.cli_progress import ProgressBar, cancel_on_interrupt
-from app.core.errors import Cancelled, SweedleError
-from app.core.generation.request import CancelToken, GenerationRequest, GenerationResult
+from app.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from app.cli.progress import ProgressBar, cancel_on_interrupt
+from app.cli.terminal import shown
+from app.core.base.cancel import CancelToken
+from app.core.base.errors import Cancelled, SweedleError
+from app.core.generation.request import GenerationRequest, GenerationResult
 from app.core.library.cutout_record import describe_cutout
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
 from app.core.library.repository import Library
-from app.core.terminal import shown
 
 if TYPE_CHECKING:
     from app.core.library.saving import IdenticalVersion
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
 def register(sub: Any) -> None:

@@ -18,10 +18,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from app.core.errors import SweedleError
-from app.core.terminal import shown
+from app.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from app.cli.terminal import shown
+from app.core.base.errors import SweedleError
 
-EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 STATUS_WAIT_S = 20.0
 """`farm status` waits this long for workers that are still starting."""
 

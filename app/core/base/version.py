@@ -1,0 +1,3 @@
+"""The one place Sweedle's version is written (pyproject reads it from here too)."""
+
+VERSION = "0.1.0"
