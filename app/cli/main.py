@@ -23,7 +23,7 @@ from app.cli.progress import ProgressBar, cancel_on_interrupt
 from app.cli.terminal import ShownFormatter, shown
 from app.core.base.cancel import CancelToken
 from app.core.base.disk_errors import disk_error_message
-from app.core.base.errors import InputError, SweedleError
+from app.core.base.errors import Cancelled, InputError, SweedleError
 from app.core.base.rules import DEFAULT_LODS, LodTarget, check_name
 from app.core.export.naming import safe_name
 from app.core.formats.leftovers import clean_leftovers, leftovers_note
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: {shown(disk_error_message(exc.filename or 'a file', exc, 'use'))}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Cancelled):
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
