@@ -6,8 +6,9 @@ the file, the tangent convention and the map are right, not that our code agrees
 
 Every render looks at the glTF origin from +Z with an orthographic camera (glTF +Y up), at a
 square size, with no world light: "lit" is one sun from `LIGHT` on a rough, non-specular white
-material, direct light only and no cast shadows (a normal map changes shading, not shadows); "normals" shows the shading normal (normal map applied) in glTF's
-axes as colour (n * 0.5 + 0.5), with the Raw view transform so pixel values are the numbers.
+material, direct light only and no cast shadows (a normal map changes shading, not shadows);
+"normals" shows the shading normal (normal map applied) in glTF's axes as colour
+(n * 0.5 + 0.5), with the Raw view transform so pixel values are the numbers.
 A missing Blender is an error, not a skip (`.ci/run` installs it, with `python3-numpy`, which
 Blender's glTF importer needs).
 """
@@ -151,5 +152,6 @@ def render(jobs: list[RenderJob]) -> list[np.ndarray]:
         check=False,
     )
     if result.returncode != 0 or "SWEEDLE-RENDERED" not in result.stdout:
-        raise RuntimeError(f"Blender failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}")
+        output = f"{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+        raise RuntimeError(f"Blender failed ({result.returncode}):\n{output}")
     return [np.asarray(Image.open(job.output), dtype=np.float32) / 255.0 for job in jobs]
