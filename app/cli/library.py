@@ -254,6 +254,13 @@ def _show_text(asset: AssetRecord) -> str:
             f"   {mark}v{v.version} {v.created_at:%Y-%m-%d %H:%M} {v.engine} {v.model_id} seed {v.seed} "
             f"[{v.status}] triangles {lods}" + (f" ({v.error})" if v.error else "")
         )
+        made_with = ", ".join(
+            f"{label} {shown(value)}"
+            for label, value in (("revision", v.model_version), ("device", v.device), ("licence", v.licence))
+            if value
+        )
+        if made_with:
+            lines.append(f"      {made_with}")
         cutout = describe_cutout(v.parameters)
         if cutout:
             lines.append(f"      cutout: {shown(cutout)}")

@@ -26,7 +26,7 @@ from app.core.base.errors import Cancelled, GenerationError, InputError  # noqa:
 from app.core.formats.glb_reader import read_glb  # noqa: E402
 from app.core.generation.engines.base import ShapeInput, resolve_params  # noqa: E402
 from app.core.generation.engines.hunyuan import HunyuanEngine  # noqa: E402
-from app.core.generation.request import GenerationRequest, Status  # noqa: E402
+from app.core.generation.request import GenerationRequest, JobStatus  # noqa: E402
 from app.core.imaging.framing import FramedImage  # noqa: E402
 from app.core.paths import models_dir  # noqa: E402
 
@@ -69,13 +69,13 @@ def test_random_weight_checkpoint_makes_a_closed_mesh_through_the_whole_pipeline
         params={**SMALL, "variant": "hunyuan3d-2"},
     )
     result = generate(request, tmp_path / "robot.glb")
-    assert result.status is Status.DONE, result.message
+    assert result.status is JobStatus.DONE, result.message
     assert result.report["watertight"] and result.lods[0].triangles > 1000
     prov = read_glb(tmp_path / "robot.glb").provenance
     details = prov["engine_details"]
     assert prov["engine"] == "hunyuan" and prov["model"] == "tencent/Hunyuan3D-2/hunyuan3d-dit-v2-0"
-    assert details["variant"] == "hunyuan3d-2" and details["licence"] == "tencent-hunyuan-community"
-    assert details["device"] == "cpu" and details["dtype"] == "float32" and details["steps"] == 5
+    assert prov["variant"] == "hunyuan3d-2" and prov["licence"] == "tencent-hunyuan-community"
+    assert prov["device"] == "cpu" and prov["dtype"] == "float32" and details["steps"] == 5
     assert {"load_s", "diffusion_s", "decode_s"} <= set(details["timings"])
     assert set(prov["stage_timings"]) >= {"preprocess", "shape", "post-process", "lods"}
     assert prov["parameters"]["octree_resolution"] == 40 and prov["seed"] == 3
@@ -124,7 +124,7 @@ def test_cancel_after_step_two_of_five_keeps_the_pipeline_loaded_for_the_next_jo
     loaded = engine._runtime.loaded
     assert loaded is not None and engine.loaded_variant == "hunyuan3d-2"
     out, _ = _run(engine)
-    assert engine._runtime.loaded is loaded and out.details["timings"]["load_s"] == 0.0
+    assert engine._runtime.loaded is loaded and out.facts.details["timings"]["load_s"] == 0.0
     assert len(out.mesh.faces) > 1000
     engine.unload()
     assert engine.loaded_variant is None
@@ -142,7 +142,7 @@ def test_cancel_during_decoding_chunks_through_the_pipeline_gives_a_cancelled_re
 
     request = GenerationRequest(SAMPLE, engine="hunyuan", lods=(), texture_size=256, params=SMALL)
     result = generate(request, tmp_path / "x.glb", on_progress=on_progress, cancel=cancel)
-    assert result.status is Status.CANCELLED and not (tmp_path / "x.glb").exists()
+    assert result.status is JobStatus.CANCELLED and not (tmp_path / "x.glb").exists()
 
 
 def test_no_surface_is_a_clear_failure_not_a_crash(tmp_path: Path) -> None:
@@ -151,7 +151,7 @@ def test_no_surface_is_a_clear_failure_not_a_crash(tmp_path: Path) -> None:
 
     request = GenerationRequest(SAMPLE, engine="hunyuan", lods=(), texture_size=256, params=SMALL)
     result = generate(request, tmp_path / "x.glb")
-    assert result.status is Status.FAILED
+    assert result.status is JobStatus.FAILED
     assert "found no surface" in result.message and "another seed" in result.message
     assert not (tmp_path / "x.glb").exists()
 
@@ -192,7 +192,7 @@ def test_multiview_variant_runs_with_four_images() -> None:
     params = resolve_params(engine.params, {**SMALL, "variant": "hunyuan3d-2mv"})
     views = {name: _framed(i + 1) for i, name in enumerate(("back", "left", "right"))}
     out = engine.generate(ShapeInput(_framed(), 0, views), params, lambda f, m: None, CancelToken())
-    assert out.details["variant"] == "hunyuan3d-2mv" and len(out.mesh.faces) > 1000
+    assert out.facts.variant == "hunyuan3d-2mv" and len(out.mesh.faces) > 1000
     with pytest.raises(InputError, match="takes several views"):
         engine.generate(ShapeInput(_framed(), 0), params, lambda f, m: None, CancelToken())
 
@@ -200,7 +200,7 @@ def test_multiview_variant_runs_with_four_images() -> None:
 def test_turbo_variant_and_flashvdm_decoding() -> None:
     build_tiny_checkpoint(models_dir(), "hunyuan3d-dit-v2-0-turbo", guidance_embed=True, turbo=True)
     out, messages = _run(HunyuanEngine(), variant="hunyuan3d-2-turbo", steps=0, flashvdm=1)
-    assert out.details["steps"] == 5 and out.details["flashvdm"] is True
+    assert out.facts.details["steps"] == 5 and out.facts.details["flashvdm"] is True
     assert sum(m.startswith("diffusion step") for _, m in messages) == 5
     assert any(m.startswith("decoding chunk") for _, m in messages) and len(out.mesh.faces) > 1000
 

@@ -28,7 +28,7 @@ from app.core.base.cancel import CancelToken
 from app.core.base.progress import Progress
 from app.core.generation import paint_runtime
 from app.core.generation.engines.registry import get_engine
-from app.core.generation.request import GenerationRequest, Status
+from app.core.generation.request import GenerationRequest, JobStatus
 from app.core.generation.stages import generate
 from app.core.mesh.types import LodSet
 from app.core.texture.paint_cameras import PAINT_CAMERAS
@@ -84,7 +84,7 @@ def _request(**changes: object) -> GenerationRequest:
 
 def _run(tmp_path: Path, request: GenerationRequest, seen: list[Progress] | None = None) -> LodSet:
     result = generate(request, tmp_path / "out.glb", on_progress=None if seen is None else seen.append)
-    assert result.status is Status.DONE, result.message
+    assert result.status is JobStatus.DONE, result.message
     assert result.model is not None
     return result.model
 
@@ -132,7 +132,7 @@ def test_every_diffusion_step_of_both_runs_is_reported(store: Path, tmp_path: Pa
     texture = lodset.provenance["texture"]
     assert texture["method"] == "paint" and texture["paint_device"] == "cpu"
     assert texture["paint_steps"] == 3 and texture["delight_steps"] == 50
-    assert lodset.provenance["engine_details"]["licence"] == texture["licence"] == "tencent-hunyuan-community"
+    assert lodset.provenance["licence"] == texture["licence"] == "tencent-hunyuan-community"
 
 
 def test_each_view_paints_its_own_side_and_the_back_is_no_longer_a_fill(store: Path, tmp_path: Path) -> None:
@@ -166,7 +166,7 @@ def test_cancel_at_step_2_keeps_the_models_loaded(store: Path, tmp_path: Path, s
             cancel.cancel()
 
     result = generate(_request(), tmp_path / "cancelled.glb", on_progress=watch, cancel=cancel)
-    assert result.status is Status.CANCELLED and not (tmp_path / "cancelled.glb").exists()
+    assert result.status is JobStatus.CANCELLED and not (tmp_path / "cancelled.glb").exists()
     assert [m for m in seen if "step" in m and "diffusion" not in m][-1] == stop_at
     assert paint_runtime.RUNTIME.loaded
     again = _run(tmp_path, _request())
@@ -208,7 +208,7 @@ def test_retexture_keeps_the_mesh_and_paints_it(store: Path, tmp_path: Path) -> 
     )
     assert relief.ok and relief.model is not None
     result = generate(_request(mesh_path=tmp_path / "relief.glb", name="robot"), tmp_path / "painted.glb")
-    assert result.status is Status.DONE, result.message
+    assert result.status is JobStatus.DONE, result.message
     assert result.model is not None
     before, after = relief.model.lod0, result.model.lod0
     assert after.triangle_count == before.triangle_count
@@ -227,7 +227,7 @@ def test_missing_or_damaged_paint_weights(
     shutil.copytree(built / REPO / "hunyuan3d-dit-v2-0", root / REPO / "hunyuan3d-dit-v2-0")
     monkeypatch.setenv("SWEEDLE_MODELS", str(root))
     missing = generate(_request(), tmp_path / "a.glb")
-    assert missing.status is Status.FAILED
+    assert missing.status is JobStatus.FAILED
     assert "not installed" in missing.message and "sweedle models download" in missing.message
     assert "\n" not in missing.message
 
@@ -236,12 +236,12 @@ def test_missing_or_damaged_paint_weights(
     weights = root / REPO / "hunyuan3d-paint-v2-0" / "unet" / "diffusion_pytorch_model.safetensors"
     weights.write_bytes(weights.read_bytes()[:-100])
     damaged = generate(_request(), tmp_path / "b.glb")
-    assert damaged.status is Status.FAILED and "\n" not in damaged.message
+    assert damaged.status is JobStatus.FAILED and "\n" not in damaged.message
     assert str(weights) in damaged.message and "incomplete or damaged" in damaged.message
     assert not (tmp_path / "b.glb").exists()
 
     automatic = generate(_request(texture_method="auto"), tmp_path / "c.glb")
-    assert automatic.status is Status.DONE
+    assert automatic.status is JobStatus.DONE
     assert "incomplete or damaged" in automatic.message
     assert automatic.message.endswith("the texture was projected from the pictures instead")
     assert automatic.model is not None and automatic.model.provenance["texture"]["method"] == "projection"
@@ -259,12 +259,12 @@ def test_weights_that_do_not_fit_fail_a_paint_and_an_automatic_one_falls_back(
     weights = root / REPO / "hunyuan3d-paint-v2-0" / "unet" / "diffusion_pytorch_model.safetensors"
     safetensors.torch.save_file({"not.a.unet": torch.zeros(2)}, str(weights))
     asked = generate(_request(), tmp_path / "a.glb")
-    assert asked.status is Status.FAILED
+    assert asked.status is JobStatus.FAILED
     assert "could not be loaded" in asked.message and "do not match hy3dgen 2.0.2" in asked.message
     # automatic painting needs a GPU; pretend one is there so the failed load is what it meets
     monkeypatch.setattr(paint_runtime, "can_paint_here", lambda _device="auto": (True, ""))
     automatic = generate(_request(texture_method="auto"), tmp_path / "b.glb")
-    assert automatic.status is Status.DONE
+    assert automatic.status is JobStatus.DONE
     assert automatic.message.startswith("Hunyuan Paint could not run: ")
     assert automatic.message.endswith("the texture was projected from the pictures instead")
 
@@ -279,7 +279,7 @@ def test_out_of_memory_says_what_to_lower(
 
     monkeypatch.setattr(paint_runtime.PaintRuntime, "_delight", out_of_memory)
     result = generate(_request(paint=PaintOptions(steps=3, resolution=512)), tmp_path / "a.glb")
-    assert result.status is Status.FAILED
+    assert result.status is JobStatus.FAILED
     assert result.message.startswith("the GPU ran out of memory while painting the texture: ")
     assert "lower the paint resolution (now 512 px)" in result.message and "low-VRAM mode" in result.message
 

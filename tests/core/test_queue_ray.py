@@ -30,7 +30,8 @@ from app.core.library.startup import open_library
 from app.core.paths import cache_dir
 from app.core.queue import farm
 from app.core.queue.ray_executor import RayExecutor
-from app.core.queue.records import JobStatus, Outcome, Priority, QueuedJob
+from app.core.generation.request import JobStatus
+from app.core.queue.records import Outcome, Priority, QueuedJob
 from app.core.queue.runner import QueueRunner, RunnerListener, RunSummary
 from app.core.queue.store import JobQueue
 
@@ -411,7 +412,7 @@ def test_hunyuan_runs_on_a_worker_and_a_missing_model_names_the_worker(
     made, refused = jobs.view().jobs
     assert made.status is JobStatus.DONE, made.message
     model = read_glb(jobs.library.get_asset(made.asset_id).summary.folder / GLB_FILE)
-    assert model.provenance["engine"] == "hunyuan" and model.provenance["engine_details"]["device"] == "cpu"
+    assert model.provenance["engine"] == "hunyuan" and model.provenance["device"] == "cpu"
     assert refused.status is JobStatus.FAILED
     assert refused.message.startswith(f"on worker {refused.worker}: ") and "2mini" in refused.message.lower()
 

@@ -21,6 +21,7 @@ from typing import Any
 from app.core.base.cancel import CancelToken
 from app.core.base.errors import Cancelled, InputError, SweedleError
 from app.core.base.progress import Progress, ProgressCallback
+from app.core.base.provenance import Provenance
 from app.core.base.version import VERSION
 from app.core.formats.file_set import write_file_set
 from app.core.formats.glb import write_glb
@@ -30,7 +31,7 @@ from app.core.generation.cutout_step import cutout_provenance, subject_mask
 from app.core.generation.engines.base import ShapeInput, resolve_params
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.maps_step import maps_step, saved_full_detail
-from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, Status
+from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, JobStatus, file_digest
 from app.core.generation.texturing import texture_step
 from app.core.imaging import foreground_mask, frame_subject, load_image
 from app.core.mesh.cleanup import clean, weld
@@ -104,13 +105,13 @@ def generate(
     try:
         return run(request, Path(output_path), fmt, tracker, cancel)
     except Cancelled:
-        return GenerationResult(request, Status.CANCELLED, message="cancelled", timings=tracker.timings)
+        return GenerationResult(request, JobStatus.CANCELLED, message="cancelled", timings=tracker.timings)
     except SweedleError as exc:
-        return GenerationResult(request, Status.FAILED, message=str(exc), timings=tracker.timings)
+        return GenerationResult(request, JobStatus.FAILED, message=str(exc), timings=tracker.timings)
     except MemoryError:
         return GenerationResult(
             request,
-            Status.FAILED,
+            JobStatus.FAILED,
             message="ran out of memory: lower the resolution, the texture size or the LOD0 budget",
             timings=tracker.timings,
         )
@@ -118,7 +119,7 @@ def generate(
         log.exception("generation of %s failed unexpectedly", request.image_path)
         return GenerationResult(
             request,
-            Status.FAILED,
+            JobStatus.FAILED,
             message=f"unexpected error (please report it): {type(exc).__name__}: {exc}",
             timings=tracker.timings,
         )
@@ -204,11 +205,25 @@ def _run(
             name=request.asset_name,
             lods=lods,
             material=material,
-            provenance=_provenance(request, engine.name, engine.version, shaped.model_id, params, mask.method)
-            | cutout_provenance(request, mask)
-            | _texture_provenance(shaped.details, texture_details)
-            | {"maps": baked.details}
-            | {"engine_details": shaped.details | picture_details, "stage_timings": dict(tracker.timings)},
+            provenance=Provenance.of_engine(
+                engine.name,
+                replace(shaped.facts, details=shaped.facts.details | picture_details),
+                engine_version=engine.version,
+                model=shaped.model_id,
+                seed=request.seed,
+                parameters={**request.provenance_params(), **params},
+                timings=dict(tracker.timings),
+                source_image=Path(request.image_path).name if request.image_path else "made from the prompt",
+                source_sha256=file_digest(request.image_path) if request.image_path else "",
+                prompt=request.prompt,
+                app_version=VERSION,
+                created=_now(),
+                extra={"mask": mask.method, "maps": baked.details}
+                | cutout_provenance(request, mask)
+                | _texture_provenance(texture_details),
+            )
+            .with_texture_licence(texture_details)
+            .to_dict(),
             full_detail=full_detail,
         )
         _write(lodset, output_path, fmt)
@@ -239,14 +254,14 @@ def _run_retexture(
             tracker.report(0.5, f"reducing LOD0 to {UNWRAP_MAX_TRIANGLES} triangles for the UV unwrap")
             mesh = build_lods(mesh, [UNWRAP_MAX_TRIANGLES], cancel, measure_samples=0)[1].mesh
         mesh.normals = welded_vertex_normals(mesh.vertices, mesh.faces)
-    original = dict(saved.provenance)
+    original = Provenance.from_dict(saved.provenance)
     with tracker.stage("texture"):
         textured = texture_step(
             request,
             mesh,
             framed,
             {},
-            hunyuan_shape=original.get("engine") == "hunyuan",
+            hunyuan_shape=original.engine == "hunyuan",
             engine_params={},
             progress=tracker.report,
             cancel=cancel,
@@ -261,22 +276,24 @@ def _run_retexture(
         )
         lods = baked.lods
     with tracker.stage("save"):
-        parameters = dict(original.get("parameters") or {}) | request.provenance_params()
+        provenance = replace(
+            original,
+            engine=original.engine or "import",
+            parameters=original.parameters | request.provenance_params(),
+            source_image=Path(request.image_path).name,
+            source_sha256=file_digest(request.image_path),
+            created=_now(),
+            timings=dict(tracker.timings),
+            extra=original.extra
+            | _texture_provenance(textured.details)
+            | {"retextured_from": Path(request.mesh_path).name, "maps": baked.details}
+            | cutout_provenance(request, mask),
+        ).with_texture_licence(textured.details)
         lodset = LodSet(
             name=request.asset_name,
             lods=lods,
             material=baked.material,
-            provenance={**original, "engine": original.get("engine", "import")}
-            | _texture_provenance(original.get("engine_details") or {}, textured.details)
-            | {
-                "parameters": parameters,
-                "retextured_from": Path(request.mesh_path).name,
-                "maps": baked.details,
-                "source_image": Path(request.image_path).name,
-                **cutout_provenance(request, mask),
-                "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-                "stage_timings": dict(tracker.timings),
-            },
+            provenance=provenance.to_dict(),
             full_detail=full_detail,
         )
         _write(lodset, output_path, fmt)
@@ -291,13 +308,9 @@ def _textures_anew(request: GenerationRequest, material: Material) -> bool:
     )
 
 
-def _texture_provenance(engine_details: dict[str, Any], texture: dict[str, Any]) -> dict[str, Any]:
-    """How the texture was made; a painted texture carries the paint models' licence when the shape
-    engine has none of its own."""
-    out: dict[str, Any] = {"texture": texture}
-    if texture.get("licence") and not engine_details.get("licence"):
-        out["licence"] = texture["licence"]
-    return out
+def _texture_provenance(texture: dict[str, Any]) -> dict[str, Any]:
+    """How the texture was made, kept with the provenance's other stage records."""
+    return {"texture": texture}
 
 
 def _write(lodset: LodSet, output_path: Path, fmt: str) -> None:
@@ -322,7 +335,7 @@ def _done(
     ]
     return GenerationResult(
         request,
-        Status.DONE,
+        JobStatus.DONE,
         output_path=output_path,
         message=notice,
         lods=infos,
@@ -352,24 +365,5 @@ def _lod_targets(request: GenerationRequest, lod0_triangles: int) -> list[int]:
     return targets
 
 
-def _provenance(
-    request: GenerationRequest,
-    engine: str,
-    engine_version: str,
-    model_id: str,
-    params: dict[str, object],
-    mask_method: str,
-) -> dict[str, object]:
-    return {
-        "app": "Sweedle",
-        "app_version": VERSION,
-        "engine": engine,
-        "engine_version": engine_version,
-        "model": model_id,
-        "seed": request.seed,
-        "parameters": {**request.provenance_params(), **params},
-        "source_image": Path(request.image_path).name if request.image_path else "made from the prompt",
-        "prompt": request.prompt,
-        "mask": mask_method,
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-    }
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")

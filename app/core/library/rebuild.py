@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError
 
 from app.core.base.errors import SweedleError
+from app.core.base.provenance import Provenance
 from app.core.library import leases
 from app.core.library.db import make_engine
 from app.core.library.faults import DB_FILE, database_fault, os_fault
@@ -219,14 +220,12 @@ def _version_from_glb(vdir: Path, uid: str, number: int) -> VersionSnapshot:
     from app.core.formats.glb_reader import read_glb
 
     lodset = read_glb(vdir / GLB_FILE)
-    prov = lodset.provenance
+    prov = Provenance.from_dict(lodset.provenance)
     lo, hi = (list(map(float, row)) for row in lodset.lod0.bounds())
-    engine = _text(prov.get("engine"))
-    created = _time(prov.get("created")) or dt.datetime.fromtimestamp(
+    engine = _text(prov.engine)
+    created = _time(prov.created) or dt.datetime.fromtimestamp(
         (vdir / GLB_FILE).stat().st_mtime, dt.UTC
     ).replace(tzinfo=None)
-    params = prov.get("parameters")
-    seed = prov.get("seed")
     return VersionSnapshot(
         asset_uid=uid,
         version=number,
@@ -238,12 +237,15 @@ def _version_from_glb(vdir: Path, uid: str, number: int) -> VersionSnapshot:
             LodSnapshot(i, lod.mesh.triangle_count, lod.mesh.vertex_count, float(lod.error_pct))
             for i, lod in enumerate(lodset.lods)
         ),
-        prompt=_text(prov.get("prompt")),
-        source_name=_text(prov.get("source_image")),
-        engine_version=_text(prov.get("engine_version")),
-        model_id=_text(prov.get("model")),
-        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) and abs(seed) < 2**63 else None,
-        parameters=params if isinstance(params, dict) else {},
+        prompt=_text(prov.prompt),
+        source_name=_text(prov.source_image),
+        engine_version=_text(prov.engine_version),
+        model_id=_text(prov.model),
+        model_version=_text(prov.model_revision),
+        licence=_text(prov.licence),
+        device=_text(prov.device),
+        seed=prov.seed if engine and abs(prov.seed) < 2**63 else None,
+        parameters=prov.parameters,
         bounds={"min": lo, "max": hi},
         height_m=hi[1] - lo[1],
     )

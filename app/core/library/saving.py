@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from app.core.base.errors import InputError
+from app.core.base.provenance import Provenance
 from app.core.formats.glb import glb_bytes
 from app.core.formats.images import encode_png
 from app.core.generation.cutout_step import mask_file
 from app.core.generation.engines.base import resolve_params
 from app.core.generation.engines.registry import get_engine
-from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, Status
+from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, JobStatus
 from app.core.imaging.user_mask import KEPT_MASK
 from app.core.library.cutout_record import cutout_record, without_cutout_record
 from app.core.library.material_files import material_files
@@ -57,7 +58,7 @@ def save_generation(
         )
     lodset = result.model
     request = result.request
-    prov = lodset.provenance
+    prov = Provenance.from_dict(lodset.provenance)
     files: dict[str, FileContent] = {}
     output = result.output_path
     if output is not None and output.suffix.lower() == ".glb" and output.is_file():
@@ -81,20 +82,20 @@ def save_generation(
     new = NewVersion(
         name=request.asset_name,
         source_type=SourceType.GENERATED,
-        engine=str(prov.get("engine", request.engine)),
+        engine=prov.engine or request.engine,
         lods=[LodRecord(i.level, i.triangles, i.vertices, i.error_pct) for i in result.lods],
         files=files,
         source_key=source_key,
         source_name=source.name if source is not None else "",
         prompt=prompt or request.prompt,
-        engine_version=str(prov.get("engine_version", "")),
-        model_id=str(prov.get("model", "")),
-        model_version=str(prov.get("model_version", "")),
-        licence=str(prov.get("licence") or prov.get("engine_details", {}).get("licence", "")),
+        engine_version=prov.engine_version,
+        model_id=prov.model,
+        model_version=prov.model_revision,
+        licence=prov.licence,
         seed=request.seed,
-        parameters=dict(prov.get("parameters", request.provenance_params())) | cutout_record(prov),
+        parameters=(prov.parameters or request.provenance_params()) | cutout_record(lodset.provenance),
         timings=dict(result.timings),
-        device=str(prov.get("device", "")),
+        device=prov.device,
         bounds={"min": bounds[0], "max": bounds[1]},
         height_m=float(bounds[1][1] - bounds[0][1]),
     )
@@ -162,7 +163,7 @@ def reused_result(
     `output_path`, or points there)."""
     return GenerationResult(
         request,
-        Status.DONE,
+        JobStatus.DONE,
         output_path=output_path,
         message=found.describe(),
         lods=[LodInfo(lod.level, lod.triangles, lod.vertices, lod.error_pct) for lod in found.version.lods],

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.base.errors import SweedleError
+from app.core.base.provenance import Provenance
 from app.core.generation.request import GenerationResult
 from app.core.library.records import AssetRecord
 from app.core.mesh.types import LodSet
@@ -297,16 +298,16 @@ def made_by(provenance: dict[str, Any]) -> str:
     from app.core.generation.engines.registry import engine_names, get_engine
     from app.core.weights.licence import LICENCES
 
-    engine = str(provenance.get("engine", ""))
-    if not engine:
+    prov = Provenance.from_dict(provenance)
+    if not prov.engine:
         return "Imported mesh: the licence of its source applies."
-    label = get_engine(engine).label if engine in engine_names() else engine
-    details = provenance.get("engine_details") or {}
-    licence_id = details.get("licence") if isinstance(details, dict) else None
-    if licence_id in LICENCES:
-        licence = LICENCES[licence_id]
-        variant = details.get("variant", "")
-        return f"{label}{f' ({variant})' if variant else ''} · model licence: {licence.name} ({licence.url})"
+    label = get_engine(prov.engine).label if prov.engine in engine_names() else prov.engine
+    if prov.licence in LICENCES:
+        licence = LICENCES[prov.licence]
+        variant = f" ({prov.variant})" if prov.variant else ""
+        revision = f", revision {prov.model_revision}" if prov.model_revision else ""
+        device = f" on {prov.device}" if prov.device else ""
+        return f"{label}{variant}{revision}{device} · model licence: {licence.name} ({licence.url})"
     return f"{label} · no model weights, so no model licence applies"
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from app.core.base.errors import InputError
 from app.core.base.progress import StepProgress
+from app.core.base.provenance import EngineFacts
 
 if TYPE_CHECKING:  # engines are listed at start-up; numpy and Pillow load with the first job
     from app.core.base.cancel import CancelToken
@@ -81,8 +82,8 @@ class EngineOutput:
     """In any unit, +Y up, front facing +Z; post-processing scales and places it."""
     material: Material
     model_id: str
-    details: dict[str, Any] = field(default_factory=dict)
-    """Engine provenance (variant, revision, licence, device, timings), recorded on the asset."""
+    facts: EngineFacts = field(default_factory=EngineFacts)
+    """Which weights, licence and device made it: recorded on the asset as its provenance."""
 
 
 class Engine(Protocol):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from app.core.base.cancel import CancelToken
 from app.core.base.errors import InputError
 from app.core.base.progress import StepProgress
+from app.core.base.provenance import EngineFacts
 from app.core.generation.engines.base import Availability, EngineOutput, ParamSpec, ShapeInput
 from app.core.generation.engines.hunyuan_setup import install_steps_line, missing_packages
 from app.core.mesh.types import Material, Mesh
@@ -127,24 +128,23 @@ class HunyuanEngine:
         loaded = self._runtime.ensure_loaded(model, ModelStore(), device, low_vram, bool(params["flashvdm"]))
         cancel.raise_if_cancelled()
         out = self._runtime.run(loaded, images, run_params, shape_input.seed, progress, cancel)
-        details = {
-            "variant": model.id,
-            "model_repo": model.repo,
-            "model_subfolder": model.subfolder,
-            "model_revision": loaded.revision,
-            "licence": model.licence,
-            "device": device,
-            "dtype": dtype_name,
-            "low_vram": loaded.low_vram,
-            "flashvdm": loaded.flashvdm,
-            "steps": run_params["steps"],
-            "timings": {"load_s": 0.0 if loaded is before else loaded.load_seconds, **out.timings},
-        }
+        facts = EngineFacts(
+            variant=model.id,
+            model_revision=loaded.revision,
+            licence=model.licence,
+            device=device,
+            dtype=dtype_name,
+            details={
+                "model_repo": model.repo,
+                "model_subfolder": model.subfolder,
+                "low_vram": loaded.low_vram,
+                "flashvdm": loaded.flashvdm,
+                "steps": run_params["steps"],
+                "timings": {"load_s": 0.0 if loaded is before else loaded.load_seconds, **out.timings},
+            },
+        )
         return EngineOutput(
-            Mesh(out.vertices, out.faces),
-            Material(name="Hunyuan"),
-            f"{model.repo}/{model.subfolder}",
-            details,
+            Mesh(out.vertices, out.faces), Material(name="Hunyuan"), f"{model.repo}/{model.subfolder}", facts
         )
 
     def _images(self, model: ModelSpec, shape_input: ShapeInput) -> Any:

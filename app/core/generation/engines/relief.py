@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from app.core.base.provenance import EngineFacts
 from app.core.generation.engines.base import Availability, EngineOutput, ParamSpec, resolve_params
 from app.core.generation.engines.relief_camera import CAMERAS, DEFAULT_ELEVATION
 
@@ -107,4 +108,6 @@ class ReliefEngine:
 
         # Defaults for what a direct caller leaves out (the pipeline passes them all, checked).
         mesh, material = inflate(shape_input.front, resolve_params(self.params, params), progress, cancel)
-        return EngineOutput(mesh=mesh, material=material, model_id=f"relief-v{self.version}")
+        return EngineOutput(
+            mesh=mesh, material=material, model_id=f"relief-v{self.version}", facts=EngineFacts(device="cpu")
+        )
