@@ -27,7 +27,7 @@ from app.core.base.errors import Cancelled, InputError, SweedleError
 from app.core.base.rules import DEFAULT_LODS, LodTarget, check_name
 from app.core.export.naming import safe_name
 from app.core.formats.leftovers import clean_leftovers, leftovers_note
-from app.core.generation.request import GenerationRequest, GenerationResult, Status
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
 from app.core.imaging.mask import CUTOUT_MODES
 from app.core.mesh.types import LodSet
 from app.core.texture.paint_options import TEXTURE_METHODS
@@ -306,9 +306,9 @@ def _cmd_generate(args: argparse.Namespace) -> int:
             _print_result(result, label, args.json)
             if record is not None and result.ok:
                 record(result)
-            if result.status is Status.CANCELLED:
+            if result.status is JobStatus.CANCELLED:
                 return EXIT_INTERRUPTED
-            failures += result.status is Status.FAILED
+            failures += result.status is JobStatus.FAILED
     finally:
         signal.signal(signal.SIGINT, previous)
     return EXIT_FAILED if failures else EXIT_OK
@@ -339,7 +339,7 @@ def _print_result(result: GenerationResult, label: str, as_json: bool) -> None:
         print(json.dumps(_result_dict(result)))
     if result.reused:
         print(f"reused {label} → {shown(result.output_path)}  ({shown(result.message)})", file=sys.stderr)
-    elif result.status is Status.DONE:
+    elif result.status is JobStatus.DONE:
         lods = " / ".join(f"{lod.triangles:,}" for lod in result.lods)
         total = sum(result.timings.values())
         print(
@@ -347,7 +347,7 @@ def _print_result(result: GenerationResult, label: str, as_json: bool) -> None:
         )
         if result.message:  # e.g. an automatic paint that fell back to projection
             print(f"note: {shown(result.message)}", file=sys.stderr)
-    elif result.status is Status.CANCELLED:
+    elif result.status is JobStatus.CANCELLED:
         print(f"cancelled {label}", file=sys.stderr)
     else:
         print(f"error: {shown(result.message)}", file=sys.stderr)

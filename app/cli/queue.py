@@ -22,8 +22,8 @@ from app.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from app.cli.terminal import shown
 from app.core.base.errors import SweedleError
 from app.core.base.rules import DEFAULT_LODS
-from app.core.generation.request import GenerationRequest, GenerationResult
-from app.core.queue.records import JobStatus, Priority, QueuedJob
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
+from app.core.queue.records import Priority, QueuedJob
 from app.core.queue.runner import RunnerListener
 
 _PRIORITIES = [p.label for p in Priority]

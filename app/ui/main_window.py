@@ -567,7 +567,7 @@ class MainWindow(QMainWindow):
 
     def _on_job_finished(self, job: Job) -> None:
         result = job.result
-        if result is None or result.model is None:
+        if result is None or result.lodset is None:
             return
         asset_id = self.library_sink.saved_asset_ids.get(job.id)
         waiting = self.image_panel.pending  # the user is preparing the next picture: keep it shown
@@ -584,10 +584,10 @@ class MainWindow(QMainWindow):
             )
         elif result.message:
             self.show_error(f"{job.label}: {result.message}")
-        self.viewport.set_lodset(result.model)
+        self.viewport.set_lodset(result.lodset)
         self.inspector.show_result(result, asset_id)
         self.image_panel.show_source(job.request.image_path, job.label)
-        triangles = result.model.lod0.triangle_count
+        triangles = result.lodset.lod0.triangle_count
         self.statusBar().showMessage(
             f"{job.label}: done in {job.elapsed():.1f} s, {triangles:,} triangles", 10000
         )

@@ -29,12 +29,11 @@ REPO = Path(__file__).resolve().parents[2]
 
 from queue_pictures import make_pictures  # noqa: E402
 
-from app.core.generation.request import GenerationRequest  # noqa: E402
+from app.core.generation.request import GenerationRequest, JobStatus  # noqa: E402
 from app.core.library.startup import open_library  # noqa: E402
 from app.core.queue import farm  # noqa: E402
 from app.core.queue.executor import Executor  # noqa: E402
 from app.core.queue.local import LocalExecutor  # noqa: E402
-from app.core.queue.records import JobStatus  # noqa: E402
 from app.core.queue.runner import QueueRunner  # noqa: E402
 from app.core.queue.store import JobQueue  # noqa: E402
 

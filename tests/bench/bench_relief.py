@@ -70,7 +70,7 @@ def main() -> int:
             if size == (1024, 1024):
                 totals_1024.append(total)
             all_totals.append(total)
-            lod0_meshes[image.stem] = first.model.lods[0].mesh
+            lod0_meshes[image.stem] = first.lodset.lods[0].mesh
             print(
                 f"{image.stem:<18}{f'{size[0]}x{size[1]}':>11}{first.lods[0].triangles:>11,}"
                 + "".join(f"{per_stage[s]:>13.3f}" for s in stages)

@@ -55,9 +55,9 @@ def _picture_asset(path: Path, lod0_triangles: int, out_dir: Path) -> LodSet:
         path, params={"resolution": 384, "smoothing": 0.8}, lod0_triangles=lod0_triangles, occlusion=True
     )
     result = generate(request, out_dir / f"{path.stem}.glb")
-    if not result.ok or result.model is None:
+    if not result.ok or result.lodset is None:
         raise SystemExit(f"{path}: {result.message}")
-    return result.model
+    return result.lodset
 
 
 def _own_bake(lodset: LodSet, level: int) -> LodSet:

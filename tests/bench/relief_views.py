@@ -47,7 +47,7 @@ def row(path: Path, params: dict[str, str], tmp: Path) -> Image.Image:
     if not result.ok:
         draw.text((TILE + 6, LABEL + 6), f"failed: {result.message}", fill=(255, 120, 120))
         return canvas
-    lodset = result.model
+    lodset = result.lodset
     for c, view in enumerate(VIEWS, start=1):
         tile = render(lodset.lod0, lodset.material, size=(TILE, TILE), view=view, framing="sphere")
         canvas.paste(Image.fromarray(tile), (c * TILE, LABEL), Image.fromarray(tile[..., 3]))

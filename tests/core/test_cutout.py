@@ -14,7 +14,7 @@ from PIL import Image
 
 from app.cli.main import main
 from app.core.base.errors import InputError
-from app.core.generation.request import GenerationRequest, Status
+from app.core.generation.request import GenerationRequest, JobStatus
 from app.core.generation.stages import generate
 from app.core.imaging import foreground_mask
 from app.core.imaging.classical import Seeds, classical_cut
@@ -134,7 +134,7 @@ def test_bad_masks_are_refused_in_one_line(case: str, message: str, tmp_path: Pa
 def test_an_unsure_cutout_stops_the_job_and_says_how_to_give_a_mask(tmp_path: Path) -> None:
     picture = _save(_scene("hunyuan_195/photo"), tmp_path)
     result = generate(GenerationRequest(picture, lods=()), tmp_path / "out.glb")
-    assert result.status is Status.FAILED and not (tmp_path / "out.glb").exists()
+    assert result.status is JobStatus.FAILED and not (tmp_path / "out.glb").exists()
     assert result.message.startswith("hunyuan_195-on-photo.png: the automatic cutout is unsure (")
     assert "--mask FILE.png" in result.message and "--cutout classical" in result.message
 
@@ -147,13 +147,13 @@ def test_mask_file_and_forced_classical_go_through_and_are_recorded(tmp_path: Pa
         tmp_path / "masked.glb",
     )
     assert masked.ok, masked.message
-    prov = masked.model.provenance
+    prov = masked.lodset.provenance
     assert prov["mask"] == "mask file" and prov["mask_file"] == "mask.png" and prov["mask_confidence"] == 1.0
-    assert masked.model.provenance["parameters"]["mask_sha256"]
+    assert masked.lodset.provenance["parameters"]["mask_sha256"]
     forced = generate(GenerationRequest(picture, lods=(), cutout="classical"), tmp_path / "forced.glb")
-    assert forced.ok and forced.model.provenance["mask"] == "grabcut"
-    assert forced.model.provenance["mask_confidence"] < LOW_CONFIDENCE
-    assert forced.model.provenance["parameters"]["cutout"] == "classical"
+    assert forced.ok and forced.lodset.provenance["mask"] == "grabcut"
+    assert forced.lodset.provenance["mask_confidence"] < LOW_CONFIDENCE
+    assert forced.lodset.provenance["parameters"]["cutout"] == "classical"
 
 
 def test_the_library_keeps_the_mask_and_the_cutout_and_tells_them_apart(

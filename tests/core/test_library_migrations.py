@@ -156,8 +156,7 @@ def test_0002_adds_the_save_owner_and_an_ownerless_save_is_recovered(tmp_path: P
 
 
 def test_upgrade_adds_an_empty_running_queue(tmp_path: Path) -> None:
-    from app.core.generation.request import GenerationRequest
-    from app.core.queue.records import JobStatus
+    from app.core.generation.request import GenerationRequest, JobStatus
     from app.core.queue.store import JobQueue
 
     root = tmp_path / "lib"
@@ -174,7 +173,8 @@ def test_upgrade_adds_an_empty_running_queue(tmp_path: Path) -> None:
 
 
 def test_released_queue_keeps_its_batches_jobs_and_attempts(tmp_path: Path) -> None:
-    from app.core.queue.records import JobStatus, Outcome, Priority
+    from app.core.generation.request import JobStatus
+    from app.core.queue.records import Outcome, Priority
     from app.core.queue.spec import request_from_json
     from app.core.queue.store import JobQueue
 

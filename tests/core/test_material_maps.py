@@ -239,7 +239,7 @@ def test_generation_bakes_maps_and_the_library_keeps_them(tmp_path: Path) -> Non
     request = GenerationRequest(ROBOT, params={"resolution": 96}, lod0_triangles=3000, occlusion=True)
     result = generate(request, tmp_path / "robot.glb")
     assert result.ok, result.message
-    lodset = result.model
+    lodset = result.lodset
     maps = lodset.material.maps
     assert maps.normal is not None and maps.occlusion is not None
     assert maps.details["texels_hit"] > 0.98
@@ -265,8 +265,8 @@ def test_generation_bakes_maps_and_the_library_keeps_them(tmp_path: Path) -> Non
         GenerationRequest(ROBOT, params={"resolution": 48}, lod0_triangles=1000, normal_map=False),
         tmp_path / "plain.glb",
     )
-    assert plain.ok and plain.model.material.maps.empty
-    assert all(lod.mesh.tangents is None for lod in plain.model.lods)
+    assert plain.ok and plain.lodset.material.maps.empty
+    assert all(lod.mesh.tangents is None for lod in plain.lodset.lods)
 
 
 def test_without_the_ray_caster_the_job_finishes_and_says_why(tmp_path: Path, monkeypatch) -> None:
@@ -279,12 +279,12 @@ def test_without_the_ray_caster_the_job_finishes_and_says_why(tmp_path: Path, mo
     )
     assert result.ok
     assert "no normal or occlusion map was baked" in result.message and "embreex" in result.message
-    assert result.model.material.maps.empty
+    assert result.lodset.material.maps.empty
 
 
 def test_retexture_bakes_the_maps_again_for_the_new_atlas(tmp_path: Path) -> None:
     request = GenerationRequest(ROBOT, params={"resolution": 64}, lod0_triangles=1500, occlusion=True)
-    first = generate(request, tmp_path / "first.glb").model
+    first = generate(request, tmp_path / "first.glb").lodset
     again = retexture(first, ROBOT, 512)
     assert again.full_detail is first.full_detail
     maps = again.material.maps

@@ -85,8 +85,8 @@ def _request(**changes: object) -> GenerationRequest:
 def _run(tmp_path: Path, request: GenerationRequest, seen: list[Progress] | None = None) -> LodSet:
     result = generate(request, tmp_path / "out.glb", on_progress=None if seen is None else seen.append)
     assert result.status is JobStatus.DONE, result.message
-    assert result.model is not None
-    return result.model
+    assert result.lodset is not None
+    return result.lodset
 
 
 def _side_colours(lodset: LodSet) -> dict[str, np.ndarray]:
@@ -206,18 +206,18 @@ def test_retexture_keeps_the_mesh_and_paints_it(store: Path, tmp_path: Path) -> 
         GenerationRequest(SAMPLE, params={"resolution": 48}, texture_size=256, lods=()),
         tmp_path / "relief.glb",
     )
-    assert relief.ok and relief.model is not None
+    assert relief.ok and relief.lodset is not None
     result = generate(_request(mesh_path=tmp_path / "relief.glb", name="robot"), tmp_path / "painted.glb")
     assert result.status is JobStatus.DONE, result.message
-    assert result.model is not None
-    before, after = relief.model.lod0, result.model.lod0
+    assert result.lodset is not None
+    before, after = relief.lodset.lod0, result.lodset.lod0
     assert after.triangle_count == before.triangle_count
     key = lambda v: {tuple(p) for p in np.round(v, 5)}  # noqa: E731 - positions, seams aside
     assert key(after.vertices) == key(before.vertices)
-    prov = result.model.provenance
+    prov = result.lodset.provenance
     assert prov["engine"] == "relief" and prov["retextured_from"] == "relief.glb"
     assert prov["texture"]["method"] == "paint"
-    assert np.abs(_side_colours(result.model)["back"] - VIEW_COLOURS["back"]).max() < 60
+    assert np.abs(_side_colours(result.lodset)["back"] - VIEW_COLOURS["back"]).max() < 60
 
 
 def test_missing_or_damaged_paint_weights(
@@ -244,7 +244,7 @@ def test_missing_or_damaged_paint_weights(
     assert automatic.status is JobStatus.DONE
     assert "incomplete or damaged" in automatic.message
     assert automatic.message.endswith("the texture was projected from the pictures instead")
-    assert automatic.model is not None and automatic.model.provenance["texture"]["method"] == "projection"
+    assert automatic.lodset is not None and automatic.lodset.provenance["texture"]["method"] == "projection"
 
 
 def test_weights_that_do_not_fit_fail_a_paint_and_an_automatic_one_falls_back(

@@ -45,7 +45,7 @@ request = GenerationRequest(
     params={"steps": 2, "octree_resolution": 48, "num_chunks": 4000, "flashvdm": 0, "device": "cpu"},
 )
 result = generate(request, Path(sys.argv[2]))
-texture = (result.model.provenance.get("texture") or {}) if result.model is not None else {}
+texture = (result.lodset.provenance.get("texture") or {}) if result.lodset is not None else {}
 loaded = sorted(m for m in sys.modules if any(m == b or m.startswith(b + ".") for b in BLOCKED))
 print(json.dumps({"status": result.status.value, "message": result.message, "tried": tried,
                   "loaded": loaded, "method": texture.get("method"),

@@ -12,7 +12,7 @@ import pytest
 import app
 from app.core.base.cancel import CancelToken
 from app.core.base.progress import Progress
-from app.core.generation.request import GenerationRequest, Status
+from app.core.generation.request import GenerationRequest, JobStatus
 from app.core.generation.stages import STAGES, generate
 
 ROBOT = Path(__file__).resolve().parents[2] / "resources" / "samples" / "robot.png"
@@ -23,7 +23,7 @@ def test_progress_runs_through_every_stage_in_order(tmp_path: Path) -> None:
     result = generate(
         GenerationRequest(image_path=ROBOT, seed=7), tmp_path / "r.glb", on_progress=seen.append
     )
-    assert result.status is Status.DONE
+    assert result.status is JobStatus.DONE
     stages_in_order = list(dict.fromkeys(p.stage for p in seen))
     assert stages_in_order == list(STAGES)
     overall = [p.overall for p in seen]
@@ -61,7 +61,7 @@ def test_cancel_mid_run_returns_promptly_and_leaves_nothing(stage: str, tmp_path
         GenerationRequest(image_path=ROBOT), tmp_path / "r.glb", on_progress=on_progress, cancel=token
     )
     returned = time.perf_counter()
-    assert result.status is Status.CANCELLED
+    assert result.status is JobStatus.CANCELLED
     assert returned - cancelled_at[0] < 2.0
     assert list(tmp_path.iterdir()) == []
 
@@ -69,7 +69,7 @@ def test_cancel_mid_run_returns_promptly_and_leaves_nothing(stage: str, tmp_path
 def test_failure_is_a_result_with_a_message_not_an_exception(tmp_path: Path) -> None:
     missing = tmp_path / "nope.png"
     result = generate(GenerationRequest(image_path=missing), tmp_path / "r.glb")
-    assert result.status is Status.FAILED
+    assert result.status is JobStatus.FAILED
     assert "nope.png" in result.message
     assert not (tmp_path / "r.glb").exists()
 

@@ -19,7 +19,7 @@ from queue_pictures import SMALL_RELIEF, make_pictures
 from app.cli.main import main
 from app.core.base.errors import InputError
 from app.core.base.rules import LodTarget
-from app.core.generation.request import GenerationRequest, GenerationResult
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
 from app.core.library.migrate import LibraryError
 from app.core.library.records import GLB_FILE
 from app.core.library.repository import Library
@@ -28,7 +28,7 @@ from app.core.paths import cache_dir
 from app.core.queue import farm
 from app.core.queue.local import LocalExecutor
 from app.core.queue.placement import vram_need
-from app.core.queue.records import JobStatus, Outcome, Priority, QueuedJob, WorkerInfo
+from app.core.queue.records import Outcome, Priority, QueuedJob, WorkerInfo
 from app.core.queue.runner import QueueRunner, RunnerListener, RunSummary
 from app.core.queue.spec import request_from_json, request_to_json
 from app.core.queue.store import JobQueue

@@ -23,14 +23,13 @@ from queue_pictures import SMALL_RELIEF, make_pictures
 
 from app.core.base.progress import Progress
 from app.core.formats.glb_reader import read_glb
-from app.core.generation.request import GenerationRequest, GenerationResult
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
 from app.core.library.records import GLB_FILE, AssetQuery
 from app.core.library.repository import Library
 from app.core.library.startup import open_library
 from app.core.paths import cache_dir
 from app.core.queue import farm
 from app.core.queue.ray_executor import RayExecutor
-from app.core.generation.request import JobStatus
 from app.core.queue.records import Outcome, Priority, QueuedJob
 from app.core.queue.runner import QueueRunner, RunnerListener, RunSummary
 from app.core.queue.store import JobQueue

@@ -24,7 +24,7 @@ from app.core.base.errors import InputError
 from app.core.base.rules import LodTarget
 from app.core.generation.engines.base import EngineOutput, ShapeInput, resolve_params
 from app.core.generation.engines.relief import ReliefEngine
-from app.core.generation.request import GenerationRequest, Status
+from app.core.generation.request import GenerationRequest, JobStatus
 from app.core.generation.stages import generate
 from app.core.imaging import FramedImage, foreground_mask, frame_subject, load_image
 from app.core.mesh.cleanup import weld
@@ -191,7 +191,7 @@ def test_the_camera_reaches_the_saved_asset(tmp_path: Path) -> None:
         params={"resolution": GRID, "camera": "top"},
     )
     result = generate(request, tmp_path / "chest.glb")
-    assert result.status is Status.DONE, result.message
-    lo, hi = result.model.lod0.bounds()
+    assert result.status is JobStatus.DONE, result.message
+    lo, hi = result.lodset.lod0.bounds()
     assert hi[2] - lo[2] > 1.5 * (hi[1] - lo[1])
-    assert result.model.provenance["parameters"]["camera"] == "top"
+    assert result.lodset.provenance["parameters"]["camera"] == "top"

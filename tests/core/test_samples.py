@@ -17,7 +17,7 @@ import pytest
 import trimesh
 
 from app.core.base.rules import LodTarget
-from app.core.generation.request import GenerationRequest, Status
+from app.core.generation.request import GenerationRequest, JobStatus
 from app.core.generation.stages import generate
 from app.core.imaging import foreground_mask, load_image
 
@@ -46,7 +46,7 @@ def test_sample_becomes_a_valid_watertight_glb_matching_its_silhouette(
     request = GenerationRequest(image_path=image_path, lods=tuple(LodTarget.parse(t) for t in LODS))
     out = tmp_path / f"{image_path.stem}.glb"
     result = generate(request, out)
-    assert result.status is Status.DONE, result.message
+    assert result.status is JobStatus.DONE, result.message
 
     report = gltf_validator(out)
     assert report["issues"]["numErrors"] == 0, report["issues"]["messages"]

@@ -20,7 +20,7 @@ from app.core.base.errors import InputError
 from app.core.base.progress import Progress
 from app.core.generation import text_to_image
 from app.core.generation.engines.registry import get_engine
-from app.core.generation.request import GenerationRequest, Status
+from app.core.generation.request import GenerationRequest, JobStatus
 from app.core.generation.stages import generate
 
 PARAMS = {"steps": 3, "octree_resolution": 32, "num_chunks": 4000, "flashvdm": 0, "device": "cpu"}
@@ -51,13 +51,13 @@ def test_prompt_only_is_refused_with_the_reason_without_hunyuandit(tmp_path: Pat
         GenerationRequest(image_path=None, prompt="a chair", engine="hunyuan", params=PARAMS),
         tmp_path / "a.glb",
     )
-    assert result.status is Status.FAILED and "text-to-3D is not available" in result.message
+    assert result.status is JobStatus.FAILED and "text-to-3D is not available" in result.message
     assert "hunyuandit-t2i" in result.message and not (tmp_path / "a.glb").exists()
 
 
 def test_prompt_only_is_refused_by_an_engine_without_text(tmp_path: Path) -> None:
     result = generate(GenerationRequest(image_path=None, prompt="a chair"), tmp_path / "a.glb")
-    assert result.status is Status.FAILED and "cannot make an asset from a prompt alone" in result.message
+    assert result.status is JobStatus.FAILED and "cannot make an asset from a prompt alone" in result.message
 
 
 @pytest.mark.slow
@@ -77,7 +77,7 @@ def test_prompt_makes_a_picture_that_goes_on_as_an_image_job(tmp_path: Path, sma
     assert [p.message for p in seen if p.message == "finding the subject"], "the picture was not handed on"
     overall = [p.overall for p in seen]
     assert overall == sorted(overall)
-    assert result.status is Status.FAILED and result.message.startswith("prompt.png: ")
+    assert result.status is JobStatus.FAILED and result.message.startswith("prompt.png: ")
     assert "--mask FILE.png" in result.message  # what the artist can do about it
     assert not (tmp_path / "chair.glb").exists()
 

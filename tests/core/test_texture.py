@@ -17,7 +17,7 @@ from app.core.base.errors import Cancelled
 from app.core.formats.glb_reader import read_glb
 from app.core.generation.engines.base import ShapeInput
 from app.core.generation.engines.relief import ReliefEngine
-from app.core.generation.request import GenerationRequest, Status
+from app.core.generation.request import GenerationRequest, JobStatus
 from app.core.generation.stages import generate
 from app.core.imaging import FramedImage, foreground_mask, frame_subject, load_image
 from app.core.mesh.lod import build_lods
@@ -168,7 +168,7 @@ def test_pipeline_bakes_and_writes_a_pbr_texture_every_lod_shares(tmp_path: Path
     )
     stages: list[str] = []
     result = generate(request, tmp_path / "robot.glb", on_progress=lambda p: stages.append(p.stage))
-    assert result.status is Status.DONE, result.message
+    assert result.status is JobStatus.DONE, result.message
     assert "texture" in stages and stages.index("texture") < stages.index("lods")
     lodset = read_glb(tmp_path / "robot.glb")
     assert lodset.material.roughness == pytest.approx(0.4)
@@ -186,7 +186,7 @@ def test_pipeline_cancel_during_the_texture_stage_writes_nothing(tmp_path: Path)
 
     request = GenerationRequest(SAMPLE, lods=(), texture_size=256, bake="always", params={"resolution": 48})
     result = generate(request, tmp_path / "robot.glb", on_progress=progress, cancel=cancel)
-    assert result.status is Status.CANCELLED
+    assert result.status is JobStatus.CANCELLED
     assert not list(tmp_path.iterdir())
 
 

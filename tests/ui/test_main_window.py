@@ -10,8 +10,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QImage
 
+from app.core.generation.request import JobStatus
 from app.core.generation.stages import STAGES
-from app.ui.workers.jobs import JobState
 from app.ui.workers.threads import running_threads
 
 from qt_events import drop_files
@@ -70,7 +70,7 @@ def test_generate_runs_through_the_worker_with_ordered_progress_and_shows_the_me
     window.runner.sig_progress.connect(lambda job, p: (stages.append(p.stage), overall.append(p.overall)))
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000) as finished:
         [job] = window.generate()
-    assert finished.args[0] is job and job.state is JobState.DONE
+    assert finished.args[0] is job and job.status is JobStatus.DONE
     seen = list(dict.fromkeys(stages))
     assert seen == [s for s in STAGES if s in seen] and {"preprocess", "shape", "lods", "save"} <= set(seen)
     assert overall == sorted(overall) and overall[-1] > 0.9
@@ -79,7 +79,7 @@ def test_generate_runs_through_the_worker_with_ordered_progress_and_shows_the_me
     asset_id = window.library_sink.saved_asset_ids[job.id]
     assert window.library_sink.library.get_asset(asset_id).summary.name == "robot"
     viewport = window.viewport
-    assert viewport.lodset is job.result.model and len(viewport.lodset.lods) == 3
+    assert viewport.lodset is job.result.lodset and len(viewport.lodset.lods) == 3
     frame = viewport.grabFramebuffer()
     pixels = np.array(frame.constBits(), np.uint8).reshape(frame.height(), frame.width(), 4)
     h, w = frame.height(), frame.width()
@@ -96,11 +96,11 @@ def test_cancel_stops_the_running_job_and_the_worker_takes_the_next(qtbot, windo
         [slow] = window.generate()
     with qtbot.waitSignal(window.runner.sig_cancelled, timeout=30_000):
         window.generate_bar.cancel_button.click()
-    assert slow.state is JobState.CANCELLED and not slow.output_path.exists()
+    assert slow.status is JobStatus.CANCELLED and not slow.output_path.exists()
     window.prompt_panel.params.set_values({"resolution": 48})
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
         [quick] = window.generate()
-    assert quick.state is JobState.DONE
+    assert quick.state is JobStatus.DONE
 
 
 def test_three_queued_jobs_run_in_order_and_a_queued_one_can_be_cancelled(
@@ -114,7 +114,7 @@ def test_three_queued_jobs_run_in_order_and_a_queued_one_can_be_cancelled(
     order: list[str] = []
 
     def note_start(job) -> None:
-        if job.state is JobState.RUNNING and job.label not in order:
+        if job.status is JobStatus.RUNNING and job.label not in order:
             order.append(job.label)
 
     window.runner.sig_job_changed.connect(note_start)
@@ -123,11 +123,11 @@ def test_three_queued_jobs_run_in_order_and_a_queued_one_can_be_cancelled(
     jobs = window.generate()
     assert list(window.runner.jobs.values()) == jobs
     assert [j.label for j in jobs] == ["a", "b", "c"]
-    assert [j.state for j in jobs[1:]] == [JobState.QUEUED, JobState.QUEUED]
+    assert [j.status for j in jobs[1:]] == [JobStatus.QUEUED, JobStatus.QUEUED]
     window.runner.cancel(jobs[1].id)
-    assert jobs[1].state is JobState.CANCELLED
-    qtbot.waitUntil(lambda: all(j.state.finished for j in jobs), timeout=120_000)
-    assert [j.state for j in jobs] == [JobState.DONE, JobState.CANCELLED, JobState.DONE]
+    assert jobs[1].state is JobStatus.CANCELLED
+    qtbot.waitUntil(lambda: all(j.status.finished for j in jobs), timeout=120_000)
+    assert [j.status for j in jobs] == [JobStatus.DONE, JobStatus.CANCELLED, JobStatus.DONE]
     assert order == ["a", "c"]
     queue = window.queue_panel
     assert queue.item_for(jobs[1].id).text(1) == "cancelled"

@@ -150,7 +150,7 @@ def test_the_job_and_the_library_version_use_the_edited_mask(qtbot, window, tmp_
     assert mask_file is not None and mask_file.is_file()
     sent = np.asarray(Image.open(mask_file)) > 127
     assert sent.shape == scene.truth.shape and iou(sent, edited) > 0.99
-    assert job.result.ok and job.result.model.provenance["mask"] == "mask file"
+    assert job.result.ok and job.result.lodset.provenance["mask"] == "mask file"
     asset_id = window.library_sink.saved_asset_ids[job.id]
     version = window.library_sink.library.get_asset(asset_id).current_version
     kept = np.asarray(Image.open(version.folder / "mask.png")) > 127

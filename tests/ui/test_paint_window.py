@@ -65,7 +65,7 @@ def test_the_texture_method_in_the_generate_panel(qtbot, window, sample_image) -
     with qtbot.waitSignal(window.runner.sig_finished, timeout=240_000) as finished:
         [job] = window.generate()
     assert finished.args[0] is job, job.message
-    texture = job.result.model.provenance["texture"]
+    texture = job.result.lodset.provenance["texture"]
     assert texture["method"] == "paint" and texture["paint_steps"] == 3 and texture["paint_resolution"] == 64
 
 

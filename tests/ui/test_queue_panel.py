@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from queue_pictures import make_pictures
 
+from app.core.generation.request import JobStatus
 from app.core.queue import farm
 from app.core.queue.records import Priority, WorkerInfo
 from app.ui.panels.queue import ASSET, DETAILS, PRIORITY, STATE, WORKER
-from app.ui.workers.jobs import JobState
+from app.ui.workers.jobs import Job
 
 
 def _children(item) -> list:
@@ -82,11 +83,12 @@ def test_batches_priorities_order_pause_and_workers(qtbot, window, tmp_path: Pat
     qtbot.waitUntil(lambda: first.text(PRIORITY) == "high", timeout=10_000)
 
     started: list[str] = []
-    window.runner.sig_job_changed.connect(
-        lambda job: (
-            started.append(job.label) if job.state is JobState.RUNNING and job.label not in started else None
-        )
-    )
+
+    def note_start(job: Job) -> None:
+        if job.status is JobStatus.RUNNING and job.label not in started:
+            started.append(job.label)
+
+    window.runner.sig_job_changed.connect(note_start)
     panel.pause_action.trigger()  # resume
     qtbot.waitUntil(lambda: _batch(panel, "Crates").text(STATE) == "3/3 finished", timeout=120_000)
     qtbot.waitUntil(lambda: _batch(panel, "Barrels").text(STATE) == "2/2 finished", timeout=60_000)

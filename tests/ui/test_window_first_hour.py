@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction, QImage, QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit, QToolButton
 
 from app.core.export.projects import EngineKind
-from app.ui.workers.jobs import JobState
+from app.core.generation.request import JobStatus
 
 from qt_events import drop_files
 
@@ -190,7 +190,7 @@ def test_dropped_pictures_wait_for_generate_whatever_their_number(
     drop_files(window, images[:2])
     assert [job.label for job in window.runner.jobs.values()] == ["a", "b"]
     window.runner.cancel_all()
-    qtbot.waitUntil(lambda: all(j.state.finished for j in window.runner.jobs.values()), timeout=60_000)
+    qtbot.waitUntil(lambda: all(j.status.finished for j in window.runner.jobs.values()), timeout=60_000)
 
 
 def test_a_slot_can_be_cleared_and_a_failed_picture_stays_visible_with_its_message(
@@ -262,12 +262,12 @@ def test_an_identical_generation_reuses_the_version_unless_asked_again(qtbot, wi
         [first] = window.generate()
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
         [again] = window.generate()
-    assert again.state is JobState.DONE and again.result.reused
+    assert again.status is JobStatus.DONE and again.result.reused
     assert "version 1 of 'robot'" in window.generate_bar.message.text()
     asset_id = window.library_sink.saved_asset_ids[first.id]
     assert window.library_sink.saved_asset_ids[again.id] == asset_id
     assert [v.version for v in library.get_asset(asset_id).versions] == [1]
-    assert window.viewport.lodset is again.result.model
+    assert window.viewport.lodset is again.result.lodset
 
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
         _action(window, "Generate Again Anyway").trigger()

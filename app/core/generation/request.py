@@ -19,9 +19,9 @@ from app.core.base.errors import InputError
 from app.core.base.rules import (
     DEFAULT_LODS,
     MAX_SEED,
-    TEXTURE_SIZES,
     LodTarget,
     check_name,
+    check_texture_size,
     name_from_prompt,
     visible_name,
 )
@@ -76,9 +76,7 @@ class GenerationRequest:
             raise InputError("nothing to make: give a picture, or a prompt for an engine with text-to-3D")
         if not 0.001 <= self.height_m <= 10000:
             raise InputError(f"height {self.height_m} m is out of range (0.001 to 10000 metres)")
-        if self.texture_size not in TEXTURE_SIZES:
-            sizes = ", ".join(map(str, TEXTURE_SIZES))
-            raise InputError(f"texture size {self.texture_size} is not supported: use one of {sizes}")
+        check_texture_size(self.texture_size)
         if not 0.0 <= self.roughness <= 1.0:
             raise InputError(f"roughness {self.roughness} is out of range (0 to 1)")
         if self.bake not in ("auto", "always"):
@@ -110,7 +108,7 @@ class GenerationRequest:
             return self.name
         if self.image_path is not None:
             return visible_name(Path(self.image_path).stem) or "asset"
-        return name_from_prompt(self.prompt)
+        return name_from_prompt(self.prompt) or "prompt"
 
     def provenance_params(self) -> dict[str, Any]:
         return {
@@ -159,10 +157,19 @@ def _check_finite(name: str, value: object) -> None:
         raise InputError(f"parameter {name}={value} is not a finite number; give a real value")
 
 
-class Status(StrEnum):
+class JobStatus(StrEnum):
+    """Where a job stands: the one status the pipeline's result, the persistent queue (its values
+    are what the database holds) and the window's job list all use."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 @dataclass
@@ -177,7 +184,8 @@ class LodInfo:
 @dataclass
 class GenerationResult:
     request: GenerationRequest
-    status: Status
+    status: JobStatus
+    """DONE, FAILED or CANCELLED: a result exists only once its job has finished."""
     output_path: Path | None = None
     message: str = ""
     lods: list[LodInfo] = field(default_factory=list)
@@ -185,7 +193,7 @@ class GenerationResult:
     """Seconds spent in each pipeline stage, in stage order."""
     report: dict[str, Any] = field(default_factory=dict)
     """LOD0's validation report (watertight, manifold, counts, bounds)."""
-    model: LodSet | None = None
+    lodset: LodSet | None = None
     """What was written, for a front end to show without reading the file back."""
     reused: bool = False
     """True when an identical earlier version was reused instead of generating (see
@@ -193,4 +201,4 @@ class GenerationResult:
 
     @property
     def ok(self) -> bool:
-        return self.status is Status.DONE
+        return self.status is JobStatus.DONE

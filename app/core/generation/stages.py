@@ -31,7 +31,7 @@ from app.core.generation.cutout_step import cutout_provenance, subject_mask
 from app.core.generation.engines.base import ShapeInput, resolve_params
 from app.core.generation.engines.registry import get_engine
 from app.core.generation.maps_step import maps_step, saved_full_detail
-from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, JobStatus, file_digest
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus, LodInfo, file_digest
 from app.core.generation.texturing import texture_step
 from app.core.imaging import foreground_mask, frame_subject, load_image
 from app.core.mesh.cleanup import clean, weld
@@ -341,7 +341,7 @@ def _done(
         lods=infos,
         timings=tracker.timings,
         report=report,
-        model=lodset,
+        lodset=lodset,
     )
 
 

@@ -15,7 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.base.errors import InputError
 from app.core.base.provenance import Provenance
@@ -24,7 +24,7 @@ from app.core.formats.images import encode_png
 from app.core.generation.cutout_step import mask_file
 from app.core.generation.engines.base import resolve_params
 from app.core.generation.engines.registry import get_engine
-from app.core.generation.request import GenerationRequest, GenerationResult, LodInfo, JobStatus
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus, LodInfo
 from app.core.imaging.user_mask import KEPT_MASK
 from app.core.library.cutout_record import cutout_record, without_cutout_record
 from app.core.library.material_files import material_files
@@ -42,6 +42,9 @@ from app.core.library.repository import Library, NewVersion
 from app.core.library.store import FileContent
 from app.core.library.thumbnails import thumbnail_png
 
+if TYPE_CHECKING:
+    from app.core.mesh.types import LodSet
+
 
 def save_generation(
     library: Library, result: GenerationResult, prompt: str = "", asset_id: int | None = None
@@ -52,11 +55,11 @@ def save_generation(
     becomes that asset's newest version (generating again keeps both). Raises LibraryError for a
     result that did not finish.
     """
-    if not result.ok or result.model is None:
+    if not result.ok or result.lodset is None:
         raise LibraryError(
             f"only a finished generation can be saved (this one {result.status}: {result.message})"
         )
-    lodset = result.model
+    lodset = result.lodset
     request = result.request
     prov = Provenance.from_dict(lodset.provenance)
     files: dict[str, FileContent] = {}
@@ -157,7 +160,7 @@ def find_identical(library: Library, request: GenerationRequest) -> IdenticalVer
 
 
 def reused_result(
-    request: GenerationRequest, found: IdenticalVersion, output_path: Path, model: Any = None
+    request: GenerationRequest, found: IdenticalVersion, output_path: Path, lodset: LodSet | None = None
 ) -> GenerationResult:
     """A finished result that stands for the reused version (the caller has put its file at
     `output_path`, or points there)."""
@@ -167,7 +170,7 @@ def reused_result(
         output_path=output_path,
         message=found.describe(),
         lods=[LodInfo(lod.level, lod.triangles, lod.vertices, lod.error_pct) for lod in found.version.lods],
-        model=model,
+        lodset=lodset,
         reused=True,
     )
 

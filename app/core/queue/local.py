@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.core.base.cancel import CancelToken
-from app.core.generation.request import GenerationRequest, GenerationResult, Status
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
 from app.core.queue.executor import ExecutorEvent, JobDone, JobProgress, ProgressThrottle
 from app.core.queue.gpu import probe_gpus
 from app.core.queue.records import WorkerInfo
@@ -107,7 +107,7 @@ class LocalExecutor:
             return generate(task.request, task.output, on_progress=throttle, cancel=task.cancel)
         except Exception as exc:  # generate() reports expected failures itself; this is a bug
             log.exception("job %s crashed", task.job_id)
-            return GenerationResult(task.request, Status.FAILED, message=f"unexpected error: {exc}")
+            return GenerationResult(task.request, JobStatus.FAILED, message=f"unexpected error: {exc}")
         finally:
             throttle.flush()
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from app.core.base.atomic import atomic_write_bytes
 from app.core.base.version import VERSION
-from app.core.generation.request import GenerationRequest, GenerationResult, Status
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
 from app.core.queue import farm
 from app.core.queue.executor import ExecutorEvent, JobDone, JobProgress, WorkerLost
 from app.core.queue.ray_worker import CONTROL_GROUP, RemoteOutcome, SweedleWorker, WorkerDescription
@@ -108,7 +108,7 @@ class RayExecutor:
         except OSError as exc:
             message = f"cannot read the picture {exc.filename}: {exc.strerror or exc}"
             self._pending.append(
-                JobDone(job_id, GenerationResult(request, Status.FAILED, message=message), worker)
+                JobDone(job_id, GenerationResult(request, JobStatus.FAILED, message=message), worker)
             )
             return
         actor.job_id, actor.request, actor.output = job_id, request, output
@@ -255,7 +255,7 @@ class RayExecutor:
             return [WorkerLost(job_id, actor.name, _first_line(exc))]
         except errors.RayError as exc:
             message = f"unexpected error on worker {actor.name}: {_first_line(exc)}"
-            return [JobDone(job_id, GenerationResult(request, Status.FAILED, message=message), actor.name)]
+            return [JobDone(job_id, GenerationResult(request, JobStatus.FAILED, message=message), actor.name)]
         last_steps: list[ExecutorEvent] = [JobProgress(job_id, p) for p in outcome.progress]
         return [*last_steps, JobDone(job_id, _result(request, output, outcome), actor.name)]
 
@@ -273,7 +273,7 @@ def _pictures(request: GenerationRequest) -> dict[str, bytes]:
 def _result(request: GenerationRequest, output: Path, outcome: RemoteOutcome) -> GenerationResult:
     """The worker's outcome as a local result: its GLB written at `output` and read back here."""
     base = GenerationResult(request, outcome.status, message=outcome.message, timings=outcome.timings)
-    if outcome.status is not Status.DONE or outcome.glb is None:
+    if outcome.status is not JobStatus.DONE or outcome.glb is None:
         return base
     from app.core.base.errors import SweedleError
     from app.core.formats.glb_reader import read_glb
@@ -281,12 +281,12 @@ def _result(request: GenerationRequest, output: Path, outcome: RemoteOutcome) ->
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(output, outcome.glb)
-        model = read_glb(output)
+        lodset = read_glb(output)
     except (SweedleError, OSError) as exc:
         return replace(
-            base, status=Status.FAILED, message=f"the GLB from worker {outcome.worker} is unusable: {exc}"
+            base, status=JobStatus.FAILED, message=f"the GLB from worker {outcome.worker} is unusable: {exc}"
         )
-    return replace(base, output_path=output, lods=outcome.lods, report=outcome.report, model=model)
+    return replace(base, output_path=output, lods=outcome.lods, report=outcome.report, lodset=lodset)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 from app.core.base.cancel import CancelToken
 from app.core.base.progress import Progress
 from app.core.base.version import VERSION
-from app.core.generation.request import LodInfo, Status
+from app.core.generation.request import JobStatus, LodInfo
 from app.core.queue.executor import ProgressThrottle
 from app.core.queue.gpu import probe_gpus, visible_gpu_indices
 from app.core.queue.spec import request_from_json
@@ -51,7 +51,7 @@ class WorkerDescription:
 class RemoteOutcome:
     """What a job sends back: the GLB as written on the worker, and the figures about it."""
 
-    status: Status
+    status: JobStatus
     message: str
     worker: str
     glb: bytes | None = None
@@ -123,18 +123,18 @@ class SweedleWorker:
             local = request_from_json(_placed(request, pictures, folder))
             result = generate(local, folder / "out" / "model.glb", on_progress=throttle, cancel=job.cancel)
         except (SweedleError, OSError) as exc:
-            return RemoteOutcome(Status.FAILED, f"on worker {self.name}: {exc}", self.name)
+            return RemoteOutcome(JobStatus.FAILED, f"on worker {self.name}: {exc}", self.name)
         finally:
             throttle.flush()
-        if result.status is not Status.DONE or result.output_path is None:
+        if result.status is not JobStatus.DONE or result.output_path is None:
             message = (
                 result.message
-                if result.status is Status.CANCELLED
+                if result.status is JobStatus.CANCELLED
                 else f"on worker {self.name}: {result.message}"
             )
             return RemoteOutcome(result.status, message, self.name, timings=result.timings)
         return RemoteOutcome(
-            Status.DONE,
+            JobStatus.DONE,
             result.message,
             self.name,
             glb=result.output_path.read_bytes(),

@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from app.core.base.errors import InputError
+from app.core.generation.request import JobStatus
 
 
 class Priority(IntEnum):
@@ -31,18 +32,6 @@ class Priority(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
-
-
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def finished(self) -> bool:
-        return self in (JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED)
 
 
 class Outcome(StrEnum):

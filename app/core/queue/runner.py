@@ -24,11 +24,11 @@ from pathlib import Path
 from app.core.base.errors import InputError, SweedleError
 from app.core.base.progress import Progress
 from app.core.export.naming import safe_name
-from app.core.generation.request import GenerationRequest, GenerationResult, Status
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
 from app.core.library.leases import is_token
 from app.core.queue.executor import Executor, JobDone, JobProgress, WorkerLost
 from app.core.queue.placement import vram_need
-from app.core.queue.records import JobStatus, Outcome, QueuedJob
+from app.core.queue.records import Outcome, QueuedJob
 from app.core.queue.spec import request_from_json
 from app.core.queue.store import JobQueue
 
@@ -52,7 +52,7 @@ class RunnerListener:
 
     def job_ended(self, job: QueuedJob, result: GenerationResult | None) -> None:
         """`job` as recorded now (done / failed / cancelled, or queued again after a lost worker);
-        `result` when the job produced one (its model is there for a front end to show)."""
+        `result` when the job produced one (its LodSet is there for a front end to show)."""
 
     def queue_changed(self) -> None:
         """Jobs were added, moved, cancelled or taken back: a view of the queue is stale."""
@@ -210,10 +210,10 @@ class QueueRunner:
         from app.core.formats.glb_reader import read_glb
 
         try:  # for a front end to show, as if it had just been made
-            model = replace(read_glb(found.glb_path), name=found.asset_name)
+            lodset = replace(read_glb(found.glb_path), name=found.asset_name)
         except (SweedleError, OSError):
-            model = None
-        result = reused_result(request, found, found.glb_path, model)
+            lodset = None
+        result = reused_result(request, found, found.glb_path, lodset)
         self._end(job, Outcome.DONE, found.describe(), found.asset_id, result)
         return result
 
@@ -261,9 +261,9 @@ class QueueRunner:
 
     def _finish(self, running: _Running, result: GenerationResult) -> None:
         result = replace(result, request=running.request)
-        if result.status is Status.CANCELLED:
+        if result.status is JobStatus.CANCELLED:
             self._end(running.job, Outcome.CANCELLED, "cancelled", None, result)
-        elif result.status is Status.FAILED:
+        elif result.status is JobStatus.FAILED:
             self._end(running.job, Outcome.FAILED, result.message, None, result)
         else:
             self._save(running, result)

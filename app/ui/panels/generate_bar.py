@@ -8,7 +8,8 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from app.core.base.progress import Progress
-from app.ui.workers.jobs import Job, JobState
+from app.core.generation.request import JobStatus
+from app.ui.workers.jobs import Job
 from app.ui.workers.queue_relay import QueueRelay
 
 
@@ -67,13 +68,13 @@ class GenerateBar(QWidget):
             if not self._clock.isActive():
                 self._clock.start()
             self._show(running, running.progress)
-        elif job.state.finished:
+        elif job.status.finished:
             self._clock.stop()
-            self.progress.setValue(1000 if job.state is JobState.DONE else self.progress.value())
-            self.progress.setFormat(f"{job.label}: {job.state.value} in {job.elapsed():.1f} s")
-            if job.state is JobState.FAILED:
+            self.progress.setValue(1000 if job.status is JobStatus.DONE else self.progress.value())
+            self.progress.setFormat(f"{job.label}: {job.status.value} in {job.elapsed():.1f} s")
+            if job.status is JobStatus.FAILED:
                 self.show_message(f"{job.label} failed: {job.message}", error=True)
-            elif job.state is JobState.CANCELLED:
+            elif job.status is JobStatus.CANCELLED:
                 self.show_message(f"{job.label} was cancelled.")
             else:
                 self.show_message("")

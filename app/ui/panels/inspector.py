@@ -161,9 +161,9 @@ class InspectorPanel(QWidget):
         edits.sig_changed.connect(self._on_library_changed)
 
     def show_result(self, result: GenerationResult, asset_id: int | None = None) -> None:
-        """A finished job: its model, its file and its stage timings."""
-        if result.model is not None:
-            self.show_lodset(result.model, result.output_path, asset_id, timings=result.timings)
+        """A finished job: its LodSet, its file and its stage timings."""
+        if result.lodset is not None:
+            self.show_lodset(result.lodset, result.output_path, asset_id, timings=result.timings)
 
     def show_lodset(
         self,

@@ -26,17 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.base.errors import InputError
-from app.core.generation.request import GenerationRequest
-from app.core.queue.records import BatchSummary, JobStatus, Priority, QueueView, WorkerInfo
-from app.ui.workers.jobs import Job, JobState
+from app.core.generation.request import GenerationRequest, JobStatus
+from app.core.queue.records import BatchSummary, Priority, QueueView, WorkerInfo
+from app.ui.workers.jobs import Job
 from app.ui.workers.queue_relay import QueueRelay
 
 _STATE_COLOURS = {
-    JobState.QUEUED: QColor(160, 160, 165),
-    JobState.RUNNING: QColor(74, 144, 226),
-    JobState.DONE: QColor(110, 200, 120),
-    JobState.FAILED: QColor(255, 123, 123),
-    JobState.CANCELLED: QColor(220, 180, 90),
+    JobStatus.QUEUED: QColor(160, 160, 165),
+    JobStatus.RUNNING: QColor(74, 144, 226),
+    JobStatus.DONE: QColor(110, 200, 120),
+    JobStatus.FAILED: QColor(255, 123, 123),
+    JobStatus.CANCELLED: QColor(220, 180, 90),
 }
 ASSET, STATE, TIME, DETAILS, PRIORITY, WORKER = range(6)
 _JOB, _BATCH = "job", "batch"
@@ -197,11 +197,11 @@ class QueuePanel(QWidget):
             item.setData(0, Qt.ItemDataRole.UserRole, (_JOB, job.id))
             self._items[job.id] = item
         item.setText(ASSET, job.label)
-        state = job.state.value
-        if job.state is JobState.RUNNING and job.progress is not None:
+        state = job.status.value
+        if job.status is JobStatus.RUNNING and job.progress is not None:
             state = f"{job.progress.stage} {job.progress.overall:.0%}"
         item.setText(STATE, state)
-        item.setForeground(STATE, _STATE_COLOURS[job.state])
+        item.setForeground(STATE, _STATE_COLOURS[job.status])
         item.setText(TIME, f"{job.elapsed():.1f} s" if job.started is not None else "")
         item.setText(DETAILS, job.message)
         item.setToolTip(DETAILS, job.message)

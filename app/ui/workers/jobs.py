@@ -1,30 +1,17 @@
-"""A job in the window's queue: one request, its state, its latest progress and its result."""
+"""A job in the window's queue: one request, its status, its latest progress and its result."""
 
 from __future__ import annotations
 
 import itertools
 import time
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from app.core.base.cancel import CancelToken
 from app.core.base.progress import Progress
-from app.core.generation.request import GenerationRequest, GenerationResult
+from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
 
 _ids = itertools.count(1)
-
-
-class JobState(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def finished(self) -> bool:
-        return self in (JobState.DONE, JobState.FAILED, JobState.CANCELLED)
 
 
 @dataclass
@@ -32,7 +19,7 @@ class Job:
     request: GenerationRequest
     output_path: Path
     id: int = field(default_factory=lambda: next(_ids))
-    state: JobState = JobState.QUEUED
+    status: JobStatus = JobStatus.QUEUED
     progress: Progress | None = None
     message: str = ""
     result: GenerationResult | None = None

@@ -20,10 +20,10 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.core.base.errors import InputError
 from app.core.base.progress import Progress
-from app.core.generation.request import GenerationResult
-from app.core.queue.records import JobStatus, Priority, QueuedJob, QueueView, WorkerInfo
+from app.core.generation.request import GenerationResult, JobStatus
+from app.core.queue.records import Priority, QueuedJob, QueueView, WorkerInfo
 from app.core.queue.spec import request_from_json
-from app.ui.workers.jobs import Job, JobState
+from app.ui.workers.jobs import Job
 from app.ui.workers.queue_thread import Command, QueueThreadWorker
 from app.ui.workers.threads import track
 
@@ -34,20 +34,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_STATES = {
-    JobStatus.QUEUED: JobState.QUEUED,
-    JobStatus.RUNNING: JobState.RUNNING,
-    JobStatus.DONE: JobState.DONE,
-    JobStatus.FAILED: JobState.FAILED,
-    JobStatus.CANCELLED: JobState.CANCELLED,
-}
-
 
 class QueueRelay(QObject):
     """GUI-thread owner of the queue thread; what the panels and the window talk to."""
 
     sig_job_added = Signal(object)  # Job
-    sig_job_changed = Signal(object)  # Job (state, progress or message changed)
+    sig_job_changed = Signal(object)  # Job (status, progress or message changed)
     sig_job_removed = Signal(int)
     sig_progress = Signal(object, object)  # Job, Progress
     sig_finished = Signal(object)  # Job that ended DONE
@@ -96,12 +88,12 @@ class QueueRelay(QObject):
     @property
     def current(self) -> Job | None:
         """The job started last among those running (a farm runs several at once)."""
-        running = [i for i in self._started if self.jobs.get(i) and self.jobs[i].state is JobState.RUNNING]
+        running = [i for i in self._started if self.jobs.get(i) and self.jobs[i].status is JobStatus.RUNNING]
         return self.jobs[running[-1]] if running else None
 
     @property
     def busy(self) -> bool:
-        return any(job.state is JobState.RUNNING for job in self.jobs.values())
+        return any(job.status is JobStatus.RUNNING for job in self.jobs.values())
 
     def submit(self, job: Job) -> Job:
         """Queue one job; the jobs submitted in one turn of the event loop form one batch."""
@@ -116,11 +108,11 @@ class QueueRelay(QObject):
     def cancel(self, job_id: int) -> None:
         """A waiting job ends at once; a running one stops at its next step."""
         job = self.jobs.get(job_id)
-        if job is None or job.state.finished:
+        if job is None or job.status.finished:
             return
         job.cancel.cancel()
-        if job.state is JobState.QUEUED:
-            self._end(job, JobState.CANCELLED, "cancelled before it started")
+        if job.status is JobStatus.QUEUED:
+            self._end(job, JobStatus.CANCELLED, "cancelled before it started")
         else:
             job.message = "cancelling…"
             self.sig_job_changed.emit(job)
@@ -133,11 +125,11 @@ class QueueRelay(QObject):
     def remove(self, job_id: int) -> None:
         """Forget a waiting or finished job (a running one must be cancelled first)."""
         job = self.jobs.get(job_id)
-        if job is None or job.state is JobState.RUNNING:
+        if job is None or job.status is JobStatus.RUNNING:
             return
-        if job.state is JobState.QUEUED:
+        if job.status is JobStatus.QUEUED:
             job.cancel.cancel()
-            job.state = JobState.CANCELLED
+            job.status = JobStatus.CANCELLED
         self._on_queue([job_id], lambda runner, ids: runner.jobs.remove(ids))
         del self.jobs[job_id]
         self.sig_job_removed.emit(job_id)
@@ -151,7 +143,7 @@ class QueueRelay(QObject):
         """Stop the queue thread: running jobs are cancelled and go back to the queue, to run
         again at the next start. True when it stopped in time."""
         for job in self.jobs.values():
-            if job.state is JobState.RUNNING:
+            if job.status is JobStatus.RUNNING:
                 job.cancel.cancel()
         self._worker.stop()
         self._thread.quit()
@@ -193,7 +185,7 @@ class QueueRelay(QObject):
         self._post(lambda runner: runner.jobs.set_paused(paused))
 
     def clear_finished(self) -> None:
-        for job_id in [i for i, job in self.jobs.items() if job.state.finished]:
+        for job_id in [i for i, job in self.jobs.items() if job.status.finished]:
             del self.jobs[job_id]
             self.sig_job_removed.emit(job_id)
         self._post(lambda runner: runner.jobs.clear_finished())
@@ -243,7 +235,7 @@ class QueueRelay(QObject):
                 self._unstored.discard(job.id)
                 self._end(
                     job,
-                    JobState.FAILED,
+                    JobStatus.FAILED,
                     f"not run: the queue lives in the asset library, which could not open "
                     f"({self.sink.problem})",
                 )
@@ -266,7 +258,7 @@ class QueueRelay(QObject):
         job = self._job_for(queued)
         if job is None:
             return
-        job.state = JobState.RUNNING
+        job.status = JobStatus.RUNNING
         job.started, job.ended = time.monotonic(), None
         job.progress, job.message, job.result = None, "", None
         self._started = [i for i in self._started if i != job.id] + [job.id]
@@ -276,7 +268,7 @@ class QueueRelay(QObject):
     @Slot(int, object)
     def _on_progress(self, queue_id: int, progress: Progress) -> None:
         job = self.jobs.get(self._window_id.get(queue_id, -1))
-        if job is None or job.state is not JobState.RUNNING:
+        if job is None or job.status is not JobStatus.RUNNING:
             return
         job.progress = progress
         if not job.cancel.cancelled:
@@ -293,12 +285,12 @@ class QueueRelay(QObject):
             job.result = result
         if queued.asset_id is not None:
             self.sink.saved_asset_ids[job.id] = queued.asset_id
-        state = _STATES[queued.status]
-        if state is JobState.QUEUED:  # its worker was lost: it waits to run elsewhere
-            job.state, job.message = state, queued.message
+        status = queued.status
+        if status is JobStatus.QUEUED:  # its worker was lost: it waits to run elsewhere
+            job.status, job.message = status, queued.message
             self.sig_job_changed.emit(job)
             return
-        self._end(job, state, "" if state is JobState.DONE else queued.message)
+        self._end(job, status, "" if status is JobStatus.DONE else queued.message)
 
     @Slot(object, int)
     def _on_view(self, view: QueueView, done: int) -> None:
@@ -311,14 +303,15 @@ class QueueRelay(QObject):
             if job is None:
                 continue
             seen.add(job.id)
-            if self._touched.get(job.id, 0) > done or job.state is JobState.RUNNING:
+            if self._touched.get(job.id, 0) > done or job.status is JobStatus.RUNNING:
                 continue
-            state = _STATES[queued.status]
-            if state is not job.state and state is not JobState.RUNNING:
-                job.state, job.message = state, queued.message
+            status = queued.status
+            if status is not job.status and status is not JobStatus.RUNNING:
+                job.status, job.message = status, queued.message
                 self.sig_job_changed.emit(job)
         for window_id in [i for i in self._window_id.values() if i not in seen and i in self.jobs]:
-            if self._touched.get(window_id, 0) <= done and self.jobs[window_id].state is not JobState.RUNNING:
+            running = self.jobs[window_id].status is JobStatus.RUNNING
+            if self._touched.get(window_id, 0) <= done and not running:
                 del self.jobs[window_id]
                 self.sig_job_removed.emit(window_id)
         self.sig_view.emit(view)
@@ -338,7 +331,7 @@ class QueueRelay(QObject):
             request = request_from_json(queued.request)
         except InputError:
             return None  # the panel still lists it, with its stored message
-        job = Job(request, Path(), state=_STATES[queued.status], message=queued.message, force=queued.force)
+        job = Job(request, Path(), status=queued.status, message=queued.message, force=queued.force)
         self.jobs[job.id] = job
         self._queue_id[job.id], self._window_id[queued.id] = queued.id, job.id
         known = self._worker.queue_ids
@@ -352,17 +345,17 @@ class QueueRelay(QObject):
     def window_id(self, queue_id: int) -> int | None:
         return self._window_id.get(queue_id)
 
-    def _end(self, job: Job, state: JobState, message: str) -> None:
-        job.state, job.message, job.ended = state, message, time.monotonic()
+    def _end(self, job: Job, status: JobStatus, message: str) -> None:
+        job.status, job.message, job.ended = status, message, time.monotonic()
         self.sig_job_changed.emit(job)
-        {JobState.DONE: self.sig_finished, JobState.FAILED: self.sig_failed}.get(
-            state, self.sig_cancelled
+        {JobStatus.DONE: self.sig_finished, JobStatus.FAILED: self.sig_failed}.get(
+            status, self.sig_cancelled
         ).emit(job)
         self._check_idle()
 
     def _check_idle(self) -> None:
         active = self._unstored or any(
-            job.state in (JobState.QUEUED, JobState.RUNNING) for job in self.jobs.values()
+            job.status in (JobStatus.QUEUED, JobStatus.RUNNING) for job in self.jobs.values()
         )
         if active:
             self._was_busy = True
