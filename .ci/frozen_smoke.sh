@@ -46,10 +46,10 @@ as_user "$install/sweedle" library list | tee "$work/list.txt"
 grep -q " robot " "$work/list.txt"
 as_user "$install/sweedle" export 1 --unity UnityProject
 ls "$user_dir/UnityProject/Assets/Sweedle/"*/*.fbx >/dev/null
-as_user xvfb-run -a -s "-screen 0 1440x900x24" "$install/Sweedle" robot.png --generate \
+as_user xvfb-run -a -s "-screen 0 1440x900x24" "$install/Sweedle" robot.png --generate --bake always \
   --screenshot "$user_dir/frozen-window.png"
 test -s "$user_dir/frozen-window.png"
 mkdir -p out
 cp "$user_dir/frozen-window.png" out/frozen-window.png
-echo "ci: frozen smoke test ok: generate (validated GLB), library list, Unity export, window generating the sample"
+echo "ci: frozen smoke test ok: generate (validated GLB), library list, Unity export, window generating the sample with a texture baked anew (the UV-unwrap child process)"
 rm -rf "$work"

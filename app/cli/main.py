@@ -129,6 +129,13 @@ def _parser() -> argparse.ArgumentParser:
         help="bake ambient occlusion from the full-detail shape (default off)",
     )
     gen.add_argument(
+        "--bake",
+        choices=("auto", "always"),
+        default="auto",
+        help="always: replace the engine's own texture (Relief's projection) with a texture baked "
+        "anew onto an unwrapped LOD0 (slower); auto (default): bake only when the engine gives none",
+    )
+    gen.add_argument(
         "--texture",
         choices=TEXTURE_METHODS,
         default="auto",
@@ -286,6 +293,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
                     normal_map=args.normal_map,
                     occlusion=args.ao,
                     texture_method=args.texture,
+                    bake=args.bake,
                     cutout=args.cutout,
                     mask_path=args.mask,
                     params={**params, "variant": args.variant} if args.variant else params,

@@ -44,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow()
     sys.excepthook = _excepthook_for(window)
     window.show()
+    if args.bake:
+        window.prompt_panel.bake_anew.setChecked(args.bake == "always")
     if args.files:
         window.accept_paths(args.files, queue=True if args.generate else None)
     failures: list[str] = []
@@ -64,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sweedle-gui", description="Sweedle's desktop window.")
     parser.add_argument("files", nargs="*", type=Path, help="pictures or meshes to open")
     parser.add_argument("--generate", action="store_true", help="generate from the pictures given")
+    parser.add_argument(
+        "--bake",
+        choices=("auto", "always"),
+        help="always: bake each texture anew onto an unwrapped LOD0 (as the Bake anew box)",
+    )
     parser.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window when idle, then quit")
     parser.add_argument(
         "--quit-when-ready",

@@ -135,6 +135,11 @@ def _run(
     if not available.ok:
         raise InputError(f"the {engine.label} engine cannot run here: {available.reason}")
     params = resolve_params(engine.params, request.params)
+    if request.bake == "always" and params.get("camera", "front") != "front":
+        raise InputError(
+            f"a texture baked anew projects the picture from the front, but camera is {params['camera']}: "
+            "use camera=front, or let the engine texture it (bake auto)"
+        )
 
     with tracker.stage("preprocess"):
         if request.image_path is None:

@@ -105,6 +105,7 @@ class GenerateSettings:
     paint_low_vram: bool = False
     normal_map: bool = True
     occlusion: bool = False
+    bake_anew: bool = False
 
 
 class PromptEdit(QPlainTextEdit):
@@ -204,9 +205,15 @@ class PromptPanel(QWidget):
         )
         self.occlusion = QCheckBox("Ambient occlusion", objectName="occlusion")
         self.occlusion.setToolTip("Bake ambient occlusion from the full-detail shape")
+        self.bake_anew = QCheckBox("Bake anew", objectName="bake_anew")
+        self.bake_anew.setToolTip(
+            "Replace the engine's own texture with one baked onto an unwrapped LOD0 from the pictures "
+            "(slower; Relief's front camera only)"
+        )
         maps_row = QHBoxLayout()
         maps_row.addWidget(self.normal_map)
         maps_row.addWidget(self.occlusion)
+        maps_row.addWidget(self.bake_anew)
         maps_row.addStretch(1)
 
         for combo in (self.engine, self.preset, self.size_preset, self.texture, self.texture_method):
@@ -298,6 +305,7 @@ class PromptPanel(QWidget):
             normal_map=self.normal_map.isChecked(),
             occlusion=self.occlusion.isChecked(),
             texture_method=str(self.texture_method.currentData()),
+            bake="always" if self.bake_anew.isChecked() else "auto",
             paint=self.paint_options(),
             params=self.params.values(),
         )
@@ -347,6 +355,7 @@ class PromptPanel(QWidget):
         s.paint_low_vram = self.paint_low_vram.isChecked()
         s.normal_map = self.normal_map.isChecked()
         s.occlusion = self.occlusion.isChecked()
+        s.bake_anew = self.bake_anew.isChecked()
         save_section("generate", s)
 
     def _engine_model(self) -> QStandardItemModel:
@@ -409,6 +418,7 @@ class PromptPanel(QWidget):
         self.paint_low_vram.setChecked(s.paint_low_vram)
         self.normal_map.setChecked(s.normal_map)
         self.occlusion.setChecked(s.occlusion)
+        self.bake_anew.setChecked(s.bake_anew)
         self._on_texture_method()
 
     def _load_engine(self, name: str, values: dict[str, Any], preset: str) -> None:
