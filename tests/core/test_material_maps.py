@@ -27,7 +27,7 @@ from app.core.library.saving import save_generation
 from app.core.library.startup import open_library
 from app.core.mesh.normals import welded_vertex_normals
 from app.core.mesh.tangents import corner_tangents, with_tangents
-from app.core.mesh.types import Lod, LodSet, Material, Mesh, NormalConvention
+from app.core.mesh.types import Lod, LodSet, Material, MaterialMaps, Mesh, NormalConvention
 from app.core.paths import REPO_ROOT
 from app.core.texture import rays
 from app.core.texture.maps import BakeSettings, bake_maps
@@ -319,3 +319,12 @@ def test_generate_command_bakes_what_its_options_say(tmp_path: Path) -> None:
     assert both["extras"]["sweedle_maps"]["occlusion"] is True
     neither = run("--no-normal-map", "--no-ao", "--seed", "0")
     assert "normalTexture" not in neither and "occlusionTexture" not in neither
+
+
+def test_orm_packs_occlusion_roughness_and_metallic_in_that_order() -> None:
+    occlusion = np.array([[0, 100], [200, 255]], np.uint8)
+    material = Material(roughness=0.5, metallic=0.0, maps=MaterialMaps(occlusion=occlusion))
+    orm = material.orm()
+    np.testing.assert_array_equal(orm[..., 0], occlusion)
+    assert (orm[..., 1] == 128).all() and (orm[..., 2] == 0).all()
+    assert Material().orm() is None
