@@ -89,7 +89,7 @@ def build_tiny_paint(models_root: Path, torch_seed: int = 11) -> Path:
     (folder / "text_encoder").mkdir(exist_ok=True)
     text_config.to_json_file(str(folder / "text_encoder" / "config.json"))
     _trap_pickle(folder / "text_encoder" / "pytorch_model.bin")  # the real one is published as a pickle only
-    _tokenizer().save_pretrained(str(folder / "tokenizer"))
+    clip_tokenizer().save_pretrained(str(folder / "tokenizer"))
     CLIPImageProcessor().save_pretrained(str(folder / "feature_extractor"))
     index = {
         "_class_name": "HunyuanPaintPipeline",
@@ -138,7 +138,7 @@ def build_tiny_delight(models_root: Path, torch_seed: int = 12) -> Path:
     pipe = StableDiffusionInstructPix2PixPipeline(
         vae=_tiny_vae(sample_size=512),
         text_encoder=CLIPTextModel(CLIPTextConfig(**_text_config())),
-        tokenizer=_tokenizer(),
+        tokenizer=clip_tokenizer(),
         unet=unet,
         scheduler=scheduler,
         safety_checker=None,
@@ -189,7 +189,7 @@ def _text_config() -> dict[str, Any]:
     }
 
 
-def _tokenizer() -> Any:
+def clip_tokenizer() -> Any:
     """A CLIP BPE tokenizer over a handful of words, built in code (nothing downloaded)."""
     import tempfile
 

@@ -110,7 +110,9 @@ def _vae_params() -> dict[str, Any]:
     }
 
 
-def _blob_decoder(vae: Any, seed_influence: float, threshold: float = BLOB_THRESHOLD) -> None:
+def _blob_decoder(
+    vae: Any, seed_influence: float, threshold: float = BLOB_THRESHOLD, num_freqs: int = NUM_FREQS
+) -> None:
     """Overwrite the geometry decoder so occupancy = cos x + cos y + cos z - 2.7 + small noise."""
     import torch
 
@@ -118,9 +120,9 @@ def _blob_decoder(vae: Any, seed_influence: float, threshold: float = BLOB_THRES
     with torch.no_grad():
         geo.query_proj.weight.zero_()
         geo.query_proj.bias.zero_()
-        cos_start = 3 + 3 * NUM_FREQS  # [x (3), sin (3F), cos (3F)], frequency 1 first per axis
+        cos_start = 3 + 3 * num_freqs  # [x (3), sin (3F), cos (3F)], frequency 1 first per axis
         for axis in range(3):
-            geo.query_proj.weight[0, cos_start + axis * NUM_FREQS] = 1.0
+            geo.query_proj.weight[0, cos_start + axis * num_freqs] = 1.0
         geo.query_proj.bias[0] = -threshold
         block = geo.cross_attn_decoder
         block.attn.c_proj.weight.mul_(seed_influence)
@@ -144,11 +146,13 @@ def build_tiny_checkpoint(
     seed_influence: float = 0.02,
     threshold: float = BLOB_THRESHOLD,
     torch_seed: int = 1234,
+    config: dict[str, Any] | None = None,
 ) -> Path:
     """Write `<models_root>/<repo>/<subfolder>/{config.yaml, model[.fp16].safetensors}`; return the folder.
 
     The weights are RANDOM (seeded) with an analytic blob decoder: a test of the plumbing only.
-    A `threshold` above 3 leaves occupancy negative everywhere: no surface at all.
+    A `threshold` above 3 leaves occupancy negative everywhere: no surface at all. `config` replaces
+    the tiny one (the GPU benchmark builds the real-sized architecture so).
     """
     import safetensors.torch
     import torch
@@ -157,10 +161,10 @@ def build_tiny_checkpoint(
 
     instantiate_from_config = import_hy3dgen_shapegen().pipelines.instantiate_from_config
 
-    config = tiny_config(multiview=multiview, guidance_embed=guidance_embed, turbo=turbo)
+    config = config or tiny_config(multiview=multiview, guidance_embed=guidance_embed, turbo=turbo)
     torch.manual_seed(torch_seed)
     parts = {name: instantiate_from_config(config[name]) for name in ("model", "vae", "conditioner")}
-    _blob_decoder(parts["vae"], seed_influence, threshold)
+    _blob_decoder(parts["vae"], seed_influence, threshold, config["vae"]["params"]["num_freqs"])
     tensors = {
         f"{prefix}.{key}": value.detach().to(torch.float32).contiguous().clone()
         for prefix, module in parts.items()

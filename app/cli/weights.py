@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.core.weights.catalog import CATALOG, UNSUPPORTED_NOTE, cutout_models, spec
+from app.core.weights.catalog import CATALOG, PAINT_TURBO_NOTE, UNSUPPORTED_NOTE, cutout_models, spec
 from app.core.weights.licence import LICENCES
 
 
@@ -50,6 +50,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
         revision = f" rev {state.revision[:10]}" if state.revision else ""
         print(f"  {state.spec.id:<28} {status}{revision}  [{LICENCES[state.spec.licence].name}]")
     print(UNSUPPORTED_NOTE)
+    print(PAINT_TURBO_NOTE)
     return 0
 
 
