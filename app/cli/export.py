@@ -13,6 +13,7 @@ from typing import Any
 
 from app.cli.exits import EXIT_FAILED, EXIT_OK
 from app.cli.terminal import shown
+from app.core.base.rules import TEXTURE_SIZES
 from app.core.export.options import Collision, ExportOptions
 from app.core.export.projects import EngineKind
 from app.core.mesh.normalize import PIVOTS
@@ -43,7 +44,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--pivot", choices=PIVOTS, default="bottom-center")
     parser.add_argument("--lod0-triangles", type=int, metavar="N", help="triangle budget for LOD0")
     parser.add_argument("--lods", type=int, metavar="N", help="LOD levels after LOD0 to keep (0: LOD0 only)")
-    parser.add_argument("--texture-size", type=int, choices=(256, 512, 1024, 2048, 4096))
+    parser.add_argument("--texture-size", type=int, choices=TEXTURE_SIZES)
     parser.add_argument("--collision", choices=[c.value for c in Collision], default="none")
     parser.add_argument("--godot-lods", action="store_true", help="Godot: ship the asset's own LODs too")
     parser.set_defaults(run=_cmd_export)

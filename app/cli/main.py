@@ -20,17 +20,16 @@ import app
 from app.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from app.cli.library import add_max_triangles, library_recorder
 from app.cli.progress import ProgressBar, cancel_on_interrupt
+from app.cli.requests import RequestOptions, add_request_options, parse_pairs
 from app.cli.terminal import ShownFormatter, shown
 from app.core.base.cancel import CancelToken
 from app.core.base.disk_errors import disk_error_message
 from app.core.base.errors import Cancelled, InputError, SweedleError
-from app.core.base.rules import DEFAULT_LODS, LodTarget, check_name
+from app.core.base.rules import check_name
 from app.core.export.naming import safe_name
 from app.core.formats.leftovers import clean_leftovers, leftovers_note
 from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
-from app.core.imaging.mask import CUTOUT_MODES
 from app.core.mesh.types import LodSet
-from app.core.texture.paint_options import TEXTURE_METHODS
 
 if TYPE_CHECKING:
     from app.core.library.saving import IdenticalVersion
@@ -100,65 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--name", help="asset name (default: the picture's file name); a file-safe form names the output"
     )
-    gen.add_argument("--engine", default="relief", choices=engine_names())
+    add_request_options(gen)
     gen.add_argument("--format", choices=("glb", "obj"), help="output format (default: from -o, else glb)")
-    gen.add_argument(
-        "--height", type=float, default=1.0, metavar="METRES", help="real-world height (default 1.0)"
-    )
-    gen.add_argument(
-        "--lods",
-        default=",".join(DEFAULT_LODS),
-        metavar="LIST",
-        help="LODs after LOD0: percentages of LOD0 (50%%) or triangle budgets (5000), "
-        "comma-separated, or 'none' (default %(default)s)",
-    )
-    gen.add_argument("--lod0-triangles", type=int, metavar="N", help="triangle budget for LOD0")
-    gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--texture-size", type=int, default=1024, choices=(256, 512, 1024, 2048, 4096))
-    gen.add_argument(
-        "--normal-map",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="bake a tangent-space normal map from the full-detail shape onto LOD0 when LOD0 is "
-        "reduced (default on)",
-    )
-    gen.add_argument(
-        "--ao",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="bake ambient occlusion from the full-detail shape (default off)",
-    )
-    gen.add_argument(
-        "--bake",
-        choices=("auto", "always"),
-        default="auto",
-        help="always: replace the engine's own texture (Relief's projection) with a texture baked "
-        "anew onto an unwrapped LOD0 (slower); auto (default): bake only when the engine gives none",
-    )
-    gen.add_argument(
-        "--texture",
-        choices=TEXTURE_METHODS,
-        default="auto",
-        help="how the texture is made: projection bakes the pictures on; paint has Hunyuan3D-2 Paint "
-        "make six views of the mesh first (needs its weights, and a GPU to be quick); auto (default) "
-        "paints Hunyuan shapes when the paint weights and a GPU are there",
-    )
-    gen.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="engine parameter, repeatable",
-    )
-    gen.add_argument("--variant", help="model variant of the engine (hunyuan: sweedle models list)")
-    gen.add_argument(
-        "--cutout",
-        choices=CUTOUT_MODES,
-        default="auto",
-        help="how the subject is cut out: alpha (the picture's transparency), model (an installed cutout "
-        "model), classical (no model); auto (default) tries them in that order and stops when unsure",
-    )
     gen.add_argument(
         "--mask",
         type=Path,
@@ -195,22 +137,6 @@ def _parser() -> argparse.ArgumentParser:
     for module_name in _COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)
     return parser
-
-
-def _parse_lods(text: str) -> tuple[LodTarget, ...]:
-    if text.strip().lower() in ("", "none", "0"):
-        return ()
-    return tuple(LodTarget.parse(part) for part in text.split(",") if part.strip())
-
-
-def _parse_params(pairs: list[str]) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise SweedleError(f"--param {pair!r} must look like NAME=VALUE, e.g. thickness=0.5")
-        params[name.strip()] = value.strip()
-    return params
 
 
 def _output_paths(
@@ -265,8 +191,7 @@ def _prepare_folders(outputs: list[Path]) -> None:
 def _cmd_generate(args: argparse.Namespace) -> int:
     from app.core.generation.stages import generate
 
-    lods = _parse_lods(args.lods)
-    params = _parse_params(args.param)
+    options = RequestOptions.parse(args)
     if args.name is not None:
         check_name(args.name)
     if args.mask is not None and len(args.images) != 1:
@@ -281,23 +206,11 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         for index, (image, output) in enumerate(zip(args.images, outputs, strict=True), start=1):
             label = f"[{index}/{len(args.images)}] {shown(image.name)}"
             try:
-                request = GenerationRequest(
-                    image_path=image,
+                request = options.request(
+                    image,
                     name=args.name,
-                    engine=args.engine,
-                    height_m=args.height,
-                    lods=lods,
-                    lod0_triangles=args.lod0_triangles,
-                    seed=args.seed,
-                    texture_size=args.texture_size,
-                    normal_map=args.normal_map,
-                    occlusion=args.ao,
-                    texture_method=args.texture,
-                    bake=args.bake,
-                    cutout=args.cutout,
                     mask_path=args.mask,
-                    params={**params, "variant": args.variant} if args.variant else params,
-                    views={name: Path(value) for name, value in _parse_params(args.view).items()},
+                    views={name: Path(value) for name, value in parse_pairs(args.view).items()},
                 )
             except SweedleError as exc:
                 print(f"error: {shown(image.name)}: {shown(exc)}", file=sys.stderr)

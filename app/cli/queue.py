@@ -19,10 +19,10 @@ from types import FrameType
 from typing import Any
 
 from app.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from app.cli.requests import RequestOptions, add_request_options
 from app.cli.terminal import shown
 from app.core.base.errors import SweedleError
-from app.core.base.rules import DEFAULT_LODS
-from app.core.generation.request import GenerationRequest, GenerationResult, JobStatus
+from app.core.generation.request import GenerationResult, JobStatus
 from app.core.queue.records import Priority, QueuedJob
 from app.core.queue.runner import RunnerListener
 
@@ -30,8 +30,6 @@ _PRIORITIES = [p.label for p in Priority]
 
 
 def register(sub: Any) -> None:
-    from app.core.generation.engines.registry import engine_names
-
     parser = sub.add_parser("queue", help="the persistent job queue: batches, priorities, farm runs")
     actions = parser.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
 
@@ -43,14 +41,7 @@ def register(sub: Any) -> None:
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     add.add_argument("--name", help="the batch's name (default: the folder's or first picture's)")
     add.add_argument("--priority", choices=_PRIORITIES, default="normal")
-    add.add_argument("--engine", default="relief", choices=engine_names())
-    add.add_argument("--height", type=float, default=1.0, metavar="METRES")
-    add.add_argument("--lods", default=",".join(DEFAULT_LODS), metavar="LIST")
-    add.add_argument("--lod0-triangles", type=int, metavar="N")
-    add.add_argument("--seed", type=int, default=0)
-    add.add_argument("--texture-size", type=int, default=1024, choices=(256, 512, 1024, 2048, 4096))
-    add.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE")
-    add.add_argument("--variant", help="model variant of the engine (hunyuan: sweedle models list)")
+    add_request_options(add)
     add.add_argument(
         "--force", action="store_true", help="generate even when the library holds the same version"
     )
@@ -117,27 +108,11 @@ def _queue() -> Any:
 
 
 def _cmd_add(args: argparse.Namespace) -> int:
-    from app.cli.main import _parse_lods, _parse_params
     from app.core.queue.batches import batch_name, batch_pictures
 
     pictures = batch_pictures(args.paths)
-    params = _parse_params(args.param)
-    if args.variant:
-        params["variant"] = args.variant
-    lods = _parse_lods(args.lods)
-    requests = [
-        GenerationRequest(
-            image_path=picture.resolve(),
-            engine=args.engine,
-            height_m=args.height,
-            lods=lods,
-            lod0_triangles=args.lod0_triangles,
-            seed=args.seed,
-            texture_size=args.texture_size,
-            params=params,
-        )
-        for picture in pictures
-    ]
+    options = RequestOptions.parse(args)
+    requests = [options.request(picture.resolve()) for picture in pictures]
     source = args.paths[0].resolve() if len(args.paths) == 1 and args.paths[0].is_dir() else ""
     jobs = _queue()
     batch = jobs.add_batch(

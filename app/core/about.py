@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 
+from app.core.base.atomic import atomic_write
 from app.core.base.version import VERSION
 from app.core.paths import library_dir, models_dir, resources_dir
 from app.core.settings import settings_path
@@ -80,7 +81,8 @@ def write_bundled_list(folder: Path) -> Path:
     """Write the component list for a frozen build (called by build.spec)."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / BUNDLED_LIST
-    target.write_text(json.dumps([asdict(c) for c in _installed_components()], indent=1), encoding="utf-8")
+    with atomic_write(target, "w") as f:
+        json.dump([asdict(c) for c in _installed_components()], f, indent=1)
     return target
 
 

@@ -13,7 +13,7 @@ import importlib
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -51,10 +50,12 @@ from app.ui.library_edits import LibraryEdits
 from app.ui.panels.generate_bar import GenerateBar
 from app.ui.panels.image import FILE_FILTER as PICTURE_FILTER
 from app.ui.panels.image import ImagePanel, dropped_paths
-from app.ui.panels.image_preview import is_image, is_mesh
+from app.ui.panels.image_preview import is_mesh
 from app.ui.panels.inspector import InspectorPanel
 from app.ui.panels.prompt import PromptPanel
 from app.ui.panels.queue import QueuePanel
+from app.ui.panels.scrolling import scrolled
+from app.ui.png_files import write_png
 from app.ui.viewport.gl_widget import ViewportWidget
 from app.ui.viewport.lod_bar import LodBar
 from app.ui.viewport.toolbar import ViewportToolbar
@@ -138,15 +139,12 @@ class MainWindow(QMainWindow):
         self.prompt_panel = PromptPanel()
         self.generate_bar = GenerateBar(self.runner)
         self.image_panel = ImagePanel()
-        self.queue_panel = QueuePanel(self.runner, build_request=self._batch_request)
+        self.queue_panel = QueuePanel(self.runner, build_requests=self._batch_requests)
         self.inspector = InspectorPanel()
 
-        settings = QScrollArea()  # a long message under Generate scrolls the fields, never squashes them
+        settings = scrolled(self.prompt_panel)
         settings.setObjectName("generate_settings")
-        settings.setWidgetResizable(True)
-        settings.setFrameShape(QScrollArea.Shape.NoFrame)
         settings.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        settings.setWidget(self.prompt_panel)
         settings.setMinimumWidth(
             self.prompt_panel.minimumSizeHint().width() + settings.verticalScrollBar().sizeHint().width()
         )
@@ -199,20 +197,19 @@ class MainWindow(QMainWindow):
         except InputError as exc:
             self.show_error(str(exc))
             return []
+        request = replace(request, seed=self.prompt_panel.job_seed())
+        self.prompt_panel.save()
         panel.take_batch()
         return [self._submit(request, force)]
 
     def generate_batch(self, images: list[Path], force: bool = False) -> list[Job]:
         """One job per picture, with the current settings; each is named after its file."""
-        jobs = []
-        for image in images:
-            try:
-                request = self.prompt_panel.build_request(image, name=image.stem)
-                request = self.image_panel.with_front_mask(request)
-            except InputError as exc:
-                self.show_error(str(exc))
-                return jobs
-            jobs.append(self._submit(request, force))
+        try:
+            requests = [self.image_panel.with_front_mask(request) for request in self._batch_requests(images)]
+        except InputError as exc:
+            self.show_error(str(exc))
+            return []
+        jobs = [self._submit(request, force) for request in requests]
         self.statusBar().showMessage(f"Queued {len(jobs)} jobs.", 5000)
         return jobs
 
@@ -316,9 +313,14 @@ class MainWindow(QMainWindow):
         if rest:
             self.image_panel.accept_files("front", rest, queue=queue)
 
-    def _batch_request(self, picture: Path) -> GenerationRequest:
-        """A queued batch's picture with the Generate panel's settings, named after its file."""
-        return self.prompt_panel.build_request(picture, name=picture.stem)
+    def _batch_requests(self, pictures: list[Path]) -> list[GenerationRequest]:
+        """One request per picture with the Generate panel's settings, each named after its file
+        and with its own job seed; the settings are saved once, for the whole batch. Raises
+        InputError (nothing saved or queued) when the settings cannot make a request."""
+        requests = [self.prompt_panel.build_request(picture, name=picture.stem) for picture in pictures]
+        requests = [replace(request, seed=self.prompt_panel.job_seed()) for request in requests]
+        self.prompt_panel.save()
+        return requests
 
     def _submit(self, request: GenerationRequest, force: bool = False, asset_id: int | None = None) -> Job:
         output = cache_dir() / "jobs" / f"{uuid.uuid4().hex[:12]}" / f"{request.asset_name}.glb"
@@ -428,18 +430,18 @@ class MainWindow(QMainWindow):
         """Queue a re-texture of a library asset with Hunyuan Paint: the mesh and its LOD sizes stay,
         the result is the asset's new version. It paints from the picture the asset was made from,
         or (an imported mesh) one the user chooses; the Generate panel's paint settings apply."""
-        from app.core.library.records import GLB_FILE
+        from app.core.library.records import source_picture
 
         library = self.library_sink.library
         if library is None:
             self.show_error("The library is not open yet; re-texture once it is.")
             return None
         summary = library.get_asset(asset_id).summary
-        if summary.folder is None or not (summary.folder / GLB_FILE).is_file():
-            self.show_error(f"{summary.name} has no saved model to re-texture")
+        glb = summary.glb_path
+        if glb is None or not glb.is_file():
+            self.show_error(f"{summary.name} has no saved mesh to re-texture")
             return None
-        pictures = (p for p in sorted(summary.folder.glob("source.*")) if is_image(p))  # not a mesh's own
-        picture = picture or next(pictures, None)
+        picture = picture or source_picture(summary.folder)
         if picture is None:
             chosen, _ = QFileDialog.getOpenFileName(
                 self, f"Picture to paint {summary.name} from", "", PICTURE_FILTER
@@ -451,7 +453,7 @@ class MainWindow(QMainWindow):
         try:
             request = GenerationRequest(
                 image_path=picture,
-                mesh_path=summary.folder / GLB_FILE,
+                mesh_path=glb,
                 name=summary.name,
                 seed=panel.seed.value(),
                 texture_size=int(panel.texture.currentData()),
@@ -852,7 +854,6 @@ def _read_versions(
     from dataclasses import replace
 
     from app.core.formats.glb_reader import read_glb
-    from app.core.library.records import GLB_FILE
 
     record = library.get_asset(asset_id)
     versions = {v.id: v for v in record.versions}
@@ -861,7 +862,7 @@ def _read_versions(
         version = versions.get(version_id)
         if version is None:
             raise InputError(f"{record.name} has no version {version_id} any more")
-        lodset = replace(read_glb(version.folder / GLB_FILE), name=record.name)
+        lodset = replace(read_glb(version.glb_path), name=record.name)
         current = " (current)" if version.current else ""
         caption = f"v{version.version}{current} · {version.engine} · {version.created_at:%Y-%m-%d %H:%M}"
         shown.append((lodset, caption))
@@ -887,14 +888,13 @@ def _read_asset(library: Library, asset_id: int) -> tuple[LodSet, Path, int, Pat
     from dataclasses import replace
 
     from app.core.formats.glb_reader import read_glb
-    from app.core.library.records import GLB_FILE
+    from app.core.library.records import source_picture
 
     summary = library.get_asset(asset_id).summary
-    if summary.folder is None:
+    glb = summary.glb_path
+    if glb is None:
         raise InputError(f"asset {summary.name} has no saved version to open")
-    glb = summary.folder / GLB_FILE
-    source = next(iter(sorted(summary.folder.glob("source.*"))), None)
-    return replace(read_glb(glb), name=summary.name), glb, asset_id, source
+    return replace(read_glb(glb), name=summary.name), glb, asset_id, source_picture(summary.folder)
 
 
 def _waiting(text: str) -> QLabel:
@@ -913,10 +913,6 @@ def _read_mesh_file(path: Path) -> LodSet:
 
 
 def _save_pasted(image: QImage, target: Path) -> Path:
-    """Runs in the pool: PNG-encode the pasted picture under a temporary name, then rename."""
+    """Runs in the pool: the pasted picture as a PNG file."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.part")
-    if not image.save(str(temp), "PNG"):
-        raise OSError(f"could not write {temp}")
-    temp.replace(target)
-    return target
+    return write_png(image, target)

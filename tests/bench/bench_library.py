@@ -107,13 +107,13 @@ def build(root: Path, count: int) -> None:
         assets,
     )
     con.executemany(
-        "INSERT INTO generations (id, asset_id, version, created_at, engine, engine_version, model_id,"
+        "INSERT INTO versions (id, asset_id, version, created_at, engine, engine_version, model_id,"
         " model_version, licence, parameters, timings, device, status, error, source_name, folder, triangles,"
         " vertices) VALUES (?, ?, 1, ?, ?, '', '', '', '', '{}', '{}', '', 'done', '', '', ?, ?, ?)",
         gens,
     )
     con.executemany(
-        "INSERT INTO lods (generation_id, level, triangles, vertices, error_pct) VALUES (?,0,?,?,0)", lods
+        "INSERT INTO lods (version_id, level, triangles, vertices, error_pct) VALUES (?,0,?,?,0)", lods
     )
     con.executemany("INSERT INTO asset_tags (asset_id, tag_id) VALUES (?, ?)", tags)
     con.commit()

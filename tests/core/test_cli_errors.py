@@ -18,7 +18,8 @@ from export_samples import godot_project, sample_lodset, unity_project
 
 from app.cli.main import main
 from app.cli.terminal import shown
-from app.core.formats import atomic, file_set
+from app.core.base import atomic
+from app.core.formats import file_set
 from app.core.formats.glb import write_glb
 
 ROBOT = Path(__file__).resolve().parents[2] / "resources" / "samples" / "robot.png"
@@ -39,16 +40,19 @@ def _failing_opener(
 ) -> None:
     """Make atomic writes of temp files whose name passes `when` fail: on a full disk
     (error None: writes go to /dev/full) or with `error` at open."""
-    real = atomic._create_exclusive
+    real = atomic._exclusive
 
-    def opener(path: str, flags: int) -> int:
-        if not when(Path(path).name):
-            return real(path, flags)
-        if error is None:
-            return os.open("/dev/full", os.O_WRONLY)
-        raise OSError(error, os.strerror(error), path)
+    def exclusive(permissions: int) -> Callable[[str, int], int]:
+        def opener(path: str, flags: int) -> int:
+            if not when(Path(path).name):
+                return real(permissions)(path, flags)
+            if error is None:
+                return os.open("/dev/full", os.O_WRONLY)
+            raise OSError(error, os.strerror(error), path)
 
-    monkeypatch.setattr(atomic, "_create_exclusive", opener)
+        return opener
+
+    monkeypatch.setattr(atomic, "_exclusive", exclusive)
 
 
 @pytest.fixture

@@ -179,10 +179,11 @@ def test_seal_detects_any_change() -> None:
 def test_a_full_disk_costs_only_the_remembered_values(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from app.core.formats import atomic
+    from app.core.base import atomic
 
     save_section("s", _Section(seed=1))
-    monkeypatch.setattr(atomic, "_create_exclusive", lambda path, flags: os.open("/dev/full", os.O_WRONLY))
+    full_disk = lambda path, flags: os.open("/dev/full", os.O_WRONLY)  # noqa: E731
+    monkeypatch.setattr(atomic, "_exclusive", lambda _permissions: full_disk)
     with caplog.at_level(logging.WARNING):
         save_section("s", _Section(seed=2))
     (record,) = caplog.records

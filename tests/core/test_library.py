@@ -227,7 +227,7 @@ def test_integrity_after_many_changes(library: Library) -> None:
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-        assert con.execute("SELECT COUNT(*) FROM generations").fetchone() == (3,), (
+        assert con.execute("SELECT COUNT(*) FROM versions").fetchone() == (3,), (
             "versions go with the asset"
         )
     finally:

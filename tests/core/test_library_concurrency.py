@@ -136,7 +136,7 @@ def test_two_savers_a_lister_and_an_opener_share_one_library(tmp_path: Path) -> 
     try:
         assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-        statuses = dict(con.execute("SELECT status, COUNT(*) FROM generations GROUP BY status").fetchall())
+        statuses = dict(con.execute("SELECT status, COUNT(*) FROM versions GROUP BY status").fetchall())
         assert statuses == {"done": 2 * SAVES_PER_PROCESS}, "every save is one finished version"
         assert dict(con.execute("SELECT status, COUNT(*) FROM assets GROUP BY status").fetchall()) == {
             "ready": con.execute("SELECT COUNT(*) FROM assets").fetchone()[0]
@@ -146,7 +146,7 @@ def test_two_savers_a_lister_and_an_opener_share_one_library(tmp_path: Path) -> 
         shared = con.execute("SELECT COUNT(*) FROM assets WHERE source_key LIKE 'shared-%'").fetchone()[0]
         assert shared == 8, "saves of one picture from two processes became versions of one asset"
         rows = con.execute(
-            "SELECT g.folder, g.version, a.uid FROM generations g JOIN assets a ON a.id = g.asset_id"
+            "SELECT g.folder, g.version, a.uid FROM versions g JOIN assets a ON a.id = g.asset_id"
         )
         for folder, version, uid in rows:
             path = root / "assets" / folder
@@ -154,7 +154,7 @@ def test_two_savers_a_lister_and_an_opener_share_one_library(tmp_path: Path) -> 
             snapshot = json.loads((path / VERSION_FILE).read_text())
             assert (snapshot["asset_uid"], snapshot["version"]) == (uid, version)
         duplicates = con.execute(
-            "SELECT asset_id, version FROM generations GROUP BY asset_id, version HAVING COUNT(*) > 1"
+            "SELECT asset_id, version FROM versions GROUP BY asset_id, version HAVING COUNT(*) > 1"
         ).fetchall()
         assert duplicates == [], "two processes never took the same version number"
     finally:

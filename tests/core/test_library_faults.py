@@ -25,9 +25,9 @@ from app.core.generation.stages import generate
 from app.core.library import db as library_db
 from app.core.library.migrate import LibraryError
 from app.core.library.records import AssetQuery, AssetStatus
+from app.core.library.saving import save_generation
 from app.core.library.startup import open_library
 from app.core.paths import REPO_ROOT, library_dir
-from app.ui.workers.library_sink import LibrarySink
 
 ROBOT = REPO_ROOT / "resources" / "samples" / "robot.png"
 
@@ -82,16 +82,14 @@ def test_locked_database_is_one_line_in_the_cli_and_the_window(
         assert main(["library", "list"]) == 0, "reading still works while another program writes"
         assert "kept" in capsys.readouterr().out
 
-        sink = LibrarySink()
-        sink.set_library(library)
-        unsaved = sink.save(result, job_id=1)  # what the window does after each job
-        assert "locked by another program" in unsaved.message and "\n" not in unsaved.message
-        assert 1 not in sink.saved_asset_ids
+        with pytest.raises(LibraryError) as unsaved:  # the after-job save of the window and the CLI
+            save_generation(library, result)
+        assert "locked by another program" in str(unsaved.value) and "\n" not in str(unsaved.value)
     finally:
         other.execute("ROLLBACK")
         other.close()
-    saved = sink.save(result, job_id=2)
-    assert sink.saved_asset_ids[2] != kept.id and saved.message == ""
+    saved = save_generation(library, result)
+    assert saved.summary.id != kept.id
     statuses = {a.name: a.status for a in library.list_assets(AssetQuery())}
     assert statuses == {"kept": AssetStatus.READY, "robot": AssetStatus.READY}
     library.close()

@@ -139,7 +139,7 @@ def test_0002_adds_the_save_owner_and_an_ownerless_save_is_recovered(tmp_path: P
         assert report.interrupted == [(2, "Oak tree")]
         assert library.get_asset(2).summary.status is AssetStatus.INTERRUPTED
         with library.engine.connect() as connection:
-            columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(generations)")}
+            columns = {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(versions)")}
         assert "owner" in columns
     finally:
         library.close()
@@ -195,3 +195,80 @@ def test_released_queue_keeps_its_batches_jobs_and_attempts(tmp_path: Path) -> N
         assert request.lods[0].fraction == 0.5 and request.seed == 7
     finally:
         library.close()
+
+
+def _schema(db: Path) -> dict[str, object]:
+    """Tables, the columns that point at versions, and where every foreign key points."""
+    con = sqlite3.connect(db)
+    try:
+        tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        keys = {
+            (table, row[3]): row[2]  # (child table, its column) → parent table
+            for table in ("assets", "lods", "exports")
+            for row in con.execute(f"PRAGMA foreign_key_list({table})")
+        }
+        indexes = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        return {
+            "tables": tables,
+            "keys": keys,
+            "indexes": indexes,
+            "broken": con.execute("PRAGMA foreign_key_check").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+def test_0004_renames_generations_to_versions_keeping_every_row_and_key(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    shutil.copytree(FIXTURES / "rev0003", root)
+    db = root / "library.sqlite3"
+
+    library, report = open_library(root)
+    try:
+        assert report.clean, report.lines()
+        (version,) = (barrel := library.get_asset(1)).versions
+        assert version.parameters == {"thickness": 0.6} and version.lods[0].triangles == 4
+        assert barrel.exports[0].version_id == version.id, "the export still names its version"
+    finally:
+        library.close()
+    schema = _schema(db)
+    assert "versions" in schema["tables"] and "generations" not in schema["tables"]
+    assert schema["keys"] == {
+        ("assets", "current_version_id"): "versions",
+        ("lods", "version_id"): "versions",
+        ("exports", "version_id"): "versions",
+        ("exports", "asset_id"): "assets",
+    }
+    assert {"ix_versions_asset_id", "ix_lods_version_id"} <= schema["indexes"]
+    assert not any("generation" in name for name in schema["indexes"]) and schema["broken"] == []
+
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA foreign_keys = ON")
+    con.execute("UPDATE assets SET current_version_id = NULL WHERE id = 2")
+    con.execute("DELETE FROM versions WHERE id = 2")
+    con.commit()
+    assert con.execute("SELECT COUNT(*) FROM lods WHERE version_id = 2").fetchone() == (0,), (
+        "deleting a version no longer deletes its LODs: the renamed key lost its ON DELETE CASCADE"
+    )
+    con.close()
+
+
+def test_0004_downgrades_to_the_old_names(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    shutil.copytree(FIXTURES / "rev0004", root)
+    db = root / "library.sqlite3"
+    engine = make_engine(db)
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    engine.dispose()
+    schema = _schema(db)
+    assert "generations" in schema["tables"] and "versions" not in schema["tables"]
+    assert schema["keys"][("lods", "generation_id")] == "generations" and schema["broken"] == []
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("SELECT seed FROM generations WHERE id = 1").fetchone() == (7,)
+        assert con.execute("SELECT generation_id FROM exports").fetchall() == [(1,)]
+    finally:
+        con.close()

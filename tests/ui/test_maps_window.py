@@ -17,6 +17,7 @@ def test_bake_checkboxes_go_into_the_request_and_are_remembered(qtbot, window, s
     request = panel.build_request(sample_image)
     assert not request.normal_map and request.occlusion
     assert request.provenance_params()["occlusion"] is True
+    panel.save()  # what Generate does, once
     again = PromptPanel()
     qtbot.addWidget(again)
     assert not again.normal_map.isChecked() and again.occlusion.isChecked(), "the choice was not remembered"

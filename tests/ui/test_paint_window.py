@@ -50,6 +50,7 @@ def test_the_texture_method_in_the_generate_panel(qtbot, window, sample_image) -
     assert not panel.paint_steps.isEnabled() and not panel.paint_resolution.isEnabled()
     request = panel.build_request(sample_image)
     assert request.texture_method == "projection"
+    panel.save()  # what Generate does, once
     assert PromptPanel().texture_method.currentData() == "projection", "the choice was not remembered"
 
     build_tiny_paint(_models())

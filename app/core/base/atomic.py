@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
@@ -32,28 +32,34 @@ file system's 255-byte limit with the tag added."""
 
 
 @contextmanager
-def atomic_write(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
+def atomic_write(
+    path: Path, mode: str = "wb", *, owner: str | None = None, sync: bool = True, permissions: int = 0o666
+) -> Iterator[IO[Any]]:
     """Yield a file object whose content replaces `path` only when the block completes.
 
     `mode` is "wb" (bytes) or "w" (UTF-8 text, "\\n" line ends on every OS). On any exception,
     KeyboardInterrupt and cancellation included, the temporary file is deleted and `path` is
-    left untouched.
+    left untouched. `owner` tags the temporary name for a cleaner that goes by another owner
+    (the library's lease token; default this process's tag); `sync=False` skips the flush to
+    the platter, for copies rewritten on every edit; `permissions` (before the umask) keeps a
+    secret to its user.
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"atomic_write mode must be 'wb' or 'w', not {mode!r}")
     path = Path(path)
-    tmp = path.with_name(temp_name(path.name))
+    tmp = path.with_name(temp_name(path.name, owner))
     text = {"encoding": "utf-8", "newline": "\n"} if mode == "w" else {}
     # Opened before the try: if the temp file cannot be created, there is nothing of ours to delete.
     try:
-        f = open(tmp, mode, opener=_create_exclusive, **text)  # noqa: SIM115 (closed by the with below)
+        f = open(tmp, mode, opener=_exclusive(permissions), **text)  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
         raise WriteError(path, exc) from exc
     try:
         with f:
             yield f
             f.flush()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as exc:
         with suppress(OSError):
@@ -63,19 +69,20 @@ def atomic_write(path: Path, mode: str = "wb") -> Iterator[IO[Any]]:
         raise
 
 
-def temp_name(name: str) -> str:
-    """The hidden temporary name for writing `name`: this process's owner tag and a random part."""
+def temp_name(name: str, owner: str | None = None) -> str:
+    """The hidden temporary name for writing `name`: its owner (default this process's owner tag)
+    and a random part."""
     short = name.encode("utf-8", "surrogateescape")[:_NAME_BYTES].decode("utf-8", "ignore")
-    return f"{TEMP_PREFIX}{short}.{owner_tag()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+    return f"{TEMP_PREFIX}{short}.{owner or owner_tag()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
 
 
-def _create_exclusive(path: str, flags: int) -> int:
-    """Never clobber another writer's temp file; 0o666 lets the umask set permissions as for any
-    new file (mkstemp would force 0o600)."""
-    return os.open(path, flags | os.O_EXCL, 0o666)
+def _exclusive(permissions: int) -> Callable[[str, int], int]:
+    """An opener that never clobbers another writer's temp file; the default 0o666 lets the umask
+    set permissions as for any new file (mkstemp would force 0o600)."""
+    return lambda path, flags: os.open(path, flags | os.O_EXCL, permissions)
 
 
-def atomic_write_bytes(path: Path, data: bytes | bytearray | memoryview) -> None:
+def atomic_write_bytes(path: Path, data: bytes | bytearray | memoryview, *, permissions: int = 0o666) -> None:
     """Replace `path` with `data` atomically."""
-    with atomic_write(path, "wb") as f:
+    with atomic_write(path, "wb", permissions=permissions) as f:
         f.write(data)

@@ -1,5 +1,6 @@
 """Rules every layer shares, each written once: texture sizes, the LOD list and how it is
-parsed, what an asset name may hold and how one is made from a prompt, the seed range."""
+parsed, the LOD switch curve, what an asset name may hold and how one is made from a prompt,
+the seed range. The window, the CLI and the core call these; none keeps its own copy."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ UNPRINTABLE_CATEGORIES = ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn")
 overrides and other invisible format characters, surrogates, private-use and unassigned."""
 _FOLDER_STEP = re.compile(r"(^|[/\\])\.\.([/\\]|$)")
 PROMPT_NAME_WORDS = 6
-"""An asset made from a prompt is named after its first words."""
+"""An asset made from a prompt is named after its first words..."""
+PROMPT_NAME_LENGTH = 48
+"""...and at most this many characters of them, short enough for a file name and a grid cell."""
+NO_LODS = ("", "none", "0")
+"""LOD lists that mean LOD0 only: nothing, "none", or "0" (zero LODs after LOD0)."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,26 @@ class LodTarget:
 
 
 def parse_lods(text: str) -> tuple[LodTarget, ...]:
-    """A comma-separated LOD list ("50%, 25%, 5000"); empty text means LOD0 only."""
+    """A comma-separated LOD list after LOD0 ("50%, 25%, 5000"); one of NO_LODS means LOD0 only."""
+    if text.strip().lower() in NO_LODS:
+        return ()
     return tuple(LodTarget.parse(part) for part in text.split(",") if part.strip())
+
+
+def check_texture_size(size: int) -> None:
+    """Refuse a texture size no engine, exporter or front end offers."""
+    if size not in TEXTURE_SIZES:
+        sizes = ", ".join(map(str, TEXTURE_SIZES))
+        raise InputError(f"texture size {size} is not supported: use one of {sizes}")
+
+
+def lod_screen_coverages(lod_count: int) -> list[float]:
+    """The smallest screen-height fraction each LOD is shown at, the last one's being where the
+    asset is culled: the shape of Unity's LODGroup defaults (LOD0 above 60 %, each next LOD down
+    to half the previous threshold, culled below 1 %). Every writer that declares LOD switches
+    (GLB's MSFT_screencoverage, FBX's LodGroup thresholds) uses this one curve."""
+    coverages = [0.6 * 0.5**i for i in range(lod_count - 1)]
+    return [*coverages, min(0.01, coverages[-1] / 2) if coverages else 0.01]
 
 
 def visible_name(text: str) -> str:
@@ -71,9 +94,10 @@ def visible_name(text: str) -> str:
 
 
 def name_from_prompt(prompt: str) -> str:
-    """The asset name for a text-to-3D job: the prompt's first words, joined by underscores."""
+    """The asset name a prompt gives: its first words (letters and digits), joined by
+    underscores, cut to PROMPT_NAME_LENGTH characters; "" when it has no word."""
     words = "".join(c if c.isalnum() else " " for c in prompt).split()
-    return "_".join(words[:PROMPT_NAME_WORDS]) or "prompt"
+    return "_".join(words[:PROMPT_NAME_WORDS])[:PROMPT_NAME_LENGTH].rstrip("_")
 
 
 def check_name(name: str) -> None:

@@ -53,7 +53,7 @@ def load_asset(spec: str | int, library: Library | None) -> LoadedAsset:
         record = library.get_asset(int(text))
         glb = record.summary.glb_path
         if glb is None or not glb.is_file():
-            raise ExportError(f"Asset {text} ({record.summary.name}) has no model file in the library.")
+            raise ExportError(f"Asset {text} ({record.summary.name}) has no mesh file in the library.")
         lodset = replace(read_glb(glb), name=record.summary.name)
         return LoadedAsset(lodset, record.uid, record.summary.id)
     path = Path(text).expanduser()

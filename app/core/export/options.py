@@ -15,12 +15,11 @@ import numpy as np
 from PIL import Image
 from scipy.spatial import ConvexHull, QhullError
 
+from app.core.base.rules import check_texture_size
 from app.core.export.errors import ExportError
 from app.core.mesh.lod import simplify
 from app.core.mesh.normalize import PIVOTS
 from app.core.mesh.types import Lod, LodSet, Mesh
-
-TEXTURE_SIZES = (256, 512, 1024, 2048, 4096)
 
 
 class Collision(StrEnum):
@@ -54,9 +53,8 @@ class ExportOptions:
             raise ExportError(f"The LOD0 triangle budget must be at least 4, not {self.lod0_triangles}.")
         if self.lod_levels is not None and self.lod_levels < 0:
             raise ExportError(f"The number of LOD levels cannot be negative ({self.lod_levels}).")
-        if self.texture_size is not None and self.texture_size not in TEXTURE_SIZES:
-            sizes = ", ".join(map(str, TEXTURE_SIZES))
-            raise ExportError(f"Texture size {self.texture_size} is not one of {sizes}.")
+        if self.texture_size is not None:
+            check_texture_size(self.texture_size)
 
 
 def prepare(lodset: LodSet, options: ExportOptions) -> LodSet:

@@ -2,7 +2,7 @@
 
 Files are written into a hidden folder inside the project (Unity and Godot skip names starting
 with "."; same file system, so moves are atomic renames), then each is renamed over its final
-path, the main model file last. Only files Sweedle writes are replaced: Unity's `.meta` and
+path, the main mesh file last. Only files Sweedle writes are replaced: Unity's `.meta` and
 Godot's `.import` sidecars next to them are never touched, so GUIDs and uids survive
 re-export. Every final path is checked to resolve inside the project first. The staging folder's
 name carries its owner tag: the next export into the project removes the ones a killed export
@@ -35,7 +35,7 @@ class ExportResult:
     folder: Path
     """The asset's folder in the project (or Export As's output folder)."""
     files: list[Path]
-    """Every file written, main model first."""
+    """Every file written, the main mesh file first."""
     notes: list[str] = field(default_factory=list)
     """What the user should know or do next, one sentence each."""
     command: list[str] | None = None
@@ -118,7 +118,7 @@ class Staging:
         return staged
 
     def commit(self) -> list[Path]:
-        """Move every registered file into place, the first registered (the main model) last."""
+        """Move every registered file into place, the first registered (the main mesh file) last."""
         self.folder.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.folder / MARKER, self.key.encode())
         place_files(self.dir, self.folder, [Path(r) for r in [*self._files[1:], self._files[0]]])

@@ -29,14 +29,9 @@ def export_unity(
     prepared = replace(prepared, name=name)
     notes = []
     with Staging(project.root, folder, key) as staging:
-        texture = f"Textures/{name}_BaseColor.png"
-        write_fbx(
-            prepared,
-            staging.path(f"{name}.fbx"),
-            texture if prepared.material.base_color_texture is not None else None,
-        )
-        if prepared.material.base_color_texture is not None:
-            staging.path(texture)
+        fbx = staging.path(f"{name}.fbx")
+        textured = prepared.material.base_color_texture is not None
+        write_fbx(prepared, fbx, staging.path(f"Textures/{name}_BaseColor.png") if textured else None)
         if project.uses_gltfast:
             write_glb(prepared, staging.path(f"{name}.glb"))
             notes.append("The project uses glTFast, so a GLB was written beside the FBX.")

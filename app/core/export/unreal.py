@@ -43,9 +43,8 @@ def export_unreal(
     collision = convex_hull(prepared.lod0) if options.collision is Collision.CONVEX else None
     fbx_name, texture_name, script_name = f"SM_{name}.fbx", f"T_{name}_D.png", f"import_SM_{name}.py"
     with Staging(project.root, folder, key) as staging:
-        write_fbx(prepared, staging.path(fbx_name), texture_name if textured else None, collision)
-        if textured:
-            staging.path(texture_name)
+        fbx = staging.path(fbx_name)
+        write_fbx(prepared, fbx, staging.path(texture_name) if textured else None, collision)
         with atomic_write(staging.path(script_name), "w") as f:
             f.write(import_script(folder / fbx_name, f"{GAME_FOLDER}/{name}"))
         files = staging.commit()

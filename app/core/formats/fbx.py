@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.base.atomic import atomic_write_bytes
+from app.core.base.rules import lod_screen_coverages
 from app.core.base.version import VERSION
 from app.core.formats.images import encode_png
 from app.core.mesh.normals import shading_normals
@@ -146,7 +147,7 @@ def fbx_bytes(lodset: LodSet, texture_file: str | None = None, collision: Mesh |
         ("ThresholdsUsedAsPercentage", "bool", "", "", True),
         *(
             (f"Thresholds|Level{i}", "Distance", "", "", 100.0 * c)
-            for i, c in enumerate(_screen_percentages(len(lodset.lods))[:-1])
+            for i, c in enumerate(lod_screen_coverages(len(lodset.lods))[:-1])
         ),
     )
     attribute.add("TypeFlags", "LodGroup")
@@ -193,32 +194,26 @@ def fbx_bytes(lodset: LodSet, texture_file: str | None = None, collision: Mesh |
 
 
 def write_fbx(
-    lodset: LodSet, path: Path, texture_file: str | None = None, collision: Mesh | None = None
+    lodset: LodSet, path: Path, texture: Path | None = None, collision: Mesh | None = None
 ) -> list[Path]:
-    """Write `lodset` as `path` and, when textured, its base colour as PNG at `texture_file`
-    (relative to the FBX's folder; default `<stem>_BaseColor.png` beside it). Texture first,
-    then the FBX, each atomically, so a watching engine finds the texture when the model lands.
-    Returns the written paths, FBX first."""
+    """Write `lodset` as `path`, and a textured one's base colour as PNG at `texture` (an output
+    the caller names, in the FBX's folder or below it; default `<stem>_BaseColor.png` beside
+    the FBX), which the FBX references by its relative path. Texture first, then the FBX, each
+    atomically, so a watching engine finds the texture when the model lands. Returns what was
+    written, FBX first: the texture is in the list exactly when the asset has one."""
     path = Path(path)
-    written = [path]
-    texture = lodset.material.base_color_texture
-    if texture is not None:
-        texture_file = texture_file or f"{path.stem}_BaseColor.png"
-        texture_path = path.parent / texture_file
-        texture_path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(texture_path, encode_png(texture))
-        written.append(texture_path)
-    else:
-        texture_file = None
-    atomic_write_bytes(path, fbx_bytes(lodset, texture_file, collision))
-    return written
-
-
-def _screen_percentages(lod_count: int) -> list[float]:
-    """Screen-height fractions at which each LOD hands over, the shape of Unity's defaults
-    (the same curve the GLB writer declares with MSFT_screencoverage)."""
-    coverages = [0.6 * 0.5**i for i in range(max(lod_count - 1, 1))]
-    return [*coverages, min(0.01, coverages[-1] / 2)]
+    image = lodset.material.base_color_texture
+    if image is None:
+        if texture is not None:
+            raise ValueError(f"{lodset.name!r} has no texture to write to {texture}")
+        atomic_write_bytes(path, fbx_bytes(lodset, None, collision))
+        return [path]
+    texture = Path(texture) if texture is not None else path.with_name(f"{path.stem}_BaseColor.png")
+    relative = texture.relative_to(path.parent).as_posix()
+    texture.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(texture, encode_png(image))
+    atomic_write_bytes(path, fbx_bytes(lodset, relative, collision))
+    return [path, texture]
 
 
 def _header(root: Node) -> None:

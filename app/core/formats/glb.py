@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from app.core.base.atomic import atomic_write_bytes
+from app.core.base.rules import lod_screen_coverages
 from app.core.base.version import VERSION
 from app.core.formats.images import encode_png
 from app.core.mesh.normals import shading_normals
@@ -83,7 +84,7 @@ def glb_bytes(lodset: LodSet) -> bytes:
     if lod_nodes:
         doc["extensionsUsed"] = ["MSFT_lod"]
         nodes[1]["extensions"] = {"MSFT_lod": {"ids": lod_nodes}}
-        nodes[1]["extras"]["MSFT_screencoverage"] = _screen_coverages(len(lodset.lods))
+        nodes[1]["extras"]["MSFT_screencoverage"] = lod_screen_coverages(len(lodset.lods))
     if blob.image_views:
         doc["samplers"] = [
             {
@@ -115,16 +116,6 @@ def _check_writable(lodset: LodSet) -> None:
         textured = lodset.material.base_color_texture is not None or not lodset.material.maps.empty
         if textured and lod.mesh.uvs is None:
             raise ValueError(f"LOD{i} of {lodset.name!r} has no UVs but the material is textured")
-
-
-def _screen_coverages(lod_count: int) -> list[float]:
-    """MSFT_screencoverage: the smallest screen-height fraction each LOD is shown at.
-
-    The shape of Unity's LODGroup defaults: LOD0 above 60 %, each next LOD down to half the
-    previous threshold, the last LOD culled below 1 %.
-    """
-    coverages = [0.6 * 0.5**i for i in range(lod_count - 1)]
-    return [*coverages, min(0.01, coverages[-1] / 2)]
 
 
 class _BinaryChunk:

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from app.core.library.migrate import LibraryError
+from app.core.library.records import GLB_FILE
 from app.core.library.store import AssetStore
 
 DB_FILE = "library.sqlite3"
@@ -149,6 +150,6 @@ def count_asset_folders(root: Path) -> int:
 
 def _has_version(folder: Path) -> bool:
     try:
-        return any(folder.glob("v*/model.glb"))
+        return any(folder.glob(f"v*/{GLB_FILE}"))
     except OSError:
         return False

@@ -26,6 +26,7 @@ from app.core.library.records import (
     AssetRecord,
     LodRecord,
     SourceType,
+    source_file_name,
 )
 from app.core.library.repository import Library, NewVersion
 from app.core.library.store import FileContent
@@ -72,7 +73,7 @@ def import_mesh(
     report("save", 0.0, "")
     files: dict[str, FileContent] = {
         GLB_FILE: glb_bytes(lodset),
-        f"source{suffix}": path,
+        source_file_name(path): path,
         THUMBNAIL_FILE: thumbnail,
     }
     if lodset.material.base_color_texture is not None:

@@ -28,7 +28,7 @@ from app.core.library import leases
 from app.core.library.db import make_engine
 from app.core.library.faults import DB_FILE, database_fault, os_fault
 from app.core.library.migrate import LibraryError, migrate
-from app.core.library.records import GLB_FILE, SourceType
+from app.core.library.records import GLB_FILE, SourceType, version_glb
 from app.core.library.repository import MAX_NAME, MAX_TAG, Library
 from app.core.library.snapshots import (
     ASSET_FILE,
@@ -165,7 +165,7 @@ def _read_folder(folder: Path, skipped: list[str]) -> FolderPlan | None:
     numbered = []
     for child in folder.iterdir():
         match = VERSION_FOLDER.match(child.name)
-        if match and (child / GLB_FILE).is_file():
+        if match and version_glb(child).is_file():
             numbered.append((int(match["number"]), child))
     for number, vdir in sorted(numbered):
         try:
@@ -219,12 +219,12 @@ def _version_from_glb(vdir: Path, uid: str, number: int) -> VersionSnapshot:
     """A version folder from before version.json: its GLB carries the provenance Sweedle wrote."""
     from app.core.formats.glb_reader import read_glb
 
-    lodset = read_glb(vdir / GLB_FILE)
+    lodset = read_glb(version_glb(vdir))
     prov = Provenance.from_dict(lodset.provenance)
     lo, hi = (list(map(float, row)) for row in lodset.lod0.bounds())
     engine = _text(prov.engine)
     created = _time(prov.created) or dt.datetime.fromtimestamp(
-        (vdir / GLB_FILE).stat().st_mtime, dt.UTC
+        version_glb(vdir).stat().st_mtime, dt.UTC
     ).replace(tzinfo=None)
     return VersionSnapshot(
         asset_uid=uid,

@@ -9,6 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from app.core.formats.suffixes import PICTURE_SUFFIXES
+
 
 class AssetStatus(StrEnum):
     SAVING = "saving"
@@ -32,8 +34,30 @@ class SortKey(StrEnum):
 
 
 GLB_FILE = "model.glb"
+"""A version folder's mesh file; the name is kept for the libraries already on disk."""
 THUMBNAIL_FILE = "thumbnail.png"
 TEXTURE_FILE = "texture.png"
+SOURCE_STEM = "source"
+"""A version keeps the file it was made from as `source<suffix>`: a picture, or an import's mesh."""
+
+
+def version_glb(folder: Path) -> Path:
+    """The GLB of the version kept in `folder`: the one place that knows where it lies."""
+    return folder / GLB_FILE
+
+
+def source_file_name(original: Path) -> str:
+    """The name a version folder keeps `original` under."""
+    return f"{SOURCE_STEM}{original.suffix.lower()}"
+
+
+def source_picture(folder: Path | None) -> Path | None:
+    """The picture the version in `folder` was made from; None when it has none (an import keeps
+    its own mesh file as its source, which is no picture)."""
+    if folder is None or not folder.is_dir():
+        return None
+    found = sorted(folder.glob(f"{SOURCE_STEM}.*"))
+    return next((path for path in found if path.suffix.lower() in PICTURE_SUFFIXES), None)
 
 
 @dataclass(frozen=True)
@@ -74,7 +98,7 @@ class AssetSummary:
 
     @property
     def glb_path(self) -> Path | None:
-        return self.folder / GLB_FILE if self.folder else None
+        return version_glb(self.folder) if self.folder else None
 
     @property
     def thumbnail_path(self) -> Path | None:
@@ -113,6 +137,10 @@ class VersionRecord:
     vertices: int
     lods: tuple[LodRecord, ...]
     current: bool
+
+    @property
+    def glb_path(self) -> Path:
+        return version_glb(self.folder)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from app.core.library import leases
-from app.core.library.records import GLB_FILE, AssetStatus
+from app.core.library.records import AssetStatus, version_glb
 from app.core.library.repository import Library
 from app.core.library.store import TempItem
 
@@ -31,7 +31,7 @@ class RecoveryReport:
     completed: list[tuple[int, str]] = field(default_factory=list)
     """(asset id, name) of saves whose files were all in place; they were kept."""
     missing: list[tuple[int, str]] = field(default_factory=list)
-    """(asset id, name) of assets whose model file is gone."""
+    """(asset id, name) of assets whose GLB file is gone."""
     temp_removed: list[Path] = field(default_factory=list)
     restored: list[Path] = field(default_factory=list)
     """Asset folders put back after a process died while emptying the trash."""
@@ -64,7 +64,7 @@ def recover(library: Library) -> RecoveryReport:
         if pending.owner is not None and alive(pending.owner):
             report.in_progress += 1
             continue
-        complete = (pending.folder / GLB_FILE).is_file()
+        complete = version_glb(pending.folder).is_file()
         if library.finish_pending(pending, complete):
             (report.completed if complete else report.interrupted).append(
                 (pending.asset_id, pending.asset_name)
@@ -79,7 +79,7 @@ def recover(library: Library) -> RecoveryReport:
     leases.sweep(library.leases_dir)
     gone, back = [], []
     for check in library.file_checks():
-        present = check.folder is not None and (check.folder / GLB_FILE).is_file()
+        present = check.folder is not None and version_glb(check.folder).is_file()
         if not present:
             report.missing.append((check.asset_id, check.name))
             if check.status is AssetStatus.READY:

@@ -44,7 +44,7 @@ from app.core.library.records import (
     SourceType,
     VersionRecord,
 )
-from app.core.library.schema import Asset, Export, Generation, LodRow, Tag, asset_tags
+from app.core.library.schema import Asset, Export, LodRow, Tag, VersionRow, asset_tags
 from app.core.library.snapshots import (
     ASSET_FILE,
     VERSION_FILE,
@@ -134,8 +134,10 @@ class Library:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
-    def _session(self, write: bool = False) -> Iterator[Session]:
-        """One transaction; `write` takes SQLite's write lock first (waiting up to the busy timeout)."""
+    def session(self, write: bool = False) -> Iterator[Session]:
+        """One transaction; `write` takes SQLite's write lock first (waiting up to the busy timeout).
+        A database failure is a LibraryError saying what to do. The job queue, which lives in the
+        same database, opens its transactions here too."""
         try:
             with self._sessions.begin() as session:
                 if write:
@@ -166,7 +168,7 @@ class Library:
             raise LibraryError("a version needs at least LOD0")
         name = _clean_name(new.name)
         now = utcnow()
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             asset = self._target_asset(s, asset_id, new.source_key)
             if asset is None:
                 asset = Asset(
@@ -186,9 +188,9 @@ class Library:
                 s.add(asset)
                 s.flush()
             version_no = 1 + (
-                s.scalar(select(func.max(Generation.version)).where(Generation.asset_id == asset.id)) or 0
+                s.scalar(select(func.max(VersionRow.version)).where(VersionRow.asset_id == asset.id)) or 0
             )
-            gen = Generation(
+            vrow = VersionRow(
                 asset_id=asset.id,
                 version=version_no,
                 created_at=now,
@@ -210,39 +212,39 @@ class Library:
                 lods=[LodRow(**lod.__dict__) for lod in new.lods],
                 owner=self.lease.token,
             )
-            s.add(gen)
+            s.add(vrow)
             s.flush()
-            asset_id, uid, gen_id = asset.id, asset.uid, gen.id
+            asset_id, uid, row_id = asset.id, asset.uid, vrow.id
             snapshot = _version_snapshot(new, asset, version_no, now)
         files = {**new.files, VERSION_FILE: json.dumps(snapshot.to_json(), indent=1).encode()}
         try:
             self.store.write_version(uid, version_no, files)
         except OSError as exc:
             fault = os_fault(exc, self.store.root / uid, self.root)
-            self._abandon(gen_id, f"its files could not be written: {fault}")
+            self._abandon(row_id, f"its files could not be written: {fault}")
             raise fault from exc
         except BaseException as exc:
-            self._abandon(gen_id, f"its files could not be written: {exc}")
+            self._abandon(row_id, f"its files could not be written: {exc}")
             raise
-        with self._session(write=True) as s:
-            gen = s.get_one(Generation, gen_id)
-            gen.status = DONE
-            gen.owner = None
+        with self.session(write=True) as s:
+            vrow = s.get_one(VersionRow, row_id)
+            vrow.status = DONE
+            vrow.owner = None
             asset = s.get_one(Asset, asset_id)
             asset.bounds = new.bounds
             asset.height_m = new.height_m
             asset.prompt = new.prompt or asset.prompt
-            self._make_current(asset, gen, now)
+            self._make_current(asset, vrow, now)
         self._write_snapshots([asset_id])
         return self.get_asset(asset_id)
 
-    def _abandon(self, gen_id: int, error: str) -> None:
+    def _abandon(self, row_id: int, error: str) -> None:
         """A save that failed while this process lives: mark it interrupted now (best effort: the
         database may be the thing that failed; recovery then does it after this process ends)."""
-        with suppress(LibraryError), self._session(write=True) as s:
-            gen = s.get(Generation, gen_id)
-            if gen is not None and gen.status == SAVING:
-                self._mark_interrupted(s, gen, error)
+        with suppress(LibraryError), self.session(write=True) as s:
+            vrow = s.get(VersionRow, row_id)
+            if vrow is not None and vrow.status == SAVING:
+                self._mark_interrupted(s, vrow, error)
 
     def _target_asset(self, s: Session, asset_id: int | None, source_key: str | None) -> Asset | None:
         if asset_id is not None:
@@ -259,38 +261,38 @@ class Library:
             .limit(1)
         ).first()
 
-    def _make_current(self, asset: Asset, gen: Generation, now: dt.datetime) -> None:
-        asset.current_version_id = gen.id
-        asset.triangles = gen.triangles
-        asset.vertices = gen.vertices
-        asset.engine = gen.engine
+    def _make_current(self, asset: Asset, vrow: VersionRow, now: dt.datetime) -> None:
+        asset.current_version_id = vrow.id
+        asset.triangles = vrow.triangles
+        asset.vertices = vrow.vertices
+        asset.engine = vrow.engine
         asset.status = AssetStatus.READY.value
         asset.updated_at = now
         _refresh_search(asset)
 
     def promote(self, asset_id: int, version_id: int) -> AssetRecord:
         """Make an earlier (or later) version the asset's current one."""
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             asset = self._asset(s, asset_id)
-            gen = s.get(Generation, version_id)
-            if gen is None or gen.asset_id != asset_id:
+            vrow = s.get(VersionRow, version_id)
+            if vrow is None or vrow.asset_id != asset_id:
                 raise LibraryError(f"version {version_id} does not belong to asset {asset_id}")
-            if gen.status != DONE:
+            if vrow.status != DONE:
                 raise LibraryError(
-                    f"version {gen.version} of {asset.name!r} is {gen.status}; it cannot be used"
+                    f"version {vrow.version} of {asset.name!r} is {vrow.status}; it cannot be used"
                 )
-            self._make_current(asset, gen, utcnow())
+            self._make_current(asset, vrow, utcnow())
         self._write_snapshots([asset_id])
         return self.get_asset(asset_id)
 
     def record_export(
         self, asset_id: int, engine: str, target_path: Path | str, version_id: int | None = None
     ) -> ExportRecord:
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             asset = self._asset(s, asset_id)
             row = Export(
                 asset_id=asset.id,
-                generation_id=version_id if version_id is not None else asset.current_version_id,
+                version_id=version_id if version_id is not None else asset.current_version_id,
                 engine=engine,
                 target_path=str(target_path),
                 created_at=utcnow(),
@@ -332,7 +334,7 @@ class Library:
             stmt = stmt.order_by(column.desc(), Asset.id.desc())
         else:
             stmt = stmt.order_by(column.asc(), Asset.id.asc())
-        with self._session() as s:
+        with self.session() as s:
             return list(s.scalars(stmt))
 
     def summaries(self, ids: Sequence[int]) -> list[AssetSummary]:
@@ -340,12 +342,12 @@ class Library:
         if not ids:
             return []
         stmt = (
-            select(Asset, Generation.folder)
-            .outerjoin(Generation, Generation.id == Asset.current_version_id)
+            select(Asset, VersionRow.folder)
+            .outerjoin(VersionRow, VersionRow.id == Asset.current_version_id)
             .where(Asset.id.in_(ids))
             .options(selectinload(Asset.tags))
         )
-        with self._session() as s:
+        with self.session() as s:
             found = {asset.id: self._summary(asset, folder) for asset, folder in s.execute(stmt)}
         return [found[i] for i in ids if i in found]
 
@@ -354,13 +356,13 @@ class Library:
         return self.summaries(ids[offset : None if limit is None else offset + limit])
 
     def get_asset(self, asset_id: int) -> AssetRecord:
-        with self._session() as s:
+        with self.session() as s:
             asset = s.scalars(
                 select(Asset)
                 .where(Asset.id == asset_id)
                 .options(
                     selectinload(Asset.tags),
-                    selectinload(Asset.versions).selectinload(Generation.lods),
+                    selectinload(Asset.versions).selectinload(VersionRow.lods),
                     selectinload(Asset.exports),
                 )
             ).first()
@@ -382,30 +384,30 @@ class Library:
 
     def asset_for_source(self, source_key: str) -> AssetRecord | None:
         """The asset outside the trash that a picture with this SHA-256 was last generated into."""
-        with self._session() as s:
+        with self.session() as s:
             asset = self._target_asset(s, None, source_key)
             asset_id = asset.id if asset is not None else None
         return self.get_asset(asset_id) if asset_id is not None else None
 
     def count(self, trash: bool = False) -> int:
         deleted = Asset.deleted_at.is_not(None) if trash else Asset.deleted_at.is_(None)
-        with self._session() as s:
+        with self.session() as s:
             return s.scalar(select(func.count(Asset.id)).where(deleted)) or 0
 
     def tags(self) -> list[str]:
         """Every tag in use, alphabetically."""
-        with self._session() as s:
+        with self.session() as s:
             used = select(asset_tags.c.tag_id)
             return list(s.scalars(select(Tag.name).where(Tag.id.in_(used)).order_by(Tag.name)))
 
     def engines(self) -> list[str]:
-        with self._session() as s:
+        with self.session() as s:
             return list(s.scalars(select(Asset.engine).distinct().order_by(Asset.engine)))
 
     # -- editing ------------------------------------------------------------------------------
 
     def rename(self, asset_id: int, name: str) -> AssetSummary:
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             asset = self._asset(s, asset_id)
             asset.name = _clean_name(name)
             self._touch(asset)
@@ -413,7 +415,7 @@ class Library:
         return self.summaries([asset_id])[0]
 
     def set_notes(self, asset_id: int, notes: str) -> None:
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             asset = self._asset(s, asset_id)
             asset.notes = notes.strip()
             self._touch(asset)
@@ -421,13 +423,13 @@ class Library:
 
     def set_favourite(self, asset_ids: Iterable[int], favourite: bool) -> None:
         ids = list(asset_ids)
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             s.execute(update(Asset).where(Asset.id.in_(ids)).values(favourite=favourite, updated_at=utcnow()))
         self._write_snapshots(ids)
 
     def set_tags(self, asset_id: int, tags: Iterable[str]) -> tuple[str, ...]:
         """Replace the asset's tags (trimmed, duplicates ignored whatever their case)."""
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             asset = self._asset(s, asset_id)
             asset.tags = self._tag_rows(s, tags)
             self._touch(asset)
@@ -437,7 +439,7 @@ class Library:
 
     def add_tag(self, asset_ids: Iterable[int], tag: str) -> None:
         ids = list(asset_ids)
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             (row,) = self._tag_rows(s, [tag])
             for asset_id in ids:
                 asset = self._asset(s, asset_id)
@@ -448,7 +450,7 @@ class Library:
 
     def remove_tag(self, asset_ids: Iterable[int], tag: str) -> None:
         ids = list(asset_ids)
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             for asset_id in ids:
                 asset = self._asset(s, asset_id)
                 asset.tags = [t for t in asset.tags if t.name.lower() != tag.strip().lower()]
@@ -463,7 +465,7 @@ class Library:
         return self._set_deleted(asset_ids, None)
 
     def _set_deleted(self, asset_ids: Iterable[int], when: dt.datetime | None) -> int:
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             result = s.execute(
                 update(Asset)
                 .where(Asset.id.in_(list(asset_ids)))
@@ -481,7 +483,7 @@ class Library:
         the folders are put back, so an asset never loses its files while its rows stay."""
         detached: list[tuple[str, Path]] = []
         try:
-            with self._session(write=True) as s:
+            with self.session(write=True) as s:
                 doomed = list(s.execute(select(Asset.id, Asset.uid).where(Asset.deleted_at.is_not(None))))
                 for _, uid in doomed:
                     folder = self.store.detach_asset(uid)
@@ -503,11 +505,11 @@ class Library:
     # -- recovery -----------------------------------------------------------------------------
 
     def pending_saves(self) -> list[PendingSave]:
-        with self._session() as s:
+        with self.session() as s:
             rows = s.execute(
-                select(Generation, Asset.name, Asset.current_version_id)
-                .join(Asset, Asset.id == Generation.asset_id)
-                .where(Generation.status == SAVING)
+                select(VersionRow, Asset.name, Asset.current_version_id)
+                .join(Asset, Asset.id == VersionRow.asset_id)
+                .where(VersionRow.status == SAVING)
             )
             return [
                 PendingSave(g.id, g.asset_id, name, self.store.root / g.folder, current is not None, g.owner)
@@ -519,37 +521,37 @@ class Library:
 
         Only the owner of a save, or recovery once the owner is gone, may call this. Returns False
         when the version was no longer being saved (another process's recovery got there first)."""
-        with self._session(write=True) as s:
-            gen = s.get(Generation, pending.version_id)
-            if gen is None or gen.status != SAVING:
+        with self.session(write=True) as s:
+            vrow = s.get(VersionRow, pending.version_id)
+            if vrow is None or vrow.status != SAVING:
                 return False
             if files_complete:
-                gen.status = DONE
-                gen.owner = None
-                self._make_current(s.get_one(Asset, pending.asset_id), gen, utcnow())
+                vrow.status = DONE
+                vrow.owner = None
+                self._make_current(s.get_one(Asset, pending.asset_id), vrow, utcnow())
             else:
                 self._mark_interrupted(
-                    s, gen, "the app stopped while this version was being saved; its files were not kept"
+                    s, vrow, "the app stopped while this version was being saved; its files were not kept"
                 )
         if files_complete:
             self._write_snapshots([pending.asset_id])
         return True
 
-    def _mark_interrupted(self, s: Session, gen: Generation, error: str) -> None:
-        gen.status = INTERRUPTED
-        gen.error = error
-        gen.owner = None
-        asset = s.get_one(Asset, gen.asset_id)
+    def _mark_interrupted(self, s: Session, vrow: VersionRow, error: str) -> None:
+        vrow.status = INTERRUPTED
+        vrow.error = error
+        vrow.owner = None
+        asset = s.get_one(Asset, vrow.asset_id)
         if asset.current_version_id is None:
             asset.status = AssetStatus.INTERRUPTED.value
 
     def file_checks(self) -> list[FileCheck]:
         """Every ready or missing asset outside the trash with its current folder, for the
         missing-files check (a trashed asset's folder may be going away with the trash)."""
-        with self._session() as s:
+        with self.session() as s:
             rows = s.execute(
-                select(Asset.id, Asset.name, Asset.status, Generation.folder)
-                .outerjoin(Generation, Generation.id == Asset.current_version_id)
+                select(Asset.id, Asset.name, Asset.status, VersionRow.folder)
+                .outerjoin(VersionRow, VersionRow.id == Asset.current_version_id)
                 .where(
                     Asset.status.in_([AssetStatus.READY.value, AssetStatus.MISSING.value]),
                     Asset.deleted_at.is_(None),
@@ -563,7 +565,7 @@ class Library:
         """Set the status of those of `asset_ids` whose status is still `expected`."""
         ids = list(asset_ids)
         if ids:
-            with self._session(write=True) as s:
+            with self.session(write=True) as s:
                 s.execute(
                     update(Asset)
                     .where(Asset.id.in_(ids), Asset.status == expected.value)
@@ -571,12 +573,12 @@ class Library:
                 )
 
     def has_uid(self, uid: str) -> bool:
-        with self._session() as s:
+        with self.session() as s:
             return s.scalar(select(func.count(Asset.id)).where(Asset.uid == uid)) == 1
 
     def asset_rows(self) -> int:
         """Assets in the database, trash and unfinished saves included."""
-        with self._session() as s:
+        with self.session() as s:
             return s.scalar(select(func.count(Asset.id))) or 0
 
     # -- snapshots for a rebuild (see `snapshots`) --------------------------------------------
@@ -595,7 +597,7 @@ class Library:
             log.warning("could not update %s of assets %s: %s", ASSET_FILE, list(asset_ids)[:10], exc)
 
     def _asset_snapshots(self, asset_ids: Sequence[int]) -> list[tuple[str, AssetSnapshot]]:
-        with self._session() as s:
+        with self.session() as s:
             assets = s.scalars(
                 select(Asset)
                 .where(Asset.id.in_(list(asset_ids)))
@@ -621,7 +623,7 @@ class Library:
                             deleted_at=a.deleted_at,
                             exports=tuple(
                                 ExportSnapshot(
-                                    e.engine, e.target_path, e.created_at, number.get(e.generation_id or -1)
+                                    e.engine, e.target_path, e.created_at, number.get(e.version_id or -1)
                                 )
                                 for e in a.exports
                             ),
@@ -637,7 +639,7 @@ class Library:
             versions[0],
             next((v for v in versions if v.version == asset.current_version), versions[-1]),
         )
-        with self._session(write=True) as s:
+        with self.session(write=True) as s:
             free = asset.id > 0 and s.get(Asset, asset.id) is None
             row = Asset(
                 id=asset.id if free else None,
@@ -661,7 +663,7 @@ class Library:
             s.flush()
             ids = {}
             for v in versions:
-                gen = Generation(
+                vrow = VersionRow(
                     asset_id=row.id,
                     version=v.version,
                     created_at=v.created_at,
@@ -682,16 +684,16 @@ class Library:
                     vertices=v.lods[0].vertices,
                     lods=[LodRow(**lod.__dict__) for lod in v.lods],
                 )
-                s.add(gen)
+                s.add(vrow)
                 s.flush()
-                ids[v.version] = gen.id
+                ids[v.version] = vrow.id
                 if v is current:
-                    self._make_current(row, gen, asset.updated_at)
+                    self._make_current(row, vrow, asset.updated_at)
             for e in asset.exports:
                 s.add(
                     Export(
                         asset_id=row.id,
-                        generation_id=ids.get(e.version or -1),
+                        version_id=ids.get(e.version or -1),
                         engine=e.engine,
                         target_path=e.target_path,
                         created_at=e.created_at,
@@ -746,7 +748,7 @@ class Library:
             in_trash=asset.deleted_at is not None,
         )
 
-    def _version(self, g: Generation, current: bool) -> VersionRecord:
+    def _version(self, g: VersionRow, current: bool) -> VersionRecord:
         return VersionRecord(
             id=g.id,
             version=g.version,
@@ -797,7 +799,7 @@ def _version_snapshot(new: NewVersion, asset: Asset, version: int, now: dt.datet
 
 
 def _export_record(row: Export) -> ExportRecord:
-    return ExportRecord(row.id, row.engine, row.target_path, row.created_at, row.generation_id)
+    return ExportRecord(row.id, row.engine, row.target_path, row.created_at, row.version_id)
 
 
 def _clean_name(name: str) -> str:

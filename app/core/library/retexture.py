@@ -15,12 +15,19 @@ from pathlib import Path
 from app.core.base.cancel import CancelToken
 from app.core.base.errors import InputError
 from app.core.base.progress import Progress, ProgressCallback
-from app.core.base.rules import TEXTURE_SIZES
+from app.core.base.rules import check_texture_size
 from app.core.formats.glb import glb_bytes
 from app.core.formats.glb_reader import read_glb
 from app.core.formats.images import encode_png
 from app.core.library.migrate import LibraryError
-from app.core.library.records import GLB_FILE, TEXTURE_FILE, THUMBNAIL_FILE, AssetRecord, LodRecord
+from app.core.library.records import (
+    GLB_FILE,
+    TEXTURE_FILE,
+    THUMBNAIL_FILE,
+    AssetRecord,
+    LodRecord,
+    source_file_name,
+)
 from app.core.library.repository import Library, NewVersion
 from app.core.library.store import FileContent
 from app.core.library.thumbnails import thumbnail_png
@@ -48,9 +55,7 @@ class RetextureOptions:
         if self.method not in TEXTURE_METHODS:
             methods = ", ".join(TEXTURE_METHODS)
             raise InputError(f"unknown texture method {self.method!r}: use one of {methods}")
-        if self.texture_size not in TEXTURE_SIZES:
-            sizes = ", ".join(map(str, TEXTURE_SIZES))
-            raise InputError(f"texture size {self.texture_size} is not one of {sizes}")
+        check_texture_size(self.texture_size)
         if not 0.0 <= self.roughness <= 1.0:
             raise InputError(f"roughness {self.roughness} is outside 0 to 1")
         if not Path(self.image_path).is_file():
@@ -78,11 +83,11 @@ def retexture_asset(
 
     record = library.get_asset(asset_id)
     current = record.current_version
-    if current is None or not (current.folder / GLB_FILE).is_file():
-        raise LibraryError(f"{record.name} has no saved model to re-texture")
+    if current is None or not current.glb_path.is_file():
+        raise LibraryError(f"{record.name} has no saved mesh to re-texture")
     image = Path(options.image_path)
     report("read", 0.0, f"reading {record.name}")
-    lodset = replace(read_glb(current.folder / GLB_FILE, cancel=cancel), name=record.name)
+    lodset = replace(read_glb(current.glb_path, cancel=cancel), name=record.name)
     textured = retexture(
         lodset,
         image,
@@ -92,7 +97,7 @@ def retexture_asset(
         cancel=cancel,
     )
     report("save", 0.0, "thumbnail")
-    files: dict[str, FileContent] = {GLB_FILE: glb_bytes(textured), f"source{image.suffix.lower()}": image}
+    files: dict[str, FileContent] = {GLB_FILE: glb_bytes(textured), source_file_name(image): image}
     if textured.material.base_color_texture is not None:
         files[TEXTURE_FILE] = encode_png(textured.material.base_color_texture)
     files[THUMBNAIL_FILE] = thumbnail_png(textured)

@@ -1,6 +1,7 @@
-"""Save a finished generation into the library: the call the GUI worker and the CLI make after
-each successful job. Files are gathered here (GLB with its LODs, source picture, texture,
-thumbnail); `Library.add_version` stores them crash-safely.
+"""Save a finished generation into the library: the one after-job save, which the queue runner
+(the window's jobs and `sweedle queue run`) and `sweedle generate` all call, so every front end
+stores the same files and fields. Files are gathered here (GLB with its LODs, source picture,
+mask, texture and maps, thumbnail); `Library.add_version` stores them crash-safely.
 
 The rule against duplicate versions lives here too, for both front ends: before running a job,
 `find_identical` looks for a version made from the same picture (SHA-256) with the same engine
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.core.base.disk_errors import disk_error_message
 from app.core.base.errors import InputError
 from app.core.base.provenance import Provenance
 from app.core.formats.glb import glb_bytes
@@ -37,6 +39,7 @@ from app.core.library.records import (
     LodRecord,
     SourceType,
     VersionRecord,
+    source_file_name,
 )
 from app.core.library.repository import Library, NewVersion
 from app.core.library.store import FileContent
@@ -46,20 +49,28 @@ if TYPE_CHECKING:
     from app.core.mesh.types import LodSet
 
 
-def save_generation(
-    library: Library, result: GenerationResult, prompt: str = "", asset_id: int | None = None
-) -> AssetRecord:
-    """Record a finished generation as a new asset, or as a new version of an asset.
+def save_generation(library: Library, result: GenerationResult, asset_id: int | None = None) -> AssetRecord:
+    """Record a finished generation as a new asset, or as a new version of an asset; the record
+    returned has it as its current version (`summary.glb_path` is the library's copy).
 
     Without `asset_id`, a result made from the same source picture as an asset outside the trash
-    becomes that asset's newest version (generating again keeps both). Raises LibraryError for a
-    result that did not finish.
+    becomes that asset's newest version (generating again keeps both). Every failure is a
+    LibraryError with one line to show (a result that did not finish, a file that cannot be read
+    or written), so a front end reports it and goes on with its next job.
     """
     if not result.ok or result.lodset is None:
         raise LibraryError(
             f"only a finished generation can be saved (this one {result.status}: {result.message})"
         )
-    lodset = result.lodset
+    try:
+        new = _new_version(result, result.lodset)
+    except OSError as exc:
+        raise LibraryError(disk_error_message(exc.filename or "a file of the job", exc, "read")) from exc
+    return library.add_version(new, asset_id)
+
+
+def _new_version(result: GenerationResult, lodset: LodSet) -> NewVersion:
+    """What `result` stores: its files (read now) and the fields of its version."""
     request = result.request
     prov = Provenance.from_dict(lodset.provenance)
     files: dict[str, FileContent] = {}
@@ -73,7 +84,7 @@ def save_generation(
     if source is not None and source.is_file():
         data = source.read_bytes()
         source_key = _sha256(data)
-        files[f"source{source.suffix.lower()}"] = data
+        files[source_file_name(source)] = data
     mask = mask_file(request)
     if mask is not None and mask.is_file():
         files[KEPT_MASK] = mask.read_bytes()
@@ -82,7 +93,7 @@ def save_generation(
     files |= material_files(lodset)
     files[THUMBNAIL_FILE] = thumbnail_png(lodset)
     bounds = result.report.get("bounds") or [list(map(float, row)) for row in lodset.lod0.bounds()]
-    new = NewVersion(
+    return NewVersion(
         name=request.asset_name,
         source_type=SourceType.GENERATED,
         engine=prov.engine or request.engine,
@@ -90,7 +101,7 @@ def save_generation(
         files=files,
         source_key=source_key,
         source_name=source.name if source is not None else "",
-        prompt=prompt or request.prompt,
+        prompt=request.prompt,
         engine_version=prov.engine_version,
         model_id=prov.model,
         model_version=prov.model_revision,
@@ -102,7 +113,6 @@ def save_generation(
         bounds={"min": bounds[0], "max": bounds[1]},
         height_m=float(bounds[1][1] - bounds[0][1]),
     )
-    return library.add_version(new, asset_id)
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,7 @@ class IdenticalVersion:
 
     @property
     def glb_path(self) -> Path:
-        return self.version.folder / GLB_FILE
+        return self.version.glb_path
 
     def describe(self) -> str:
         return (
@@ -151,7 +161,7 @@ def find_identical(library: Library, request: GenerationRequest) -> IdenticalVer
             and version.engine_version == engine.version
             and version.seed == request.seed
             and _canonical(without_cutout_record(version.parameters)) == expected
-            and (version.folder / GLB_FILE).is_file()
+            and version.glb_path.is_file()
         ):
             if not version.current:
                 library.promote(asset.id, version.id)

@@ -50,17 +50,17 @@ class Asset(Base):
     bounds: Mapped[dict[str, Any]] = mapped_column(default=dict)
     height_m: Mapped[float] = mapped_column(Float, default=0.0)
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("generations.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("versions.id", use_alter=True, ondelete="SET NULL")
     )
     deleted_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     """Set while the asset is in the trash."""
     search_text: Mapped[str] = mapped_column(Text, default="")
     """Lower-cased name, prompt, tags and notes: one LIKE searches them all."""
 
-    versions: Mapped[list[Generation]] = relationship(
+    versions: Mapped[list[VersionRow]] = relationship(
         back_populates="asset",
-        foreign_keys="Generation.asset_id",
-        order_by="Generation.version",
+        foreign_keys="VersionRow.asset_id",
+        order_by="VersionRow.version",
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
@@ -75,10 +75,11 @@ class Asset(Base):
     __table_args__ = (Index("ix_assets_created_at", "created_at"), Index("ix_assets_name", "name"))
 
 
-class Generation(Base):
-    """One version of an asset: how it was made and what came out."""
+class VersionRow(Base):
+    """One version of an asset: how it was made and what came out. (Before revision 0004 the
+    table was called "generations".)"""
 
-    __tablename__ = "generations"
+    __tablename__ = "versions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
@@ -113,7 +114,7 @@ class LodRow(Base):
     __tablename__ = "lods"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    generation_id: Mapped[int] = mapped_column(ForeignKey("generations.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), index=True)
     level: Mapped[int]
     triangles: Mapped[int]
     vertices: Mapped[int]
@@ -125,7 +126,7 @@ class Export(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
-    generation_id: Mapped[int | None] = mapped_column(ForeignKey("generations.id", ondelete="SET NULL"))
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
     engine: Mapped[str] = mapped_column(String(40))
     target_path: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime]

@@ -15,14 +15,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core.base.atomic import TEMP_PATTERN, TEMP_PREFIX, TEMP_SUFFIX
+from app.core.base.atomic import TEMP_PATTERN, TEMP_PREFIX, TEMP_SUFFIX, atomic_write, temp_name
 from app.core.base.owner import is_orphan
 from app.core.library.migrate import LibraryError
 
@@ -91,14 +90,8 @@ class AssetStore:
         Not flushed to the platter: these are the rebuild's copies of what the database holds,
         rewritten on every edit (a bulk edit of a thousand assets must stay quick); after a power
         cut a torn one is refused by the rebuild, which then reads the version's own file."""
-        tmp = self._temp_name(path)
-        try:
-            with open(tmp, "x", encoding="utf-8", newline="\n") as f:
-                json.dump(data, f, indent=1, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with atomic_write(path, "w", owner=self.owner, sync=False) as f:
+            json.dump(data, f, indent=1, ensure_ascii=False)
 
     def asset_folders(self) -> list[Path]:
         """Every asset folder (`<uid>/`), temporary names left out."""
@@ -139,7 +132,7 @@ class AssetStore:
         return removed
 
     def _temp_name(self, final: Path) -> Path:
-        return final.with_name(f"{TEMP_PREFIX}{final.name}.{self.owner}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        return final.with_name(temp_name(final.name, self.owner))
 
 
 def _entries(folder: str | Path) -> list[os.DirEntry[str]]:

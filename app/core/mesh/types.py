@@ -1,4 +1,4 @@
-"""The in-memory mesh model every stage and writer shares.
+"""The in-memory meshes every stage and writer shares.
 
 Plain numpy arrays rather than trimesh objects: stages control exactly when work happens
 (trimesh's lazy caches and `process=True` repairs are surprising and, on generator output, broke

@@ -26,6 +26,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.base.atomic import atomic_write_bytes
 from app.core.base.errors import SweedleError
 from app.core.generation.engines.base import Availability
 from app.core.paths import config_dir
@@ -109,14 +110,7 @@ def save_token(token: str) -> Path:
     token = check_token(token)
     path = token_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(f".{path.name}.{os.getpid()}.new")
-    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, token.encode("ascii"))
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(staged, path)
+    atomic_write_bytes(path, token.encode("ascii"), permissions=0o600)
     return path
 
 

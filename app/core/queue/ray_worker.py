@@ -121,7 +121,7 @@ class SweedleWorker:
         throttle = ProgressThrottle(keep)
         try:
             local = request_from_json(_placed(request, pictures, folder))
-            result = generate(local, folder / "out" / "model.glb", on_progress=throttle, cancel=job.cancel)
+            result = generate(local, folder / "out" / "result.glb", on_progress=throttle, cancel=job.cancel)
         except (SweedleError, OSError) as exc:
             return RemoteOutcome(JobStatus.FAILED, f"on worker {self.name}: {exc}", self.name)
         finally:

@@ -270,20 +270,17 @@ class QueueRunner:
         self._clean(running.output)
 
     def _save(self, running: _Running, result: GenerationResult) -> None:
-        from app.core.library.records import GLB_FILE
         from app.core.library.saving import save_generation
 
         try:
-            record = save_generation(
-                self.jobs.library, result, prompt=running.request.prompt, asset_id=running.job.target_asset_id
-            )
-        except (SweedleError, OSError) as exc:
-            log.exception("saving job %s into the library failed", running.job.id)
+            record = save_generation(self.jobs.library, result, running.job.target_asset_id)
+        except SweedleError as exc:
+            log.warning("saving job %s into the library failed: %s", running.job.id, exc)
             self._end(running.job, Outcome.FAILED, f"made, but not saved in the library: {exc}", None, result)
             return
-        folder = record.summary.folder
-        if folder is not None:
-            result = replace(result, output_path=folder / GLB_FILE)
+        glb = record.summary.glb_path
+        if glb is not None:
+            result = replace(result, output_path=glb)
         self._end(running.job, Outcome.DONE, result.message, record.summary.id, result)
 
     def _end(

@@ -12,17 +12,14 @@ back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import DatabaseError, IntegrityError, ProgrammingError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.core.base.errors import InputError
 from app.core.generation.request import GenerationRequest
-from app.core.library.faults import database_fault
 from app.core.library.migrate import LibraryError
 from app.core.library.repository import Library, utcnow
 from app.core.queue.records import (
@@ -47,24 +44,11 @@ class JobQueue:
 
     def __init__(self, library: Library) -> None:
         self.library = library
-        self._sessions = sessionmaker(library.engine, expire_on_commit=False)
 
     @property
     def owner(self) -> str:
         """This process's lease token: what a claimed job records as its owner."""
         return self.library.lease.token
-
-    @contextmanager
-    def _session(self, write: bool = False) -> Iterator[Session]:
-        try:
-            with self._sessions.begin() as session:
-                if write:
-                    session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-                yield session
-        except (IntegrityError, ProgrammingError):
-            raise
-        except DatabaseError as exc:
-            raise database_fault(exc, self.library.root) from exc
 
     # -- adding -------------------------------------------------------------------------------
 
@@ -85,7 +69,7 @@ class JobQueue:
             raise InputError(f"batch {name!r} has {len(requests)} pictures; queue at most {MAX_BATCH_JOBS}")
         name = " ".join(name.split())[:MAX_BATCH_NAME] or "batch"
         now = utcnow()
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             batch = QueueBatch(name=name, source=str(source), created_at=now)
             s.add(batch)
             s.flush()
@@ -119,7 +103,7 @@ class JobQueue:
 
     def view(self, finished: bool = True) -> QueueView:
         """Every batch and job (without finished jobs when `finished` is False), in run order."""
-        with self._session() as s:
+        with self.library.session() as s:
             stmt = select(QueueJob).order_by(*_RUN_ORDER)
             if not finished:
                 stmt = stmt.where(QueueJob.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))
@@ -130,7 +114,7 @@ class JobQueue:
         return QueueView(tuple(batches), jobs, paused)
 
     def batch(self, batch_id: int) -> BatchSummary:
-        with self._session() as s:
+        with self.library.session() as s:
             found = [b for b in self._batches(s, batch_id) if b.id == batch_id]
         if not found:
             raise LibraryError(f"there is no batch {batch_id} in the queue")
@@ -153,16 +137,16 @@ class JobQueue:
         ]
 
     def job(self, job_id: int) -> QueuedJob:
-        with self._session() as s:
+        with self.library.session() as s:
             return _job(self._row(s, job_id))
 
     def jobs(self, job_ids: Iterable[int]) -> list[QueuedJob]:
         ids = list(job_ids)
-        with self._session() as s:
+        with self.library.session() as s:
             return [_job(row) for row in s.scalars(select(QueueJob).where(QueueJob.id.in_(ids)))]
 
     def attempts(self, job_id: int) -> list[Attempt]:
-        with self._session() as s:
+        with self.library.session() as s:
             rows = s.scalars(
                 select(QueueAttempt).where(QueueAttempt.job_id == job_id).order_by(QueueAttempt.id)
             )
@@ -179,12 +163,12 @@ class JobQueue:
             ]
 
     def counts(self) -> dict[JobStatus, int]:
-        with self._session() as s:
+        with self.library.session() as s:
             rows = s.execute(select(QueueJob.status, func.count()).group_by(QueueJob.status))
             return {JobStatus(status): n for status, n in rows}
 
     def is_paused(self) -> bool:
-        with self._session() as s:
+        with self.library.session() as s:
             return self._paused(s)
 
     @staticmethod
@@ -200,7 +184,7 @@ class JobQueue:
         when the queue is paused or has nothing waiting. With `need`, the first job whose VRAM
         need fits `max_vram_gb` is taken, so a small free GPU does not wait behind a big job."""
         now = utcnow()
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             if self._paused(s):
                 return None
             rows = s.scalars(
@@ -226,7 +210,7 @@ class JobQueue:
 
     def set_worker(self, job_id: int, worker: str) -> None:
         """Record where a claimed job was placed (the Ray actor that took it)."""
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             row = s.get(QueueJob, job_id)
             if row is None or row.owner != self.owner:
                 return
@@ -242,7 +226,7 @@ class JobQueue:
             outcome, JobStatus.CANCELLED
         )
         now = utcnow()
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             row = s.get(QueueJob, job_id)
             if row is None or row.status != JobStatus.RUNNING.value or row.owner != self.owner:
                 return False
@@ -259,7 +243,7 @@ class JobQueue:
         """A running job whose worker was lost: back in the queue to be tried elsewhere, or failed
         for good once it has been tried `max_attempts` times. None when it was not ours."""
         now = utcnow()
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             row = s.get(QueueJob, job_id)
             if row is None or row.status != JobStatus.RUNNING.value or row.owner != self.owner:
                 return None
@@ -270,7 +254,7 @@ class JobQueue:
         """Give a running job of this process back to the queue untried (the runner is stopping
         on purpose): the try does not count, and the job runs again at the next start."""
         now = utcnow()
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             row = s.get(QueueJob, job_id)
             if row is None or row.status != JobStatus.RUNNING.value or row.owner != self.owner:
                 return
@@ -283,7 +267,7 @@ class JobQueue:
 
     def fail_waiting(self, job_ids: Iterable[int], message: str) -> int:
         """End waiting jobs that no worker can ever run, with the reason."""
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             changed = s.execute(
                 update(QueueJob)
                 .where(QueueJob.id.in_(list(job_ids)), QueueJob.status == JobStatus.QUEUED.value)
@@ -296,7 +280,7 @@ class JobQueue:
         start-up half of "jobs survive a SIGKILL". Returns the ids put back (or failed for good)."""
         now = utcnow()
         recovered = []
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             rows = s.scalars(select(QueueJob).where(QueueJob.status == JobStatus.RUNNING.value))
             for row in rows:
                 if row.owner is not None and alive(row.owner):
@@ -342,7 +326,7 @@ class JobQueue:
         ids = list(job_ids)
         if not ids:
             return set()
-        with self._session() as s:
+        with self.library.session() as s:
             return set(
                 s.scalars(
                     select(QueueJob.id).where(QueueJob.id.in_(ids), QueueJob.cancel_requested.is_(True))
@@ -355,7 +339,7 @@ class JobQueue:
         """Queued jobs end at once; running ones are asked to stop (their runner cancels them)."""
         ids = list(job_ids)
         now = utcnow()
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             queued = s.execute(
                 update(QueueJob)
                 .where(QueueJob.id.in_(ids), QueueJob.status == JobStatus.QUEUED.value)
@@ -374,7 +358,7 @@ class JobQueue:
     def retry(self, job_ids: Iterable[int]) -> int:
         """Failed and cancelled jobs go back in the queue, with their tries counted from zero."""
         ids = list(job_ids)
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             changed = s.execute(
                 update(QueueJob)
                 .where(
@@ -398,7 +382,7 @@ class JobQueue:
 
     def job_ids_of(self, batch_id: int) -> list[int]:
         """The batch's jobs in the order they were added."""
-        with self._session() as s:
+        with self.library.session() as s:
             if s.get(QueueBatch, batch_id) is None:
                 raise LibraryError(f"there is no batch {batch_id} in the queue")
             return list(
@@ -408,7 +392,7 @@ class JobQueue:
     def set_priority(self, job_ids: Iterable[int], priority: Priority) -> int:
         """Change the priority of jobs that have not started; each goes last in its new priority."""
         ids = list(job_ids)
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             rows = list(
                 s.scalars(
                     select(QueueJob)
@@ -429,7 +413,7 @@ class JobQueue:
     def move(self, job_id: int, steps: int) -> None:
         """Move a waiting job `steps` places earlier (negative) or later among the jobs waiting at
         its priority (priority always comes first: use `set_priority` to jump ahead of it)."""
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             row = self._row(s, job_id)
             if row.status != JobStatus.QUEUED.value:
                 raise LibraryError(f"job {job_id} is {row.status}; only waiting jobs can be moved")
@@ -450,7 +434,7 @@ class JobQueue:
     def remove(self, job_ids: Iterable[int]) -> int:
         """Forget jobs that are not running (cancel a running one first); empty batches go too."""
         ids = list(job_ids)
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             removed = s.execute(
                 delete(QueueJob).where(QueueJob.id.in_(ids), QueueJob.status != JobStatus.RUNNING.value)
             ).rowcount
@@ -460,7 +444,7 @@ class JobQueue:
     def clear_finished(self) -> int:
         """Forget every finished job (the assets they made stay in the library)."""
         finished = [s.value for s in JobStatus if s.finished]
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             removed = s.execute(delete(QueueJob).where(QueueJob.status.in_(finished))).rowcount
             self._drop_empty_batches(s)
         return int(removed or 0)
@@ -470,7 +454,7 @@ class JobQueue:
         s.execute(delete(QueueBatch).where(QueueBatch.id.not_in(select(QueueJob.batch_id).distinct())))
 
     def set_paused(self, paused: bool) -> None:
-        with self._session(write=True) as s:
+        with self.library.session(write=True) as s:
             s.execute(update(QueueState).where(QueueState.id == 1).values(paused=paused))
 
     def _row(self, s: Session, job_id: int) -> QueueJob:

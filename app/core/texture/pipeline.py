@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.core.base.cancel import CancelToken
 from app.core.base.progress import StepProgress
+from app.core.base.rules import check_texture_size
 from app.core.imaging import foreground_mask, frame_subject, load_image
 from app.core.mesh.lod import build_lods
 from app.core.mesh.types import LodSet, Material, Mesh
@@ -20,8 +21,6 @@ from app.core.texture.bake import View, bake
 from app.core.texture.maps import BakeSettings, bake_chain
 from app.core.texture.rays import BakeUnavailable
 from app.core.texture.unwrap import unwrap
-
-TEXTURE_SIZES = (256, 512, 1024, 2048, 4096)
 
 
 def texture_mesh(
@@ -35,8 +34,7 @@ def texture_mesh(
     cancel: CancelToken | None = None,
 ) -> tuple[Mesh, Material]:
     """`mesh` unwrapped (split along seams, with UVs) and its base-colour PBR material."""
-    if texture_size not in TEXTURE_SIZES:
-        raise ValueError(f"texture size {texture_size} is not one of {TEXTURE_SIZES}")
+    check_texture_size(texture_size)
     report = progress or (lambda _f, _m: None)
     cancel = cancel or CancelToken()
     unwrapped = unwrap(mesh, texture_size, cancel, lambda f, m: report(0.5 * f, m))

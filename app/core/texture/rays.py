@@ -8,6 +8,7 @@ imported the bake is refused with `BakeUnavailable`, and the pipeline goes on wi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,14 +83,7 @@ class SurfaceTracer:
         face = np.empty(count, dtype=np.int32)
         bary = np.empty((count, 3), dtype=np.float32)
         distance = np.empty(count, dtype=np.float32)
-        for start in range(0, count, RAY_CHUNK):
-            part = slice(start, min(start + RAY_CHUNK, count))
-            result = self._scene.run(
-                np.ascontiguousarray(origins[part], dtype=np.float32),
-                np.ascontiguousarray(directions[part], dtype=np.float32),
-                dists=np.full(part.stop - part.start, limit, dtype=np.float32),
-                output=1,
-            )
+        for part, result in self._cast(origins, directions, limit, output=1):
             face[part] = result["primID"]
             bary[part, 1] = result["u"]
             bary[part, 2] = result["v"]
@@ -99,15 +93,22 @@ class SurfaceTracer:
 
     def occluded(self, origins: np.ndarray, directions: np.ndarray, limit: float) -> np.ndarray:
         """(K,) bool: something lies along each ray within `limit` (cheaper than `first_hits`)."""
+        blocked = np.empty(len(origins), dtype=bool)
+        for part, result in self._cast(origins, directions, limit, query="OCCLUDED"):
+            blocked[part] = result >= 0
+        return blocked
+
+    def _cast(
+        self, origins: np.ndarray, directions: np.ndarray, limit: float, **query: Any
+    ) -> Iterator[tuple[slice, Any]]:
+        """Embree's answers RAY_CHUNK rays at a time (its buffers stay small), with the slice of
+        the rays each answer is for."""
         count = len(origins)
-        blocked = np.empty(count, dtype=bool)
         for start in range(0, count, RAY_CHUNK):
             part = slice(start, min(start + RAY_CHUNK, count))
-            result = self._scene.run(
+            yield part, self._scene.run(
                 np.ascontiguousarray(origins[part], dtype=np.float32),
                 np.ascontiguousarray(directions[part], dtype=np.float32),
                 dists=np.full(part.stop - part.start, limit, dtype=np.float32),
-                query="OCCLUDED",
+                **query,
             )
-            blocked[part] = result >= 0
-        return blocked

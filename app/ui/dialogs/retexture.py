@@ -28,11 +28,11 @@ from app.core.base.cancel import CancelToken
 from app.core.base.errors import Cancelled, SweedleError
 from app.core.base.progress import Progress
 from app.core.base.rules import TEXTURE_SIZES
-from app.core.library.records import AssetRecord
+from app.core.library.records import AssetRecord, source_picture
 from app.core.library.repository import Library
 from app.core.library.retexture import DEFAULT_ROUGHNESS, TEXTURE_METHODS, RetextureOptions, retexture_asset
 from app.ui.panels.image import FILE_FILTER
-from app.ui.panels.image_preview import Preview, build_preview, is_image
+from app.ui.panels.image_preview import Preview, build_preview
 from app.ui.workers.tasks import run_task
 
 PREVIEW = 160
@@ -53,7 +53,7 @@ class RetextureDialog(QDialog):
         current = record.current_version
         self.setWindowTitle(f"Re-texture {record.name}")
 
-        self.picture = QLineEdit(str(_source_picture(record) or ""))
+        self.picture = QLineEdit(str(source_picture(record.summary.folder) or ""))
         self.picture.setPlaceholderText("The picture to project onto the mesh from the front")
         self.browse_button = QPushButton("Browse…")
         self.browse_button.clicked.connect(self._browse)
@@ -233,10 +233,3 @@ class RetextureDialog(QDialog):
         self.preview.setText("no picture")
         self._say(str(exc), error=True)
 
-
-def _source_picture(record: AssetRecord) -> Path | None:
-    """The picture the current version was made from, when it was made from one."""
-    folder = record.summary.folder
-    if folder is None or not folder.is_dir():
-        return None
-    return next((p for p in sorted(folder.glob("source.*")) if is_image(p)), None)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from app.core.export.staging import ExportResult
 from app.core.export.unreal import check_editor_cmd, run_import
 from app.core.mesh.normalize import PIVOTS
 from app.core.settings import load_section, save_section, setting
+from app.ui.panels.scrolling import fill_scrolled
 from app.ui.workers.tasks import run_task
 
 SECTION = "export"
@@ -140,13 +140,7 @@ class ExportPanel(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.result)
         layout.addStretch(1)
-        scroll = QScrollArea()  # a short dock scrolls the panel instead of squeezing the docks beside it
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_scrolled(self, content)
         self._update_buttons()
         self._check_editor()
 

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -37,6 +36,7 @@ from app.core.library.records import AssetRecord
 from app.core.mesh.types import LodSet
 from app.core.render.inspection import PREVIEW_SIZE, AssetFacts, inspect_asset
 from app.ui.library_edits import Change, LibraryEdits
+from app.ui.panels.scrolling import fill_scrolled
 from app.ui.panels.versions import VersionHistory
 from app.ui.workers.tasks import run_task
 
@@ -139,13 +139,7 @@ class InspectorPanel(QWidget):
         layout.addWidget(self.details_button)
         layout.addWidget(self.details)
         layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_scrolled(self, content)
 
         self.notes.sig_finished.connect(self._save_notes)
         self.versions.sig_promote.connect(self._promote)

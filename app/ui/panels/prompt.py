@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.base.errors import InputError
-from app.core.base.rules import DEFAULT_LODS, LodTarget
+from app.core.base.rules import DEFAULT_LODS, TEXTURE_SIZES, name_from_prompt, parse_lods
 from app.core.generation.engines.base import Engine
 from app.core.generation.engines.registry import engine_names, get_engine
 from app.core.generation.request import GenerationRequest
@@ -38,7 +38,6 @@ from app.core.texture.paint_options import TEXTURE_METHODS, PaintOptions
 from app.ui.panels.params_form import ParamsForm
 
 CUSTOM = "Custom"
-TEXTURE_SIZES = (512, 1024, 2048, 4096)
 TEXTURE_METHOD_LABELS = {
     "auto": "Automatic",
     "paint": "Hunyuan Paint",
@@ -171,7 +170,9 @@ class PromptPanel(QWidget):
         height_row.addWidget(self.height_m, 1)
         self.lods = QLineEdit()
         self.lods.setObjectName("lods")
-        self.lods.setToolTip("LODs after LOD0: percentages of LOD0 (50%) or triangle budgets (5000), or none")
+        self.lods.setToolTip(
+            "LODs after LOD0: percentages of LOD0 (50%) or triangle budgets (5000); none or 0 for LOD0 only"
+        )
         self.lod0 = QSpinBox()
         self.lod0.setObjectName("lod0_triangles")
         self.lod0.setRange(0, LOD0_MAX)
@@ -270,10 +271,9 @@ class PromptPanel(QWidget):
     def build_request(
         self, image_path: Path | None, name: str | None = None, views: dict[str, Path] | None = None
     ) -> GenerationRequest:
-        """The request for one picture (None: the prompt makes it), from the fields; raises
-        InputError with the field's problem."""
-        if self.randomise.isChecked():
-            self.seed.setValue(random.randrange(SEED_MAX))
+        """The request for one picture (None: the prompt makes it), from the fields as they are;
+        raises InputError with the field's problem. Building changes nothing: the caller gives
+        each job its seed (`job_seed`) and saves the fields (`save`) once per Generate."""
         engine = self.current_engine()
         available = engine.availability()
         if not available.ok:
@@ -286,19 +286,14 @@ class PromptPanel(QWidget):
                     "Add a front picture first: drop one on the window, paste it, or click the slot"
                     + (f" ({from_text.reason})." if prompt else ".")
                 )
-        lods_text = self.lods.text().strip()
-        if lods_text.lower() in ("", "none"):
-            lods: tuple[LodTarget, ...] = ()
-        else:
-            lods = tuple(LodTarget.parse(part) for part in lods_text.split(",") if part.strip())
-        request = GenerationRequest(
+        return GenerationRequest(
             image_path=Path(image_path) if image_path is not None else None,
             prompt=prompt,
             views=dict(views or {}),
             engine=self.engine_name,
             name=name or self.asset_name(),
             height_m=self.height_m.value(),
-            lods=lods,
+            lods=parse_lods(self.lods.text()),
             lod0_triangles=self.lod0.value() or None,
             seed=self.seed.value(),
             texture_size=int(self.texture.currentData()),
@@ -309,8 +304,13 @@ class PromptPanel(QWidget):
             paint=self.paint_options(),
             params=self.params.values(),
         )
-        self.save()
-        return request
+
+    def job_seed(self) -> int:
+        """The seed for one new job: with "new each job" ticked a fresh random one, put in the
+        field so the user sees (and can keep) it; otherwise the field's."""
+        if self.randomise.isChecked():
+            self.seed.setValue(random.randrange(SEED_MAX))
+        return self.seed.value()
 
     def paint_options(self) -> PaintOptions:
         """Hunyuan Paint's settings as the panel shows them (also used to re-texture library assets)."""
@@ -332,10 +332,8 @@ class PromptPanel(QWidget):
         self._select_texture_method(str(method))
 
     def asset_name(self) -> str | None:
-        """The prompt's first line, as a file-safe asset name; None uses the image's name."""
-        first = self.prompt.toPlainText().strip().splitlines()[0] if self.prompt.toPlainText().strip() else ""
-        safe = "".join(ch if ch.isalnum() or ch in "-_ " else " " for ch in first).strip()
-        return "_".join(safe.split())[:48] or None
+        """The name the prompt gives the asset (`name_from_prompt`); None uses the picture's name."""
+        return name_from_prompt(self.prompt.toPlainText()) or None
 
     def save(self) -> None:
         s = self._settings

@@ -42,17 +42,17 @@ ASSET, STATE, TIME, DETAILS, PRIORITY, WORKER = range(6)
 _JOB, _BATCH = "job", "batch"
 LOCAL, FARM = 0, 1
 
-BuildRequest = Callable[[Path], GenerationRequest]
-"""The request for one picture with the Generate panel's current settings."""
+BuildRequests = Callable[[list[Path]], list[GenerationRequest]]
+"""The Generate panel's current settings as one request per picture (raises InputError)."""
 
 
 class QueuePanel(QWidget):
     def __init__(
-        self, runner: QueueRelay, build_request: BuildRequest | None = None, parent: QWidget | None = None
+        self, runner: QueueRelay, build_requests: BuildRequests | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self._runner = runner
-        self._build_request = build_request
+        self._build_requests = build_requests
         self._items: dict[int, QTreeWidgetItem] = {}
         self._batches: dict[int, QTreeWidgetItem] = {}
         self._paused = False
@@ -160,11 +160,11 @@ class QueuePanel(QWidget):
         panel's settings; a problem is shown on the panel's status line."""
         from app.core.queue.batches import batch_name, batch_pictures
 
-        if self._build_request is None or not paths:
+        if self._build_requests is None or not paths:
             return False
         try:
             pictures = batch_pictures(paths)
-            requests = [self._build_request(picture) for picture in pictures]
+            requests = self._build_requests(pictures)
         except InputError as exc:
             self.status.setText(str(exc))
             return False

@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QBuffer, QElapsedTimer, QIODevice, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
@@ -30,9 +30,9 @@ from PySide6.QtGui import (
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
-from app.core.base.atomic import atomic_write_bytes
 from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.mesh.types import LodSet
+from app.ui.png_files import write_png
 from app.ui.viewport.camera import Camera
 from app.ui.viewport.compare import CompareOverlay
 from app.ui.viewport.gpu import GLSetupError
@@ -278,13 +278,7 @@ class ViewportWidget(QOpenGLWidget):
         image = self.grabFramebuffer()
         if image.isNull():
             raise RuntimeError("the viewport could not be read back: it has no OpenGL context yet")
-        buffer = QBuffer()
-        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        if not image.save(buffer, "PNG"):
-            raise RuntimeError("the viewport image could not be encoded as PNG")
-        path = Path(path)
-        atomic_write_bytes(path, bytes(buffer.data().data()))
-        return path
+        return write_png(image, Path(path))
 
     # --- GL ------------------------------------------------------------------------------------
 
