@@ -27,16 +27,17 @@ from PySide6.QtWidgets import (
 from app.core.base.cancel import CancelToken
 from app.core.base.errors import Cancelled, SweedleError
 from app.core.base.progress import Progress
-from app.core.base.rules import TEXTURE_SIZES
+from app.core.base.rules import DEFAULT_ROUGHNESS, DEFAULT_TEXTURE_SIZE, TEXTURE_SIZES
 from app.core.library.records import AssetRecord, source_picture
 from app.core.library.repository import Library
-from app.core.library.retexture import DEFAULT_ROUGHNESS, TEXTURE_METHODS, RetextureOptions, retexture_asset
+from app.core.library.retexture import TEXTURE_METHODS, RetextureOptions, retexture_asset
 from app.ui.panels.image import FILE_FILTER
 from app.ui.panels.image_preview import Preview, build_preview
 from app.ui.workers.tasks import run_task
 
 PREVIEW = 160
-DEFAULT_SIZE = 1024
+MIN_WIDTH = 480
+"""Wide enough to show a typical picture path whole."""
 
 
 class RetextureDialog(QDialog):
@@ -52,6 +53,7 @@ class RetextureDialog(QDialog):
         record = library.get_asset(asset_id)
         current = record.current_version
         self.setWindowTitle(f"Re-texture {record.name}")
+        self.setMinimumWidth(MIN_WIDTH)
 
         self.picture = QLineEdit(str(source_picture(record.summary.folder) or ""))
         self.picture.setPlaceholderText("The picture to project onto the mesh from the front")
@@ -70,7 +72,7 @@ class RetextureDialog(QDialog):
         for size in TEXTURE_SIZES:
             self.size.addItem(f"{size} × {size} px", size)
         stored = current.parameters.get("texture_size") if current is not None else None
-        chosen = self.size.findData(stored if stored in TEXTURE_SIZES else DEFAULT_SIZE)
+        chosen = self.size.findData(stored if stored in TEXTURE_SIZES else DEFAULT_TEXTURE_SIZE)
         self.size.setCurrentIndex(chosen)
         self.roughness = QDoubleSpinBox(minimum=0.0, maximum=1.0, singleStep=0.05, decimals=2)
         self.roughness.setValue(DEFAULT_ROUGHNESS)
