@@ -12,6 +12,10 @@ from app.core.base.errors import InputError
 
 TEXTURE_SIZES: tuple[int, ...] = (256, 512, 1024, 2048, 4096)
 """Square texture sizes every engine, exporter and front end offers."""
+DEFAULT_TEXTURE_SIZE = 1024
+"""What a job bakes when nobody chose a size."""
+DEFAULT_ROUGHNESS = 0.85
+"""A material's PBR roughness when nobody chose one (metallic is always 0): matte, as most props."""
 DEFAULT_LODS: tuple[str, ...] = ("50%", "25%", "10%")
 MAX_SEED = 2**32 - 1
 """Seeds are 32-bit: every engine's random generator accepts them, and provenance can be replayed."""

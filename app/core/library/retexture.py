@@ -15,7 +15,7 @@ from pathlib import Path
 from app.core.base.cancel import CancelToken
 from app.core.base.errors import InputError
 from app.core.base.progress import Progress, ProgressCallback
-from app.core.base.rules import check_texture_size
+from app.core.base.rules import DEFAULT_ROUGHNESS, DEFAULT_TEXTURE_SIZE, check_texture_size
 from app.core.formats.glb import glb_bytes
 from app.core.formats.glb_reader import read_glb
 from app.core.formats.images import encode_png
@@ -35,7 +35,6 @@ from app.core.texture.pipeline import retexture
 
 TEXTURE_METHODS = {"projection": "Projection"}
 """How the new texture is made (id → label): the picture projected from the front and baked."""
-DEFAULT_ROUGHNESS = 0.85
 
 _STAGES = {"read": (0.0, 0.05), "texture": (0.05, 0.9), "save": (0.9, 1.0)}
 """Each stage's share of a re-texture (the unwrap and bake dominate)."""
@@ -46,7 +45,7 @@ class RetextureOptions:
     """What the user chose: the picture, the texture's size in pixels, roughness and method."""
 
     image_path: Path
-    texture_size: int = 1024
+    texture_size: int = DEFAULT_TEXTURE_SIZE
     roughness: float = DEFAULT_ROUGHNESS
     method: str = "projection"
 
