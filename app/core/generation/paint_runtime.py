@@ -41,6 +41,7 @@ DELIGHT_ID = "hunyuan3d-delight-v2-0"
 PAINT_ID = "hunyuan3d-paint-v2-0"
 DELIGHT_STEPS = 50
 """hy3dgen's delighter always runs 50 steps."""
+CPU_NOTICE = "no CUDA GPU: painting on the CPU in float32, which takes hours with the real models"
 LOW_VRAM_FACTOR = 0.6
 """Low-VRAM mode keeps one diffusion model on the GPU at a time; it needs about this share."""
 _LOAD_ERRORS = (RuntimeError, KeyError, ValueError, TypeError, OSError, SafetensorError, StopIteration)
@@ -138,6 +139,8 @@ class PaintRuntime:
         torch = import_torch()
         device, dtype_name = choose_device(options.device)
         low_vram, notice = preflight(device, options.low_vram)
+        if device == "cpu":
+            notice = CPU_NOTICE
         if notice:
             progress(0.0, notice)
         total = DELIGHT_STEPS + options.steps

@@ -248,7 +248,9 @@ class HunyuanRuntime:
         """On CUDA, move the loaded pipeline to system memory (the texture models need the VRAM)."""
         if self.loaded is None or self.loaded.device != "cuda" or self.loaded.parked:
             return
-        self.loaded.pipe.to("cpu")
+        pipe = self.loaded.pipe
+        for part in (pipe.conditioner, pipe.model, pipe.vae):  # pipe.device stays: inputs still go to CUDA
+            part.to("cpu")
         self.loaded.parked = True
         release_memory()
 
