@@ -100,7 +100,7 @@ def test_cancel_stops_the_running_job_and_the_worker_takes_the_next(qtbot, windo
     window.prompt_panel.params.set_values({"resolution": 48})
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
         [quick] = window.generate()
-    assert quick.state is JobStatus.DONE
+    assert quick.status is JobStatus.DONE
 
 
 def test_three_queued_jobs_run_in_order_and_a_queued_one_can_be_cancelled(
@@ -125,7 +125,7 @@ def test_three_queued_jobs_run_in_order_and_a_queued_one_can_be_cancelled(
     assert [j.label for j in jobs] == ["a", "b", "c"]
     assert [j.status for j in jobs[1:]] == [JobStatus.QUEUED, JobStatus.QUEUED]
     window.runner.cancel(jobs[1].id)
-    assert jobs[1].state is JobStatus.CANCELLED
+    assert jobs[1].status is JobStatus.CANCELLED
     qtbot.waitUntil(lambda: all(j.status.finished for j in jobs), timeout=120_000)
     assert [j.status for j in jobs] == [JobStatus.DONE, JobStatus.CANCELLED, JobStatus.DONE]
     assert order == ["a", "c"]

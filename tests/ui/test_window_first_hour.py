@@ -160,10 +160,9 @@ def test_the_help_menu_lists_every_shortcut_and_says_where_things_live(qtbot, wi
     for action in window.findChildren(QAction):
         for key in action.shortcuts():
             assert key.toString() in {keys for keys, _ in rows} or any(key.toString() in k for k, _ in rows)
-    listed = dict(rows)
-    assert listed["Ctrl+Z"] == "Undo" and listed["F"] == "Viewport: frame the asset"
-    assert listed["Ctrl+1"] == "Viewport: look from the back"
-    assert "Library: move the selection to the trash" in listed.values()
+    assert ("Ctrl+Z", "Undo") in rows and ("F", "Viewport: frame the asset") in rows
+    assert ("Ctrl+1", "Viewport: look from the back") in rows
+    assert "Library: move the selection to the trash" in {does for _, does in rows}
     dialog.close()
 
     _action(window, "About Sweedle…").trigger()

@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.base.errors import InputError
-from app.core.base.rules import DEFAULT_LODS, TEXTURE_SIZES, name_from_prompt, parse_lods
+from app.core.base.rules import (
+    DEFAULT_LODS,
+    DEFAULT_TEXTURE_SIZE,
+    TEXTURE_SIZES,
+    name_from_prompt,
+    parse_lods,
+)
 from app.core.generation.engines.base import Engine
 from app.core.generation.engines.registry import engine_names, get_engine
 from app.core.generation.request import GenerationRequest
@@ -97,7 +103,7 @@ class GenerateSettings:
     height_m: float = setting(1.0, minimum=HEIGHT_RANGE[0], maximum=HEIGHT_RANGE[1])
     lods: str = setting(", ".join(DEFAULT_LODS), max_length=200)
     lod0_triangles: int = setting(0, minimum=0, maximum=LOD0_MAX)
-    texture_size: int = setting(1024, choices=TEXTURE_SIZES)
+    texture_size: int = setting(DEFAULT_TEXTURE_SIZE, choices=TEXTURE_SIZES)
     texture_method: str = setting("auto", choices=TEXTURE_METHODS)
     paint_steps: int = setting(PaintOptions.steps, minimum=1, maximum=200)
     paint_resolution: int = setting(PaintOptions.resolution, minimum=64, maximum=1024, check=_whole_64)
@@ -206,7 +212,7 @@ class PromptPanel(QWidget):
         )
         self.occlusion = QCheckBox("Ambient occlusion", objectName="occlusion")
         self.occlusion.setToolTip("Bake ambient occlusion from the full-detail shape")
-        self.bake_anew = QCheckBox("Bake anew", objectName="bake_anew")
+        self.bake_anew = QCheckBox("Texture baked anew (slower)", objectName="bake_anew")
         self.bake_anew.setToolTip(
             "Replace the engine's own texture with one baked onto an unwrapped LOD0 from the pictures "
             "(slower; Relief's front camera only)"
@@ -214,7 +220,6 @@ class PromptPanel(QWidget):
         maps_row = QHBoxLayout()
         maps_row.addWidget(self.normal_map)
         maps_row.addWidget(self.occlusion)
-        maps_row.addWidget(self.bake_anew)
         maps_row.addStretch(1)
 
         for combo in (self.engine, self.preset, self.size_preset, self.texture, self.texture_method):
@@ -243,6 +248,7 @@ class PromptPanel(QWidget):
         output_form.addRow("Texture method", self.texture_method)
         output_form.addRow("Paint", paint_row)
         output_form.addRow("Bake", maps_row)
+        output_form.addRow("", self.bake_anew)
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Prompt"))

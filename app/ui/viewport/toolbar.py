@@ -1,11 +1,12 @@
-"""The strip above the viewport: shading, wireframe, grid, baked maps, turntable, framing and
-screenshots."""
+"""The strip above the viewport: shading, what to show over it (wireframe, grid, baked maps),
+turntable, framing and screenshots; it fits above the viewport of a 1440×900 window."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QComboBox, QFileDialog, QToolBar, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QComboBox, QFileDialog, QMenu, QToolBar, QToolButton, QWidget
 
 from app.ui.viewport.gl_widget import ViewportWidget
 
@@ -26,20 +27,33 @@ class ViewportToolbar(QToolBar):
             lambda: viewport.set_shading(str(self.shading.currentData()))
         )
         self.addWidget(self.shading)
+        show = QToolButton()
+        show.setObjectName("show_menu")
+        show.setText("Show")
+        show.setToolTip("What the viewport draws over the shading")
+        show.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(show)
+        show.setMenu(menu)
         self.wireframe = self._toggle(
-            "Wireframe", "Draw the triangle edges over the shading", viewport.set_wireframe
+            menu, "Wireframe", "Draw the triangle edges over the shading", viewport.set_wireframe
         )
-        self.grid = self._toggle("Grid", "Floor grid and axes", viewport.set_grid_visible, checked=True)
+        self.grid = self._toggle(menu, "Grid", "Floor grid and axes", viewport.set_grid_visible, checked=True)
         self.normal_map = self._toggle(
+            menu,
             "Normal map",
             "Shade with the baked normal map (off: the low-poly geometry alone)",
             viewport.set_normal_map,
             checked=True,
         )
         self.occlusion = self._toggle(
-            "AO", "Darken the ambient light by the baked occlusion map", viewport.set_occlusion, checked=True
+            menu,
+            "Ambient occlusion",
+            "Darken the ambient light by the baked occlusion map",
+            viewport.set_occlusion,
+            checked=True,
         )
-        self.turntable = self._toggle("Turntable", "Spin the asset slowly", viewport.set_turntable)
+        self.addWidget(show)
+        self.turntable = self._toggle(self, "Turntable", "Spin the asset slowly", viewport.set_turntable)
         self.addSeparator()
         frame = self.addAction("Frame (F)")
         frame.triggered.connect(viewport.frame)
@@ -51,8 +65,9 @@ class ViewportToolbar(QToolBar):
         shot.setToolTip("Save the viewport as a PNG")
         shot.triggered.connect(self._screenshot)
 
-    def _toggle(self, label: str, tip: str, slot, checked: bool = False):
-        action = self.addAction(label)
+    @staticmethod
+    def _toggle(owner: QToolBar | QMenu, label: str, tip: str, slot, checked: bool = False) -> QAction:
+        action = owner.addAction(label)
         action.setCheckable(True)
         action.setChecked(checked)
         action.setToolTip(tip)
