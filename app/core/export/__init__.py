@@ -1,2 +1,2 @@
 """One-click export into game-engine projects and Export As: one module per engine's
-conventions (shared/docs/ENGINES.md), sharing project checks, naming, options and staging."""
+conventions, sharing project checks, naming, options and staging."""

@@ -2,7 +2,7 @@
 
 Unity, Unreal and Godot all take `[A-Za-z0-9_-]` names; Unreal rejects spaces and most
 punctuation in asset names, Windows reserves CON, NUL, COM1.. as file names, and Godot acts on
-node-name suffixes like `-col` or `_colonly` (shared/docs/ENGINES.md), so an asset called
+node-name suffixes like `-col` or `_colonly` when it imports a scene, so an asset called
 "Rock col" must not turn into a collision shape by accident.
 """
 

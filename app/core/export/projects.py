@@ -1,7 +1,7 @@
 """Which game-engine project a folder is, and whether Sweedle may write into it.
 
 Checked before anything is written, so a wrong folder costs the user one clear message and
-leaves their disk as it was. Markers (shared/docs/ENGINES.md): Unity `Assets/` +
+leaves their disk as it was. Markers, as each editor makes them: Unity `Assets/` +
 `ProjectSettings/ProjectVersion.txt`; Unreal `<Name>.uproject` + `Content/`; Godot
 `project.godot`.
 """

@@ -1,11 +1,10 @@
 """Binary FBX 7.4 writer: the model format Unity and Unreal import natively.
 
-No permissively licensed Python library writes FBX (shared/docs/ENVIRONMENT.md), and the binary
+No permissively licensed Python library writes FBX, and the binary
 format is small: a tree of named records, each with typed properties, where big arrays are
 zlib-compressed. numpy arrays go straight into those arrays, with no per-vertex Python.
 
-What is written, in the portable form every importer checked reads the same way
-(shared/docs/ENGINES.md): geometry in centimetres, GlobalSettings UnitScaleFactor 1.0, no node
+What is written, in the portable form every importer checked reads the same way: geometry in centimetres, GlobalSettings UnitScaleFactor 1.0, no node
 scale, axes declared in GlobalSettings (+Y up, +Z front, +X right: right-handed, like glTF).
 One `LodGroup` model named after the asset holds one mesh model per LOD, `<name>_LOD0`..
 `<name>_LODn` (Unreal reads the LodGroup, Unity the `_LODn` names). All LODs share one Phong

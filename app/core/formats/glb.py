@@ -5,7 +5,7 @@ Layout written: one scene with one root node named after the asset, whose only c
 MSFT_lod extension on the LOD0 node. MSFT_lod is used but not required: UnityGLTF builds a
 LODGroup from it, readers that ignore it (glTFast, Unreal, Godot) show LOD0 alone, and nothing
 stacks. Plain float32 data and no
-required extension: the one GLB every engine loads (see docs/ENGINES.md).
+required extension: the one GLB every engine loads.
 
 Baked maps (see `MaterialMaps`) go in as `normalTexture` (tangent space, green +Y as glTF
 prescribes) and `occlusionTexture` (a grey PNG: glTF reads its R channel); roughness and

@@ -2,7 +2,7 @@
 
 The result, the exception and any progress reports come back through a relay object that lives
 in the GUI thread, so the callbacks always run there (a callable connected straight to a pool
-thread's signal would run in the pool thread: see the threading traps in shared/docs/ENVIRONMENT.md).
+thread's signal would run in the pool thread, where no widget may be touched).
 
 A task can have an owner, the widget its answer is for (Orange3's concurrent helpers work the same
 way). The relay holds the owner weakly and delivers nothing once it is gone (deleted by Qt or
