@@ -4,8 +4,9 @@ No permissively licensed Python library writes FBX, and the binary
 format is small: a tree of named records, each with typed properties, where big arrays are
 zlib-compressed. numpy arrays go straight into those arrays, with no per-vertex Python.
 
-What is written, in the portable form every importer checked reads the same way: geometry in centimetres, GlobalSettings UnitScaleFactor 1.0, no node
-scale, axes declared in GlobalSettings (+Y up, +Z front, +X right: right-handed, like glTF).
+What is written, in the portable form every importer checked reads the same way: geometry in
+centimetres, GlobalSettings UnitScaleFactor 1.0, no node scale, axes declared in GlobalSettings
+(+Y up, +Z front, +X right: right-handed, like glTF).
 One `LodGroup` model named after the asset holds one mesh model per LOD, `<name>_LOD0`..
 `<name>_LODn` (Unreal reads the LodGroup, Unity the `_LODn` names). All LODs share one Phong
 material whose diffuse colour is the base-colour texture, referenced as an external PNG by a
