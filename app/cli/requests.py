@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.base.errors import SweedleError
-from app.core.base.rules import DEFAULT_LODS, TEXTURE_SIZES, LodTarget, parse_lods
+from app.core.base.rules import DEFAULT_LODS, DEFAULT_TEXTURE_SIZE, TEXTURE_SIZES, LodTarget, parse_lods
 from app.core.generation.request import GenerationRequest
 from app.core.imaging.mask import CUTOUT_MODES
 from app.core.texture.paint_options import TEXTURE_METHODS
@@ -32,7 +32,7 @@ def add_request_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--lod0-triangles", type=int, metavar="N", help="triangle budget for LOD0")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--texture-size", type=int, default=1024, choices=TEXTURE_SIZES)
+    parser.add_argument("--texture-size", type=int, default=DEFAULT_TEXTURE_SIZE, choices=TEXTURE_SIZES)
     parser.add_argument(
         "--normal-map",
         action=argparse.BooleanOptionalAction,

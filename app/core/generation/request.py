@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from app.core.base.errors import InputError
 from app.core.base.rules import (
     DEFAULT_LODS,
+    DEFAULT_ROUGHNESS,
+    DEFAULT_TEXTURE_SIZE,
     MAX_SEED,
     LodTarget,
     check_name,
@@ -44,8 +46,8 @@ class GenerationRequest:
     lods: tuple[LodTarget, ...] = tuple(LodTarget.parse(t) for t in DEFAULT_LODS)
     lod0_triangles: int | None = None
     seed: int = 0
-    texture_size: int = 1024
-    roughness: float = 0.85
+    texture_size: int = DEFAULT_TEXTURE_SIZE
+    roughness: float = DEFAULT_ROUGHNESS
     """The material's PBR roughness (metallic is always 0)."""
     bake: str = "auto"
     """"auto" bakes a texture from the pictures when the engine gives none; "always" also

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from app.core.base.rules import DEFAULT_ROUGHNESS
 from app.core.mesh.geometry import vertex_bounds
 
 
@@ -122,7 +123,7 @@ class Material:
     """(H, W, 3) uint8 sRGB image, or None."""
     base_color_factor: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
     metallic: float = 0.0
-    roughness: float = 0.85
+    roughness: float = DEFAULT_ROUGHNESS
     maps: MaterialMaps = field(default_factory=MaterialMaps)
 
     def orm(self) -> np.ndarray | None:

@@ -19,6 +19,7 @@ from scipy import ndimage
 
 from app.core.base.cancel import CancelToken
 from app.core.base.progress import StepProgress
+from app.core.base.rules import DEFAULT_ROUGHNESS
 from app.core.imaging import FramedImage
 from app.core.mesh.types import Material, Mesh
 from app.core.texture.bake import View, bake
@@ -68,7 +69,7 @@ def paint_texture(
     seed: int,
     *,
     user_views: Mapping[str, FramedImage] | None = None,
-    roughness: float = 0.85,
+    roughness: float = DEFAULT_ROUGHNESS,
     progress: StepProgress | None = None,
     cancel: CancelToken | None = None,
 ) -> Painted:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.core.base.cancel import CancelToken
 from app.core.base.progress import StepProgress
-from app.core.base.rules import check_texture_size
+from app.core.base.rules import DEFAULT_ROUGHNESS, check_texture_size
 from app.core.imaging import foreground_mask, frame_subject, load_image
 from app.core.mesh.lod import build_lods
 from app.core.mesh.types import LodSet, Material, Mesh
@@ -28,7 +28,7 @@ def texture_mesh(
     views: Sequence[View],
     texture_size: int,
     *,
-    roughness: float = 0.85,
+    roughness: float = DEFAULT_ROUGHNESS,
     back: str = "auto",
     progress: StepProgress | None = None,
     cancel: CancelToken | None = None,
@@ -48,7 +48,7 @@ def retexture(
     lodset: LodSet,
     image_path: Path,
     texture_size: int,
-    roughness: float = 0.85,
+    roughness: float = DEFAULT_ROUGHNESS,
     progress: StepProgress | None = None,
     cancel: CancelToken | None = None,
 ) -> LodSet:
