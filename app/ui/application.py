@@ -90,9 +90,13 @@ def _screenshot_when_idle(window, path: Path, expect_job: bool) -> None:
         QTimer.singleShot(500, save)
 
     def save() -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(path)):
-            log.error("could not save the screenshot to %s", path)
+        from app.ui.png_files import write_png
+
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_png(window.grab().toImage(), path)
+        except (OSError, RuntimeError) as exc:
+            log.error("could not save the screenshot to %s: %s", path, exc)
         window.close()
 
     if expect_job:

@@ -28,7 +28,7 @@ from fixtures.library.factory import tiny_png
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
-from app.core.library.records import AssetQuery, SortKey
+from app.core.library.records import AssetQuery, SortKey, version_glb
 from app.core.library.startup import open_library
 from app.ui.panels.library import LibraryPanel
 
@@ -98,7 +98,7 @@ def build(root: Path, count: int) -> None:
         tags.append((i, 1 + i % len(TAGS)))
         folder = root / "assets" / uid / "v1"
         folder.mkdir(parents=True)
-        (folder / "model.glb").write_bytes(glb_bytes)
+        version_glb(folder).write_bytes(glb_bytes)
         (folder / "thumbnail.png").write_bytes(pngs[i % len(pngs)])
     con.executemany(
         "INSERT INTO assets (id, uid, name, created_at, updated_at, status, notes, favourite, source_type,"
