@@ -61,7 +61,7 @@ _SORTS = {
     "Fewest triangles": (SortKey.TRIANGLES, False),
 }
 _ALL = "All"
-CELL = QSize(112, 136)
+CELL = QSize(112, 152)
 """Grid cell: a 96 px thumbnail and two lines of name, so a narrow dock still shows three across."""
 ICON = QSize(96, 96)
 
