@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from app.core.base.errors import InputError, SweedleError
 from app.core.formats.suffixes import MESH_SUFFIXES
-from app.core.generation.engines.registry import get_engine
+from app.core.generation.engines.registry import engine_names, get_engine
 from app.core.generation.request import GenerationRequest
 from app.core.paths import cache_dir
 from app.core.settings import is_sealed, load_section, save_section, seal, setting, unseal
@@ -272,6 +272,10 @@ class MainWindow(QMainWindow):
             on_error=lambda exc: self.show_error(f"Could not keep the pasted picture: {exc}"),
             owner=self,
         )
+
+    def _unload_engines(self) -> None:
+        for name in engine_names():
+            self.runner.unload_engine(name)
 
     def show_models_dialog(self) -> None:
         from app.ui.dialogs.models import ModelsDialog
@@ -675,8 +679,9 @@ class MainWindow(QMainWindow):
         models_action.setToolTip("Installed model weights: import, download, unload")
         models_action.triggered.connect(self.show_models_dialog)
         models_menu.addAction(models_action)
-        unload_action = QAction("&Unload Hunyuan3D-2", self)
-        unload_action.triggered.connect(lambda: self.runner.unload_engine("hunyuan"))
+        unload_action = QAction("&Unload Models", self)
+        unload_action.setToolTip("Free the memory of every loaded model (the next job loads it again)")
+        unload_action.triggered.connect(self._unload_engines)
         models_menu.addAction(unload_action)
 
         self.view_menu = self.menuBar().addMenu("&View")

@@ -22,7 +22,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from app.core.generation.engines.hunyuan_torch import PaintModules, import_torch
+from app.core.generation.engines.hunyuan_torch import PaintModules
+from app.core.generation.torch_device import import_torch
 from app.core.weights.diffusers_folder import CheckedDiffusers
 
 NUMPY_COPY_WARNING = "__array__ implementation doesn't accept a copy keyword"

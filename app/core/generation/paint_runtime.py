@@ -27,9 +27,9 @@ from safetensors import SafetensorError
 from app.core.base.cancel import CancelToken
 from app.core.base.errors import Cancelled, GenerationError
 from app.core.base.progress import StepProgress
-from app.core.generation.engines.hunyuan_runtime import choose_device, release_memory
-from app.core.generation.engines.hunyuan_torch import import_hy3dgen_paint, import_torch
+from app.core.generation.engines.hunyuan_torch import import_hy3dgen_paint
 from app.core.generation.paint_build import delight_model, paint_pipeline, quiet_diffusers, quiet_schedulers
+from app.core.generation.torch_device import choose_device, import_torch, release_memory
 from app.core.texture.paint_cameras import PAINT_CAMERAS, ConditionMaps
 from app.core.texture.paint_options import PaintOptions
 from app.core.weights.catalog import ModelSpec, spec

@@ -82,8 +82,7 @@ class TextToImage:
         store: ModelStore | None = None,
     ) -> Picture:
         """A picture of `prompt` on a white background, as a LoadedImage the image pipeline takes."""
-        from app.core.generation.engines.hunyuan_runtime import release_memory
-        from app.core.generation.engines.hunyuan_torch import import_torch
+        from app.core.generation.torch_device import import_torch, release_memory
 
         torch = import_torch()
         with self._lock:
@@ -142,7 +141,8 @@ class TextToImage:
 
     def _ensure_loaded(self, store: ModelStore, device: str) -> tuple[_Loaded, float]:
         """The loaded pipeline for `device`, and the seconds spent loading it now (0 when it was kept)."""
-        from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen, import_torch
+        from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen
+        from app.core.generation.torch_device import import_torch
 
         model = spec(MODEL_ID)
         checked = store.check(model)
@@ -169,7 +169,7 @@ class TextToImage:
             checked.stage(staging)
             dit = HunyuanDiTPipeline(model_path=str(staging), device=device)
         except torch.cuda.OutOfMemoryError:
-            from app.core.generation.engines.hunyuan_runtime import release_memory
+            from app.core.generation.torch_device import release_memory
 
             release_memory()
             raise GenerationError(
@@ -202,7 +202,7 @@ class TextToImage:
         if self._loaded is None:
             return
         self._loaded = None
-        from app.core.generation.engines.hunyuan_runtime import release_memory
+        from app.core.generation.torch_device import release_memory
 
         release_memory()
 
@@ -222,7 +222,7 @@ def prompt_picture(
     available = engine.text_availability()
     if not available.ok:
         raise InputError(f"text-to-3D is not available: {available.reason}")
-    from app.core.generation.engines.hunyuan_runtime import choose_device
+    from app.core.generation.torch_device import choose_device
 
     device, _dtype = choose_device(str(params.get("device", "auto")))
     return RUNTIME.make_picture(

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.generation.engines.hunyuan_setup import RuntimeCheck, runtime_check
-from app.core.generation.engines.registry import get_engine
+from app.core.generation.engines.registry import engine_names, get_engine
 from app.core.weights.catalog import UNSUPPORTED_NOTE, ModelSpec
 from app.core.weights.cutout_folder import import_onnx_file
 from app.core.weights.download import DownloadJob
@@ -47,7 +47,6 @@ CUTOUT_RUNTIME_NOTE = (
 )
 COLUMNS = ("Model", "Id", "Status", "Size", "Licence", "Revision", "Problem")
 POLL_MS = 250
-ENGINE = "hunyuan"
 
 
 def _size_text(size: int) -> str:
@@ -240,7 +239,8 @@ class ModelsDialog(QDialog):
         return self._states[rows[0].row()].spec if rows and self._states else None
 
     def _show_loaded(self) -> None:
-        loaded = getattr(get_engine(ENGINE), "loaded_variant", None)
+        engines = [get_engine(name) for name in engine_names()]
+        loaded = ", ".join(f"{e.label}: {e.loaded_variant}" for e in engines if e.loaded_variant)
         self.loaded_label.setText(f"Loaded in memory: {loaded}" if loaded else "No model is loaded")
 
     def _update_buttons(self) -> None:
@@ -425,7 +425,8 @@ class ModelsDialog(QDialog):
 
     def unload_model(self) -> None:
         try:
-            self._unload(ENGINE)
+            for name in engine_names():
+                self._unload(name)
         except Exception as exc:  # shown, never raised into Qt's event loop
             self._say(f"could not unload the model: {exc}", error=True)
             return

@@ -109,6 +109,11 @@ class Engine(Protocol):
         """Free loaded weights (a no-op for engines that keep none); the next job loads them again."""
         ...
 
+    @property
+    def loaded_variant(self) -> str | None:
+        """The weights variant held in memory, None when nothing is loaded (or the engine has none)."""
+        ...
+
     def generate(
         self,
         shape_input: ShapeInput,

@@ -17,6 +17,7 @@ from app.core.base.progress import StepProgress
 from app.core.base.provenance import EngineFacts
 from app.core.generation.engines.base import Availability, EngineOutput, ParamSpec, ShapeInput
 from app.core.generation.engines.hunyuan_setup import install_steps_line, missing_packages
+from app.core.generation.torch_device import choose_device
 from app.core.mesh.types import Material, Mesh
 from app.core.weights.catalog import UNSUPPORTED_NOTE, ModelSpec, shape_variants, spec
 from app.core.weights.store import ModelStore
@@ -117,7 +118,7 @@ class HunyuanEngine:
         run_params = {**params, "steps": int(params["steps"]) or model.default_steps}
 
         progress(0.0, "loading PyTorch and hy3dgen")
-        device, dtype_name = rt.choose_device(requested)
+        device, dtype_name = choose_device(requested)
         low_vram, notice = rt.preflight(model, device, bool(params["low_vram"]))
         self.last_notice = notice or (CPU_WARNING if device == "cpu" else "")
         if self.last_notice:

@@ -10,7 +10,6 @@ forward hook on the geometry decoder, which runs once per decoding chunk. Both c
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import time
@@ -26,7 +25,8 @@ from app.core.base.cancel import CancelToken
 from app.core.base.errors import Cancelled, GenerationError
 from app.core.base.progress import StepProgress
 from app.core.generation.engines.hunyuan_build import shape_pipeline, shape_vae
-from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen, import_torch
+from app.core.generation.engines.hunyuan_torch import import_hy3dgen_shapegen
+from app.core.generation.torch_device import import_torch, release_memory
 from app.core.weights.catalog import ModelSpec, spec
 from app.core.weights.store import CheckedWeights, ModelStore, read_manifest
 
@@ -65,20 +65,6 @@ class JobOutput:
     vertices: np.ndarray
     faces: np.ndarray
     timings: dict[str, float]
-
-
-def choose_device(requested: str) -> tuple[str, str]:
-    """("cuda", "float16") when CUDA is there (or asked for), else ("cpu", "float32")."""
-    torch = import_torch()
-    if requested == "cpu":
-        return "cpu", "float32"
-    if torch.cuda.is_available():
-        return "cuda", "float16"
-    if requested == "cuda":
-        raise GenerationError(
-            "device=cuda was asked for but PyTorch sees no CUDA GPU here; use device=auto or cpu"
-        )
-    return "cpu", "float32"
 
 
 def preflight(model: ModelSpec, device: str, low_vram: bool) -> tuple[bool, str]:
@@ -263,11 +249,6 @@ class HunyuanRuntime:
         release_memory()
 
 
-def release_memory() -> None:
-    gc.collect()
-    torch = import_torch()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
 
 
 def _offload_idle_parts(pipe: Any, device: str) -> list[Any]:

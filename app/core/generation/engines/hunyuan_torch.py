@@ -18,6 +18,7 @@ from types import ModuleType
 
 from app.core.base.errors import GenerationError
 from app.core.generation.engines.hunyuan_setup import install_steps_line
+from app.core.generation.torch_device import import_torch
 
 _TORCHVISION_OPS = (
     "nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor",
@@ -26,14 +27,6 @@ _TORCHVISION_OPS = (
 _library_handle: object | None = None
 
 
-def import_torch() -> ModuleType:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    try:
-        import torch
-    except ImportError as exc:
-        raise GenerationError(f"PyTorch is not installed: {install_steps_line()}") from exc
-    return torch
 
 
 def import_hy3dgen_shapegen() -> ModuleType:

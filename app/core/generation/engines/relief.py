@@ -96,6 +96,10 @@ class ReliefEngine:
     def unload(self) -> None:
         """Relief keeps nothing loaded."""
 
+    @property
+    def loaded_variant(self) -> str | None:
+        return None
+
     def generate(
         self,
         shape_input: ShapeInput,
