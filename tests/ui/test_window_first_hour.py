@@ -316,14 +316,24 @@ def test_hunyuan_says_the_exact_install_steps_when_its_packages_are_missing(qtbo
     assert dialog.licence_text.toPlainText().startswith("Before you download")
 
 
-def test_the_models_dialog_says_a_cpu_build_has_no_cuda(qtbot) -> None:
+def test_the_models_dialog_says_a_cpu_build_has_no_cuda(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    from app.core.generation.engines.hunyuan_setup import RuntimeCheck, runtime_check
+    from app.ui.dialogs import models
     from app.ui.dialogs.models import ModelsDialog
 
-    dialog = ModelsDialog()
-    qtbot.addWidget(dialog)
-    if dialog.runtime.gpu:
-        pytest.skip("this machine can run Hunyuan on a GPU")
-    assert dialog.readiness.text().startswith("No CUDA")
+    assert runtime_check().torch_cuda == torch.version.cuda, "read from torch's files without importing it"
+    for found, start in (
+        (RuntimeCheck((), None, True), "No CUDA: PyTorch here is a CPU-only build"),
+        (RuntimeCheck((), "12.4", False), "No CUDA: no NVIDIA driver was found"),
+        (RuntimeCheck((), "12.4", True), "This install can run Hunyuan3D-2 on the NVIDIA GPU"),
+    ):
+        monkeypatch.setattr(models, "runtime_check", lambda found=found: found)
+        dialog = ModelsDialog()
+        qtbot.addWidget(dialog)
+        assert dialog.readiness.text().startswith(start)
+        assert dialog.readiness.objectName() == ("hint" if found.gpu else "error")
 
 
 def test_size_presets_set_the_height_and_each_engine_remembers_its_own(qtbot) -> None:
