@@ -190,28 +190,10 @@ class Library:
             version_no = 1 + (
                 s.scalar(select(func.max(VersionRow.version)).where(VersionRow.asset_id == asset.id)) or 0
             )
-            vrow = VersionRow(
-                asset_id=asset.id,
-                version=version_no,
-                created_at=now,
-                engine=new.engine,
-                engine_version=new.engine_version,
-                model_id=new.model_id,
-                model_version=new.model_version,
-                licence=new.licence,
-                seed=new.seed,
-                parameters=new.parameters,
-                timings=new.timings,
-                device=new.device,
-                status=SAVING,
-                error="",
-                source_name=new.source_name,
-                folder=self.store.relative_folder(asset.uid, version_no),
-                triangles=new.lods[0].triangles,
-                vertices=new.lods[0].vertices,
-                lods=[LodRow(**lod.__dict__) for lod in new.lods],
-                owner=self.lease.token,
+            vrow = _version_row(
+                new, asset.id, version_no, now, SAVING, self.store.relative_folder(asset.uid, version_no)
             )
+            vrow.owner = self.lease.token
             s.add(vrow)
             s.flush()
             asset_id, uid, row_id = asset.id, asset.uid, vrow.id
@@ -663,26 +645,8 @@ class Library:
             s.flush()
             ids = {}
             for v in versions:
-                vrow = VersionRow(
-                    asset_id=row.id,
-                    version=v.version,
-                    created_at=v.created_at,
-                    engine=v.engine,
-                    engine_version=v.engine_version,
-                    model_id=v.model_id,
-                    model_version=v.model_version,
-                    licence=v.licence,
-                    seed=v.seed,
-                    parameters=v.parameters,
-                    timings=v.timings,
-                    device=v.device,
-                    status=DONE,
-                    error="",
-                    source_name=v.source_name,
-                    folder=self.store.relative_folder(asset.uid, v.version),
-                    triangles=v.lods[0].triangles,
-                    vertices=v.lods[0].vertices,
-                    lods=[LodRow(**lod.__dict__) for lod in v.lods],
+                vrow = _version_row(
+                    v, row.id, v.version, v.created_at, DONE, self.store.relative_folder(asset.uid, v.version)
                 )
                 s.add(vrow)
                 s.flush()
@@ -820,3 +784,35 @@ def _refresh_search(asset: Asset) -> None:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _version_row(
+    made: NewVersion | VersionSnapshot,
+    asset_id: int,
+    version: int,
+    created_at: dt.datetime,
+    status: str,
+    folder: str,
+) -> VersionRow:
+    """The database row of one version, from a new save or from a version folder's snapshot."""
+    return VersionRow(
+        asset_id=asset_id,
+        version=version,
+        created_at=created_at,
+        engine=made.engine,
+        engine_version=made.engine_version,
+        model_id=made.model_id,
+        model_version=made.model_version,
+        licence=made.licence,
+        seed=made.seed,
+        parameters=made.parameters,
+        timings=made.timings,
+        device=made.device,
+        status=status,
+        error="",
+        source_name=made.source_name,
+        folder=folder,
+        triangles=made.lods[0].triangles,
+        vertices=made.lods[0].vertices,
+        lods=[LodRow(**lod.__dict__) for lod in made.lods],
+    )
