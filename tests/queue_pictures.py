@@ -3,9 +3,12 @@ its own size and colour, so every picture has its own SHA-256 (no job reuses ano
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+
+from app.core.generation.request import GenerationRequest
 
 SMALL_RELIEF = {"resolution": 32}
 """Relief at its lowest grid: a job takes a fraction of a second."""
@@ -29,3 +32,27 @@ def make_pictures(
         image.save(path)
         paths.append(path)
     return paths
+
+
+def queue_requests(paths: list[Path], **params: object) -> list[GenerationRequest]:
+    """Small, quick Relief requests (no LODs, 256² texture) for queue tests."""
+    return [GenerationRequest(p, lods=(), texture_size=256, params={**SMALL_RELIEF, **params}) for p in paths]
+
+
+def farm_head_command(port: int, cpu_workers: int, token_file: Path) -> list[str]:
+    """`sweedle farm head` on the loopback interface only, as the tests and the benchmark start it."""
+    return [
+        sys.executable,
+        "-m",
+        "app",
+        "farm",
+        "head",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--cpu-workers",
+        str(cpu_workers),
+        "--token-file",
+        str(token_file),
+    ]

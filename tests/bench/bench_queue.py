@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 REPO = Path(__file__).resolve().parents[2]
 
-from queue_pictures import make_pictures  # noqa: E402
+from queue_pictures import farm_head_command, make_pictures  # noqa: E402
 
 from app.core.generation.request import GenerationRequest, JobStatus  # noqa: E402
 from app.core.library.startup import open_library  # noqa: E402
@@ -145,21 +145,7 @@ def _start_head(home: Path, workers: int, token: str) -> tuple[subprocess.Popen[
         port = probe.getsockname()[1]
     start = time.perf_counter()
     head = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app",
-            "farm",
-            "head",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--cpu-workers",
-            str(workers),
-            "--token-file",
-            str(home / "token"),
-        ],
+        farm_head_command(port, workers, home / "token"),
         cwd=REPO,
         env={**os.environ, "SWEEDLE_HOME": str(home)},
         stdout=subprocess.DEVNULL,

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from queue_pictures import SMALL_RELIEF, make_pictures
+from queue_pictures import make_pictures, queue_requests
 
 from app.cli.main import main
 from app.core.base.errors import InputError
@@ -46,10 +46,6 @@ def library() -> Iterator[Library]:
 @pytest.fixture
 def jobs(library: Library) -> JobQueue:
     return JobQueue(library)
-
-
-def _requests(paths: list[Path], **params: object) -> list[GenerationRequest]:
-    return [GenerationRequest(p, lods=(), texture_size=256, params={**SMALL_RELIEF, **params}) for p in paths]
 
 
 class Recorder(RunnerListener):
@@ -102,9 +98,9 @@ def test_requests_travel_as_json_unchanged(tmp_path: Path) -> None:
 
 def test_batch_runs_by_priority_and_lands_in_the_library(tmp_path: Path, jobs: JobQueue) -> None:
     pictures = make_pictures(tmp_path / "pics", 5)
-    normal = jobs.add_batch(_requests(pictures[:3]), "normal")
-    low = jobs.add_batch(_requests(pictures[3:4]), "low", priority=Priority.LOW)
-    high = jobs.add_batch(_requests(pictures[4:]), "high", priority=Priority.HIGH)
+    normal = jobs.add_batch(queue_requests(pictures[:3]), "normal")
+    low = jobs.add_batch(queue_requests(pictures[3:4]), "low", priority=Priority.LOW)
+    high = jobs.add_batch(queue_requests(pictures[4:]), "high", priority=Priority.HIGH)
     ids = {b.id: [j.id for j in jobs.view().jobs_of(b.id)] for b in (normal, low, high)}
     recorder = Recorder()
 
@@ -122,7 +118,7 @@ def test_batch_runs_by_priority_and_lands_in_the_library(tmp_path: Path, jobs: J
 
 
 def test_waiting_jobs_can_be_moved_and_reprioritised(tmp_path: Path, jobs: JobQueue) -> None:
-    batch = jobs.add_batch(_requests(make_pictures(tmp_path, 4)), "four")
+    batch = jobs.add_batch(queue_requests(make_pictures(tmp_path, 4)), "four")
     one, two, three, four = (j.id for j in jobs.view().jobs_of(batch.id))
 
     jobs.move(four, -3)
@@ -137,7 +133,7 @@ def test_waiting_jobs_can_be_moved_and_reprioritised(tmp_path: Path, jobs: JobQu
 
 
 def test_pause_lets_the_running_job_finish_and_starts_nothing_new(tmp_path: Path, jobs: JobQueue) -> None:
-    jobs.add_batch(_requests(make_pictures(tmp_path, 3)), "three")
+    jobs.add_batch(queue_requests(make_pictures(tmp_path, 3)), "three")
 
     class PauseOnFirstStart(Recorder):
         def job_started(self, job: QueuedJob) -> None:
@@ -158,7 +154,7 @@ def test_pause_lets_the_running_job_finish_and_starts_nothing_new(tmp_path: Path
 def test_a_bad_picture_fails_its_item_and_retry_runs_only_the_failed(tmp_path: Path, jobs: JobQueue) -> None:
     pictures = make_pictures(tmp_path / "pics", 3)
     pictures[1].write_text("not a picture at all")
-    batch = jobs.add_batch(_requests(pictures), "mixed", source=tmp_path / "pics")
+    batch = jobs.add_batch(queue_requests(pictures), "mixed", source=tmp_path / "pics")
 
     summary = _run(jobs, tmp_path / "work")
 
@@ -198,7 +194,7 @@ def test_cancel_from_another_process_reaches_the_running_job(tmp_path: Path, job
 
 
 def test_a_lost_worker_is_retried_until_it_gives_up(tmp_path: Path, jobs: JobQueue) -> None:
-    jobs.add_batch(_requests(make_pictures(tmp_path, 1)), "one")
+    jobs.add_batch(queue_requests(make_pictures(tmp_path, 1)), "one")
     first = jobs.claim("box gpu0")
     assert first is not None and first.attempts == 1
     assert (
@@ -222,7 +218,7 @@ def test_a_job_goes_only_to_a_worker_with_the_vram_it_needs(tmp_path: Path, jobs
     picture = make_pictures(tmp_path, 1)[0]
     big = GenerationRequest(picture, engine="hunyuan", params={"variant": "hunyuan3d-2"})
     jobs.add_batch([big], "big", priority=Priority.HIGH)
-    jobs.add_batch(_requests([picture]), "small")
+    jobs.add_batch(queue_requests([picture]), "small")
     high, small = jobs.view().jobs
     assert vram_need(high) == 3.6 and vram_need(small) == 0.0, "6 GB, or 60 % of it in low-VRAM mode"
 
@@ -257,7 +253,7 @@ def test_a_job_no_worker_can_hold_fails_with_the_numbers(tmp_path: Path, jobs: J
 
 
 def test_two_processes_never_claim_the_same_job(tmp_path: Path, jobs: JobQueue) -> None:
-    jobs.add_batch(_requests(make_pictures(tmp_path, 1) * 40), "forty")
+    jobs.add_batch(queue_requests(make_pictures(tmp_path, 1) * 40), "forty")
     other, _ = open_library()
     claimed: dict[str, list[int]] = {"a": [], "b": []}
 
@@ -283,7 +279,7 @@ def test_two_processes_never_claim_the_same_job(tmp_path: Path, jobs: JobQueue) 
 @pytest.mark.slow
 def test_jobs_survive_a_sigkill_of_the_app_and_resume(tmp_path: Path, jobs: JobQueue) -> None:
     pictures = make_pictures(tmp_path / "pics", 6, size=256)
-    jobs.add_batch(_requests(pictures, resolution=160), "six")
+    jobs.add_batch(queue_requests(pictures, resolution=160), "six")
     child = subprocess.Popen(
         [sys.executable, "-m", "app", "queue", "run"],
         cwd=REPO,

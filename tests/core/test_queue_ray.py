@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from hunyuan_tiny import build_tiny_checkpoint
-from queue_pictures import SMALL_RELIEF, make_pictures
+from queue_pictures import farm_head_command, make_pictures, queue_requests
 
 from app.core.base.progress import Progress
 from app.core.formats.glb_reader import read_glb
@@ -70,21 +70,7 @@ def head(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Head]:
     env = {**os.environ, "SWEEDLE_HOME": str(home), "SWEEDLE_MODELS": str(home / "models")}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app",
-                "farm",
-                "head",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--cpu-workers",
-                "2",
-                "--token-file",
-                str(token_file),
-            ],
+            farm_head_command(port, 2, token_file),
             cwd=REPO,
             env=env,
             stdout=out,
@@ -161,10 +147,6 @@ def jobs(library: Library) -> JobQueue:
     return JobQueue(library)
 
 
-def _requests(paths: list[Path], **params: object) -> list[GenerationRequest]:
-    return [GenerationRequest(p, lods=(), texture_size=256, params={**SMALL_RELIEF, **params}) for p in paths]
-
-
 class Recorder(RunnerListener):
     def __init__(self) -> None:
         self.started: list[QueuedJob] = []
@@ -229,7 +211,7 @@ def test_a_folder_batch_of_20_lands_in_the_library(
     tmp_path: Path, jobs: JobQueue, executor: RayExecutor
 ) -> None:
     pictures = make_pictures(tmp_path / "Props", 20)
-    jobs.add_batch(_requests(pictures), "Props", source=tmp_path / "Props")
+    jobs.add_batch(queue_requests(pictures), "Props", source=tmp_path / "Props")
     recorder = Recorder()
 
     summary = _run(jobs, executor, recorder)
@@ -250,14 +232,14 @@ def test_a_high_job_added_later_runs_before_the_waiting_normal_ones(
     tmp_path: Path, jobs: JobQueue, executor: RayExecutor
 ) -> None:
     pictures = make_pictures(tmp_path, 7)
-    jobs.add_batch(_requests(pictures[:6]), "normal")
+    jobs.add_batch(queue_requests(pictures[:6]), "normal")
     added: list[int] = []
 
     class AddHighAfterFirstEnd(Recorder):
         def job_ended(self, job: QueuedJob, result: GenerationResult | None) -> None:
             super().job_ended(job, result)
             if not added:
-                batch = jobs.add_batch(_requests(pictures[6:]), "urgent", priority=Priority.HIGH)
+                batch = jobs.add_batch(queue_requests(pictures[6:]), "urgent", priority=Priority.HIGH)
                 added.extend(j.id for j in jobs.view().jobs_of(batch.id))
 
     recorder = AddHighAfterFirstEnd()
@@ -279,7 +261,7 @@ def test_cancel_reaches_the_running_worker(tmp_path: Path, jobs: JobQueue, execu
             super().job_progress(job_id, progress)
             if len(self.progress) == 1 and len(self.progress[job_id]) == 1:
                 jobs.cancel([job_id])
-                jobs.add_batch(_requests([quick]), "after")
+                jobs.add_batch(queue_requests([quick]), "after")
 
     summary = _run(jobs, executor, CancelOnFirstProgress())
 
@@ -295,7 +277,7 @@ def test_cancel_reaches_the_running_worker(tmp_path: Path, jobs: JobQueue, execu
 def test_a_worker_killed_mid_job_has_its_job_done_elsewhere(
     tmp_path: Path, jobs: JobQueue, executor: RayExecutor
 ) -> None:
-    jobs.add_batch(_requests(make_pictures(tmp_path, 6, size=256), resolution=128), "six")
+    jobs.add_batch(queue_requests(make_pictures(tmp_path, 6, size=256), resolution=128), "six")
     killed: dict[str, object] = {}
 
     class KillOnFirstProgress(Recorder):
@@ -321,7 +303,7 @@ def test_a_worker_killed_mid_job_has_its_job_done_elsewhere(
 
 
 def test_the_app_killed_mid_batch_resumes_on_restart(tmp_path: Path, head: Head, jobs: JobQueue) -> None:
-    jobs.add_batch(_requests(make_pictures(tmp_path, 8, size=256), resolution=128), "eight")
+    jobs.add_batch(queue_requests(make_pictures(tmp_path, 8, size=256), resolution=128), "eight")
     child = subprocess.Popen(
         [
             sys.executable,
@@ -372,7 +354,7 @@ def _wait_for_running_after_one_done(jobs: JobQueue) -> list[int]:
 
 
 def test_a_client_with_a_wrong_token_is_refused(tmp_path: Path, head: Head, jobs: JobQueue) -> None:
-    jobs.add_batch(_requests(make_pictures(tmp_path, 1)), "one")
+    jobs.add_batch(queue_requests(make_pictures(tmp_path, 1)), "one")
     wrong = tmp_path / "wrong-token"
     wrong.write_text(farm.new_token())
     proc = subprocess.run(
