@@ -321,10 +321,12 @@ def test_the_app_killed_mid_batch_resumes_on_restart(tmp_path: Path, head: Head,
         stderr=subprocess.DEVNULL,
     )
     try:
-        running = _wait_for_running_after_one_done(jobs)
+        assert _wait_for_running_after_one_done(jobs), "the app was killed mid-batch"
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
+    # What was running when it died: it may have claimed another job since the first look.
+    running = [j.id for j in jobs.view().jobs if j.status is JobStatus.RUNNING]
     assert running
 
     ray_executor = RayExecutor(head.address, head.token)  # its actors died with the killed app
