@@ -63,7 +63,7 @@ print("SWEEDLE-REPORT" + json.dumps(reports))
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise RuntimeError(f"{name} is not installed; `.ci/run` installs it (apt: blender, assimp-utils)")
+        raise RuntimeError(f"{name} is not installed; `.ci/run` installs it (apt: blender, assimp-utils, godot3-server, mono-mcs)")
     return found
 
 
@@ -199,3 +199,95 @@ def read_fbx_records(path: Path) -> FbxRecord:
             break
         root.children.append(child)
     return root
+
+
+NODE_TOOLS = Path(__file__).resolve().parent / "node" / "node_modules"
+
+
+def fbx_sdk_read(path: Path, out_dir: Path) -> tuple[str, Path]:
+    """Read an FBX with the Autodesk FBX SDK (FBX2glTF from the `fbx2gltf` npm package).
+
+    Returns the SDK's verbose listing (nodes, meshes, materials, textures it found) and the GLB
+    it converted the file to (metres, +Y up), which other readers can then measure. The npm
+    tarball ships the binary without its execute bit, so a private executable copy is used.
+    """
+    shipped = NODE_TOOLS / "fbx2gltf" / "bin" / "Linux" / "FBX2glTF"
+    if not shipped.is_file():
+        raise RuntimeError("FBX2glTF is missing: run `npm ci --prefix tests/node` (the README test command)")
+    tool = out_dir / "FBX2glTF"
+    if not tool.exists():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shipped, tool)
+        tool.chmod(0o755)
+    glb = out_dir / (path.stem + "_sdk")
+    result = subprocess.run(
+        [str(tool), "-v", "-b", "-i", str(path), "-o", str(glb)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    made = glb.with_suffix(".glb")
+    if result.returncode != 0 or not made.is_file():
+        raise RuntimeError(
+            f"the FBX SDK could not read {path}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+        )
+    return result.stdout + result.stderr, made
+
+
+def godot_import(files: list[Path], project: Path, timeout: float = 240.0) -> dict[str, Any]:
+    """Import files into a Godot 3 project (Debian `godot3-server`) and report each scene's meshes.
+
+    Each file is copied into `project` (several files share one project, as assets share a game's
+    folder); the headless editor imports them (it does not exit by itself after an import, so it
+    is stopped once every file has its import record), then `godot_probe.gd` instances each scene
+    and reports its MeshInstances (name, visible, triangles, material and texture paths) and
+    collision nodes. The result maps `res://<name>` to that list (None when Godot cannot load it).
+    """
+    import time
+
+    godot = _tool("godot3-server")
+    project.mkdir(parents=True, exist_ok=True)
+    (project / "project.godot").write_text('config_version=4\n[application]\nconfig/name="sweedle-test"\n')
+    shutil.copyfile(Path(__file__).with_name("godot_probe.gd"), project / "probe.gd")
+    names = []
+    for f in files:
+        if f.parent != project:
+            shutil.copy(f, project / f.name)
+        names.append(f.name)
+    editor = subprocess.Popen(
+        [godot, "--path", str(project), "--editor", "--no-window"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        imports = project / ".import"
+        while time.monotonic() < deadline:
+            done = (
+                all((project / f"{n}.import").is_file() and any(imports.glob(f"{n}-*.md5")) for n in names)
+                if imports.is_dir()
+                else False
+            )
+            if done:
+                time.sleep(2.0)
+                break
+            time.sleep(0.5)
+        else:
+            raise RuntimeError(f"Godot did not import {names} within {timeout:.0f} s")
+    finally:
+        editor.kill()
+        editor.wait()
+    result = subprocess.run(
+        [godot, "--path", str(project), "--no-window", "-s", "probe.gd", *(f"res://{n}" for n in names)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    line = next((x for x in result.stdout.splitlines() if x.startswith("SWEEDLE-GODOT")), None)
+    if line is None:
+        raise RuntimeError(
+            f"Godot's probe printed no report:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
+    return json.loads(line[len("SWEEDLE-GODOT") :])
