@@ -21,7 +21,10 @@ import numpy as np
 
 _BLENDER_SCRIPT = r"""
 import json, sys, bpy
+import numpy
 from mathutils import Vector
+# Blender 3.4's glTF importer uses numpy.bool, which Debian's newer numpy no longer has.
+numpy.bool = numpy.bool_
 paths = json.loads(sys.argv[sys.argv.index("--") + 1])
 reports = []
 for path in paths:
@@ -63,7 +66,10 @@ print("SWEEDLE-REPORT" + json.dumps(reports))
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise RuntimeError(f"{name} is not installed; `.ci/run` installs it (apt: blender, assimp-utils, godot3-server, mono-mcs)")
+        raise RuntimeError(
+            f"{name} is not installed; `.ci/run` installs it "
+            "(apt: blender, assimp-utils, godot3-server, mono-mcs)"
+        )
     return found
 
 

@@ -181,8 +181,13 @@ def test_godot_plain_glb_lod0_only(exported: dict[str, Any]) -> None:
 
 
 def test_godot_authored_lods_and_collision(exported: dict[str, Any]) -> None:
-    path = exported["godot_lods"].files[0]
-    assert validate_gltf(path)["issues"]["numErrors"] == 0
+    result = exported["godot_lods"]
+    names = [p.name for p in result.files]
+    assert names == ["old_rock.glb", "old_rock_lod1.glb", "old_rock_lod2.glb"]
+    for path in result.files:
+        assert validate_gltf(path)["issues"]["numErrors"] == 0
+        assert len(_glb_json(path)["meshes"]) == 1  # one LOD per file: Godot shows each alone
+    path = result.files[0]
     doc = _glb_json(path)
-    assert len(doc["meshes"]) == 3 and "extensionsRequired" not in doc
+    assert "extensionsRequired" not in doc
     assert "old_rock_LOD0-convcol" in [n["name"] for n in doc["nodes"]]

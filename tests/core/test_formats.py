@@ -116,17 +116,16 @@ def rock_glb(tmp_path: Path) -> Path:
 
 # --- GLB: validity and structure -----------------------------------------------------------
 
-# The validator cannot follow MSFT_lod: it says so, and calls the LOD1.. nodes unused.
-LOD_INFOS = {"UNSUPPORTED_EXTENSION", "UNUSED_OBJECT"}
+# LOD1.. are meshes no node places (only LOD0 is shown): the validator calls them unused.
+LOD_INFOS = {"UNUSED_OBJECT"}
 
 
 def test_glb_passes_the_khronos_validator(rock_glb: Path, gltf_validator: Any) -> None:
     report = gltf_validator(rock_glb)
     assert_valid(report, LOD_INFOS)
     assert {(m["code"], m["pointer"]) for m in report["issues"]["messages"]} == {
-        ("UNSUPPORTED_EXTENSION", "/extensionsUsed/0"),
-        ("UNUSED_OBJECT", "/nodes/2"),
-        ("UNUSED_OBJECT", "/nodes/3"),
+        ("UNUSED_OBJECT", "/meshes/1"),
+        ("UNUSED_OBJECT", "/meshes/2"),
     }
     assert report["info"]["hasTextures"] and report["info"]["generator"] == f"Sweedle {__version__}"
 
@@ -157,14 +156,15 @@ def test_glb_layout_lods_and_provenance(rock_glb: Path) -> None:
     nodes = doc["nodes"]
     assert doc["scenes"][doc["scene"]]["nodes"] == [0]
     assert nodes[0] == {"name": "Rock", "children": [1]}
-    assert [n["name"] for n in nodes] == ["Rock", "Rock_LOD0", "Rock_LOD1", "Rock_LOD2"]
-    assert [doc["meshes"][n["mesh"]]["name"] for n in nodes[1:]] == [n["name"] for n in nodes[1:]]
-    assert all("children" not in n for n in nodes[1:])  # LOD1.. hang off MSFT_lod only
-    assert nodes[1]["extensions"] == {"MSFT_lod": {"ids": [2, 3]}}
-    assert doc["extensionsUsed"] == ["MSFT_lod"] and "extensionsRequired" not in doc
-    coverage = nodes[1]["extras"]["MSFT_screencoverage"]
+    # One node shows LOD0; LOD1.. are meshes no node places, listed on LOD0's node.
+    assert [n["name"] for n in nodes] == ["Rock", "Rock_LOD0"] and nodes[1]["mesh"] == 0
+    assert [m["name"] for m in doc["meshes"]] == ["Rock_LOD0", "Rock_LOD1", "Rock_LOD2"]
+    assert "extensionsUsed" not in doc and "extensionsRequired" not in doc
+    lower = nodes[1]["extras"]["sweedle_lods"]
+    assert lower["meshes"] == [1, 2]
+    coverage = lower["screen_coverage"]
     assert len(coverage) == 3 and all(1 >= a > b > 0 for a, b in pairwise(coverage))
-    assert [n["extras"]["sweedle_lod"] for n in nodes[1:]] == [
+    assert [m["extras"]["sweedle_lod"] for m in doc["meshes"]] == [
         {"level": 0, "triangles": 512, "error_pct": 0.0},
         {"level": 1, "triangles": 72, "error_pct": 0.4},
         {"level": 2, "triangles": 8, "error_pct": 2.5},
@@ -223,7 +223,7 @@ def test_read_glb_round_trips_what_we_wrote(rock_glb: Path) -> None:
         np.testing.assert_allclose(np.linalg.norm(theirs.mesh.normals, axis=1), 1.0, atol=1e-6)
         assert np.mean(theirs.mesh.normals[:, 1]) > 0.9  # the tile faces +Y
     material = loaded.material
-    assert material.name == "Rock Material"
+    assert material.name == "M_Rock"  # named for its asset, not what the LodSet called it
     assert material.base_color_factor == pytest.approx((1.0, 0.9, 0.8, 1.0))
     assert (material.metallic, material.roughness) == pytest.approx((0.1, 0.7))
     assert material.base_color_texture is not None

@@ -50,6 +50,7 @@ def export_as(lodset: LodSet, path: Path | str, options: ExportOptions | None = 
     prepared = prepare(lodset, options or ExportOptions())
     removed = clean_leftovers(path.parent)
     notes = [leftovers_note(removed, path.parent)] if removed else []
+    notes += prepared.notes
     files = write_file_set(path, lambda staged: writer(prepared, staged))
     return ExportResult(path.suffix[1:].lower(), path.parent, files, notes)
 

@@ -2,8 +2,10 @@
 `res://sweedle/<asset>/<asset>.glb`, which the editor imports on its next scan.
 
 LOD0 only by default: Godot generates LODs itself (`meshes/generate_lods`, on by default) and
-has no naming convention for authored ones; `godot_authored_lods` ships them too, linked by
-MSFT_lod. A convex collision is asked for with Godot's `-convcol` node suffix on the mesh node.
+has no naming convention for authored ones (nor reads MSFT_lod); `godot_authored_lods` ships
+them too, each as its own scene `<asset>_lod<k>.glb` beside LOD0's, one visible mesh per file
+(for a visibility range or a script to switch). A convex collision is asked for with Godot's
+`-convcol` node suffix on the mesh node.
 Sweedle writes no `.import` sidecar: Godot owns it, and its `uid=` line stays as it is.
 """
 
@@ -36,14 +38,18 @@ def export_godot(
     prepared = prepare(lodset, options)
     folder, name = asset_folder(project.root, project.root / APP_FOLDER, snake_name(lodset.name), key)
     prepared = replace(prepared, name=name)
-    data = glb_bytes(prepared)
+    data = glb_bytes(replace(prepared, lods=prepared.lods[:1]))
     if options.collision is Collision.CONVEX:
         data = _renamed_node(data, f"{name}_LOD0", f"{name}_LOD0{COLLISION_SUFFIX}")
     with Staging(project.root, folder, key) as staging:
         atomic_write_bytes(staging.path(f"{name}.glb"), data)
+        for lod in prepared.lods[1:]:
+            level = replace(prepared, name=f"{name}_lod{lod.level}", lods=[replace(lod, level=0)])
+            atomic_write_bytes(staging.path(f"{name}_lod{lod.level}.glb"), glb_bytes(level))
         files = staging.commit()
     res_path = f"res://{APP_FOLDER}/{folder.name}/{name}.glb"
     notes = [
+        *prepared.notes,
         f"Godot imports {res_path} when its editor window gets focus (or run godot --headless --import)."
     ]
     return ExportResult(EngineKind.GODOT.value, folder, files, [*staging.notes, *notes])

@@ -1,9 +1,10 @@
 """What the user chooses for an export, and the LodSet it turns into.
 
 The library keeps each asset as generated (metres, +Y up, bottom-centre pivot); an export can
-still resize it, move its pivot, cap LOD0, keep fewer LODs, shrink the texture and add a
-collision hull. One transform (from LOD0's bounds) is applied to every LOD, so the LODs stay
-aligned with each other.
+still resize it, move its pivot, set LOD0's budget and the number of LODs, shrink the texture and
+add a collision hull. A new LOD0 budget or more LODs than stored remake the chain from LOD0 (the
+stored LODs are only ever copies reduced from it), and the LodSet's notes say what was made. One
+transform (from LOD0's bounds) is applied to every LOD, so the LODs stay aligned with each other.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import numpy as np
 from PIL import Image
 from scipy.spatial import ConvexHull, QhullError
 
-from app.core.base.rules import check_texture_size
+from app.core.base.errors import InputError
+from app.core.base.rules import DEFAULT_LODS, LodTarget, check_texture_size
 from app.core.export.errors import ExportError
-from app.core.mesh.lod import simplify
+from app.core.mesh.lod import build_lods
 from app.core.mesh.normalize import PIVOTS
 from app.core.mesh.types import Lod, LodSet, Mesh
 
@@ -37,12 +39,12 @@ class ExportOptions:
     lod0_triangles: int | None = None
     """Triangle budget for LOD0; None keeps it as it is."""
     lod_levels: int | None = None
-    """LODs after LOD0 to keep (0: LOD0 only); None keeps all."""
+    """LODs after LOD0 (0: LOD0 only); None keeps as many as stored. More than stored are made."""
     texture_size: int | None = None
     """Largest texture side in pixels; None keeps the texture's own size."""
     collision: Collision = Collision.NONE
     godot_authored_lods: bool = False
-    """Godot builds LODs itself; True ships the asset's own LODs as well (MSFT_lod)."""
+    """Godot builds LODs itself; True ships the asset's own LODs as well (one file per LOD)."""
 
     def check(self) -> None:
         if self.height_m is not None and not (np.isfinite(self.height_m) and self.height_m > 0):
@@ -58,15 +60,9 @@ class ExportOptions:
 
 
 def prepare(lodset: LodSet, options: ExportOptions) -> LodSet:
-    """`lodset` as `options` ask: scaled and pivoted, LOD0 capped, LODs trimmed, texture shrunk."""
+    """`lodset` as `options` ask: scaled and pivoted, the LOD chain requested, texture shrunk."""
     options.check()
-    lods = list(lodset.lods)
-    if options.lod_levels is not None:
-        lods = lods[: options.lod_levels + 1]
-    if options.lod0_triangles is not None and lods[0].mesh.triangle_count > options.lod0_triangles:
-        capped = simplify(lods[0].mesh, options.lod0_triangles)
-        budget = capped.triangle_count
-        lods = [Lod(0, capped, 0.0)] + [lod for lod in lods[1:] if lod.mesh.triangle_count < budget]
+    lods, notes = requested_chain(lodset, options)
     scale, origin = _placement(lods[0].mesh, options)
     lods = [Lod(i, _placed(lod.mesh, scale, origin), lod.error_pct) for i, lod in enumerate(lods)]
     material = lodset.material
@@ -77,7 +73,75 @@ def prepare(lodset: LodSet, options: ExportOptions) -> LodSet:
         and max(texture.shape[:2]) > options.texture_size
     ):
         material = replace(material, base_color_texture=_shrunk(texture, options.texture_size))
-    return replace(lodset, lods=lods, material=material)
+    return replace(lodset, lods=lods, material=material, notes=[*lodset.notes, *notes])
+
+
+def requested_chain(lodset: LodSet, options: ExportOptions) -> tuple[list[Lod], list[str]]:
+    """(the LODs `options` ask for, a note saying what was made when it is not the stored chain).
+
+    Without a new LOD0 budget or extra levels the stored LODs are kept (the first
+    `lod_levels + 1`). Otherwise LOD0 is reduced to its budget (a budget above LOD0's count
+    keeps LOD0) and the levels below it are made anew from it by `build_lods`, at the shares of
+    LOD0 the asset's LODs were asked for (`chain_fractions`).
+    """
+    stored = list(lodset.lods)
+    levels = len(stored) - 1 if options.lod_levels is None else options.lod_levels
+    lod0 = stored[0].mesh
+    new_lod0 = options.lod0_triangles is not None and options.lod0_triangles < lod0.triangle_count
+    kept = []
+    if options.lod0_triangles is not None and not new_lod0:
+        budget = options.lod0_triangles
+        kept = [f"LOD0 kept at {lod0.triangle_count:,} triangles, within its budget of {budget:,}."]
+    if not new_lod0 and levels < len(stored):
+        return stored[: levels + 1], kept
+    if new_lod0:
+        assert options.lod0_triangles is not None
+        lod0 = build_lods(lod0, [options.lod0_triangles], measure_samples=0)[1].mesh
+    fractions = chain_fractions(lodset, levels)
+    targets = _budgets(lod0.triangle_count, fractions)
+    lods = build_lods(lod0, targets)
+    counts = ", ".join(f"LOD{lod.level} {lod.mesh.triangle_count:,}" for lod in lods)
+    reason = (
+        f"LOD0 reduced from {stored[0].mesh.triangle_count:,} to its budget of {options.lod0_triangles:,}"
+        if new_lod0
+        else f"{levels} LODs asked for, {len(stored) - 1} stored"
+    )
+    return lods, [*kept, f"LOD chain made for this export ({reason}): {counts} triangles."]
+
+
+def chain_fractions(lodset: LodSet, levels: int) -> list[float]:
+    """Each level's share of LOD0's triangles: the percentages the asset's LODs were asked for
+    (its provenance), else the default ones, then halving for levels beyond those."""
+    parameters = lodset.provenance.get("parameters")
+    asked = parameters.get("lods") if isinstance(parameters, dict) else None
+    labels = asked if isinstance(asked, list) and all(isinstance(a, str) for a in asked) else []
+    fractions = [f for f in (_fraction(label) for label in labels) if f is not None]
+    if not fractions:
+        fractions = [f for f in (_fraction(label) for label in DEFAULT_LODS) if f is not None]
+    while len(fractions) < levels:
+        fractions.append(fractions[-1] / 2)
+    return fractions[:levels]
+
+
+def _fraction(label: str) -> float | None:
+    """The share of LOD0 a percentage LOD label ("50%") asks for; None for anything else."""
+    try:
+        return LodTarget.parse(label).fraction
+    except InputError:
+        return None
+
+
+def _budgets(lod0_triangles: int, fractions: list[float]) -> list[int]:
+    """Strictly decreasing budgets at `fractions` of LOD0 (at least 4 triangles each)."""
+    budgets: list[int] = []
+    previous = lod0_triangles
+    for fraction in fractions:
+        budget = min(max(4, round(lod0_triangles * fraction)), previous - 1)
+        if budget < 4:
+            break
+        budgets.append(budget)
+        previous = budget
+    return budgets
 
 
 def convex_hull(mesh: Mesh) -> Mesh:

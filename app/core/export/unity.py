@@ -27,7 +27,7 @@ def export_unity(
     parent = project.root / "Assets" / APP_FOLDER
     folder, name = asset_folder(project.root, parent, safe_name(lodset.name), key)
     prepared = replace(prepared, name=name)
-    notes = []
+    notes = list(prepared.notes)
     with Staging(project.root, folder, key) as staging:
         fbx = staging.path(f"{name}.fbx")
         textured = prepared.material.base_color_texture is not None

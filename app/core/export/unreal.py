@@ -59,7 +59,8 @@ def export_unreal(
             f"{project.uproject.name} does not enable the Python Editor Script Plugin "
             "(PythonScriptPlugin), which the import script needs: enable it in Edit > Plugins."
         )
-    return ExportResult(EngineKind.UNREAL.value, folder, files, [*staging.notes, *notes], command)
+    notes = [*staging.notes, *prepared.notes, *notes]
+    return ExportResult(EngineKind.UNREAL.value, folder, files, notes, command)
 
 
 def import_script(fbx: Path, destination: str) -> str:

@@ -1,11 +1,16 @@
 """GLB (binary glTF 2.0) writer: Sweedle's main output format (the reader is `glb_reader`).
 
 Layout written: one scene with one root node named after the asset, whose only child is
-"<name>_LOD0". LOD1.. are nodes "<name>_LOD1".. outside the scene tree, referenced by the
-MSFT_lod extension on the LOD0 node. MSFT_lod is used but not required: UnityGLTF builds a
-LODGroup from it, readers that ignore it (glTFast, Unreal, Godot) show LOD0 alone, and nothing
-stacks. Plain float32 data and no
-required extension: the one GLB every engine loads.
+"<name>_LOD0": the one mesh any glTF reader shows. LOD1.. are meshes "<name>_LOD1".. that no
+node places, listed (with their triangle counts, errors and switch distances) in the LOD0
+node's `extras.sweedle_lods`. They ride along so that Sweedle (and a script) can read the
+whole chain back from any GLB it wrote, the library's own included; a plain reader shows
+LOD0 alone, because it instantiates nodes, not meshes. MSFT_lod is not used: it needs a node
+per LOD, and Godot 3 and Blender import every node, so each LOD showed up stacked on LOD0,
+while none of Sweedle's targets (glTFast, Godot, Blender, Unreal) reads the extension. The
+engines get their LODs elsewhere: Unity and Unreal from the FBX's LOD group, Godot by
+building its own (or from `<name>_LOD<k>.glb` files beside LOD0 with `--godot-lods`).
+Plain float32 data and no required extension: the one GLB every engine loads.
 
 Baked maps (see `MaterialMaps`) go in as `normalTexture` (tangent space, green +Y as glTF
 prescribes) and `occlusionTexture` (a grey PNG: glTF reads its R channel); roughness and
@@ -32,7 +37,7 @@ from app.core.base.version import VERSION
 from app.core.formats.images import encode_png
 from app.core.mesh.normals import shading_normals
 from app.core.mesh.tangents import with_tangents
-from app.core.mesh.types import LodSet, Material, Mesh, NormalConvention
+from app.core.mesh.types import Lod, LodSet, Material, Mesh, NormalConvention
 
 GLB_MAGIC = b"glTF"
 JSON_CHUNK = 0x4E4F534A
@@ -41,6 +46,8 @@ _FLOAT, _UNSIGNED_SHORT, _UNSIGNED_INT = 5126, 5123, 5125
 _ARRAY_BUFFER, _ELEMENT_ARRAY_BUFFER = 34962, 34963
 TRIANGLES = 4
 _LINEAR, _LINEAR_MIPMAP_LINEAR, _CLAMP_TO_EDGE = 9729, 9987, 33071
+LOWER_LODS = "sweedle_lods"
+"""The LOD0 node's extras key listing the meshes of LOD1.. (no node places them)."""
 
 
 def glb_bytes(lodset: LodSet) -> bytes:
@@ -48,27 +55,28 @@ def glb_bytes(lodset: LodSet) -> bytes:
     _check_writable(lodset)
     blob = _BinaryChunk()
     name = lodset.name
-    lod_nodes = list(range(2, len(lodset.lods) + 1))
-    nodes: list[dict[str, Any]] = [{"name": name, "children": [1]}]
     meshes = []
     needs_tangents = lodset.material.maps.normal is not None
     for lod in lodset.lods:
         lod_name = f"{name}_LOD{len(meshes)}"
         mesh = with_tangents(lod.mesh) if needs_tangents and lod.mesh.tangents is None else lod.mesh
-        meshes.append({"name": lod_name, "primitives": [_primitive(mesh, blob)]})
-        nodes.append(
+        meshes.append(
             {
                 "name": lod_name,
-                "mesh": len(meshes) - 1,
-                "extras": {
-                    "sweedle_lod": {
-                        "level": len(meshes) - 1,
-                        "triangles": lod.mesh.triangle_count,
-                        "error_pct": float(lod.error_pct),
-                    }
-                },
+                "primitives": [_primitive(mesh, blob)],
+                "extras": {"sweedle_lod": _lod_facts(len(meshes), lod)},
             }
         )
+    lod0_node: dict[str, Any] = {
+        "name": f"{name}_LOD0",
+        "mesh": 0,
+        "extras": {"sweedle_lod": _lod_facts(0, lodset.lods[0])},
+    }
+    if len(meshes) > 1:
+        lod0_node["extras"][LOWER_LODS] = {
+            "meshes": list(range(1, len(meshes))),
+            "screen_coverage": lod_screen_coverages(len(meshes)),
+        }
     doc: dict[str, Any] = {
         "asset": {
             "version": "2.0",
@@ -77,14 +85,10 @@ def glb_bytes(lodset: LodSet) -> bytes:
         },
         "scene": 0,
         "scenes": [{"name": name, "nodes": [0]}],
-        "nodes": nodes,
+        "nodes": [{"name": name, "children": [1]}, lod0_node],
         "meshes": meshes,
         "materials": [_material(lodset.material, blob)],
     }
-    if lod_nodes:
-        doc["extensionsUsed"] = ["MSFT_lod"]
-        nodes[1]["extensions"] = {"MSFT_lod": {"ids": lod_nodes}}
-        nodes[1]["extras"]["MSFT_screencoverage"] = lod_screen_coverages(len(lodset.lods))
     if blob.image_views:
         doc["samplers"] = [
             {
@@ -100,6 +104,10 @@ def glb_bytes(lodset: LodSet) -> bytes:
     doc["accessors"] = blob.accessors
     doc["buffers"] = [{"byteLength": blob.size}]
     return _assemble(doc, blob)
+
+
+def _lod_facts(level: int, lod: Lod) -> dict[str, Any]:
+    return {"level": level, "triangles": lod.mesh.triangle_count, "error_pct": float(lod.error_pct)}
 
 
 def write_glb(lodset: LodSet, path: Path) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from app.core.base.errors import InputError
-from app.core.formats.glb import BIN_CHUNK, GLB_MAGIC, JSON_CHUNK, TRIANGLES
+from app.core.formats.glb import BIN_CHUNK, GLB_MAGIC, JSON_CHUNK, LOWER_LODS, TRIANGLES
 from app.core.formats.gltf_accessors import GltfData, Malformed, segment_positions, whole_numbers
 from app.core.formats.gltf_transforms import local_matrix, transform_rows, uv_matrix
 from app.core.formats.mesh_checks import (
@@ -48,7 +48,8 @@ def read_glb(path: Path, limits: MeshLimits | None = None, cancel: CancelToken |
     """Read a GLB written by Sweedle (all LODs, material, provenance) or a simple foreign one.
 
     Foreign files: every triangle primitive in the default scene, node transforms applied, is
-    merged into LOD0; further LODs come from the first node with MSFT_lod. Raises InputError for
+    merged into LOD0; further LODs come from the first node listing them (Sweedle's
+    `extras.sweedle_lods`, or MSFT_lod as Sweedle wrote before and other tools write). Raises InputError for
     files that are not GLB, damaged, over `limits` (default: the user's settings), or need what
     this reader lacks (compression, external files); `cancel` is checked between mesh parts.
     """
@@ -144,6 +145,8 @@ class _Reader(GltfData):
         """World matrices of the nodes that place primitives, indexed by `_Placed`."""
         self.lod_node: tuple[int, np.ndarray] | None = None
         """(node index, parent world matrix) of the first node with MSFT_lod."""
+        self.lod_meshes: tuple[int, np.ndarray] | None = None
+        """(node index, world matrix) of the first node whose extras list LOD meshes."""
 
     def lodset(self) -> LodSet:
         required = self.doc.get("extensionsRequired", [])
@@ -157,7 +160,13 @@ class _Reader(GltfData):
         primitives = self._flatten(roots, np.eye(4))
         self._check_declared(primitives)
         lods = [Lod(0, self._mesh(primitives))]
-        if self.lod_node is not None:
+        if self.lod_meshes is not None:
+            node_index, world = self.lod_meshes
+            for i in self._lower_lod_meshes(node_index):
+                placed = self._placed_mesh(i, world)
+                self._check_declared(placed)
+                lods.append(Lod(len(lods), self._mesh(placed), self._error_pct(self.entry("meshes", i))))
+        elif self.lod_node is not None:
             node_index, parent_world = self.lod_node
             ids = self.nodes[node_index]["extensions"]["MSFT_lod"]["ids"]
             if not isinstance(ids, list) or len(ids) > MAX_LODS:
@@ -165,7 +174,7 @@ class _Reader(GltfData):
             for i in ids:
                 placed = self._flatten([i], parent_world)
                 self._check_declared(placed)
-                lods.append(Lod(len(lods), self._mesh(placed), self._error_pct(i)))
+                lods.append(Lod(len(lods), self._mesh(placed), self._error_pct(self.entry("nodes", i))))
         material, uv_transform = self._material(primitives)
         if uv_transform is not None:
             for lod in lods:
@@ -227,6 +236,9 @@ class _Reader(GltfData):
             extensions = node.get("extensions", {})
             if self.lod_node is None and isinstance(extensions, dict) and "MSFT_lod" in extensions:
                 self.lod_node = (index, parent_world)
+            extras = node.get("extras")
+            if self.lod_meshes is None and isinstance(extras, dict) and LOWER_LODS in extras:
+                self.lod_meshes = (index, world)
             if "mesh" in node:
                 primitives = self.entry("meshes", node["mesh"]).get("primitives", [])
                 if not isinstance(primitives, list):
@@ -341,8 +353,29 @@ class _Reader(GltfData):
         check_attribute(str(self.path), what, values, len(values))
         return values
 
-    def _error_pct(self, node_index: int) -> float:
-        extras = self.entry("nodes", node_index).get("extras")
+    def _lower_lod_meshes(self, node_index: int) -> list[int]:
+        listed = self.nodes[node_index]["extras"][LOWER_LODS]
+        ids = listed.get("meshes") if isinstance(listed, dict) else None
+        if not isinstance(ids, list) or len(ids) > MAX_LODS:
+            raise Malformed(f"node {node_index} lists more than {MAX_LODS} LOD meshes, or not as a list")
+        return self._indices(ids, "LOD list")
+
+    def _placed_mesh(self, mesh_index: int, world: np.ndarray) -> list[_Placed]:
+        """The triangle primitives of mesh `mesh_index`, placed at `world` (a LOD no node places)."""
+        primitives = self.entry("meshes", mesh_index).get("primitives", [])
+        if not isinstance(primitives, list) or not all(isinstance(p, dict) for p in primitives):
+            raise Malformed(f"mesh {mesh_index} has no list of primitives")
+        if len(primitives) > MAX_PRIMITIVES:
+            raise InputError(
+                f"{self.path} has more than {MAX_PRIMITIVES:,} mesh parts (primitives) in one LOD; "
+                "merge them in the program that made it, then export it again"
+            )
+        self.worlds.append(world)
+        return [(p, len(self.worlds) - 1) for p in primitives if p.get("mode", TRIANGLES) == TRIANGLES]
+
+    def _error_pct(self, holder: dict[str, Any]) -> float:
+        """The `sweedle_lod` error of a LOD's node or mesh (0 when absent or not a number)."""
+        extras = holder.get("extras")
         info = extras.get("sweedle_lod") if isinstance(extras, dict) else None
         error = info.get("error_pct") if isinstance(info, dict) else None
         valid = isinstance(error, int | float) and not isinstance(error, bool) and 0 <= error < 1e6
