@@ -57,6 +57,22 @@ for path in paths:
                             images.append({"path": bpy.path.abspath(node.image.filepath),
                                            "size": list(node.image.size)})
             entry["images"] = images
+            entry["uv_names"] = [uv.name for uv in ob.data.uv_layers]
+            entry["materials"] = []
+            for slot in ob.material_slots:
+                tree = slot.material.node_tree if slot.material else None
+                facts = {"name": slot.material.name if slot.material else "", "normal_maps": []}
+                for node in tree.nodes if tree else []:
+                    if node.type == "NORMAL_MAP":
+                        sources = [link.from_node for link in node.inputs["Color"].links]
+                        facts["normal_maps"] += [bpy.path.abspath(n.image.filepath) for n in sources
+                                                 if n.type == "TEX_IMAGE" and n.image]
+                        facts["normal_map_uv"] = node.uv_map
+                    if node.type == "BSDF_PRINCIPLED":
+                        facts["roughness"] = node.inputs["Roughness"].default_value
+                        facts["metallic"] = node.inputs["Metallic"].default_value
+                        facts["normal_linked"] = node.inputs["Normal"].is_linked
+                entry["materials"].append(facts)
         objects.append(entry)
     reports.append({"path": path, "objects": objects})
 print("SWEEDLE-REPORT" + json.dumps(reports))
@@ -77,7 +93,9 @@ def blender_import(paths: list[Path]) -> dict[Path, dict[str, Any]]:
     """Import each file into a fresh Blender scene (one Blender process for all of them) and
     report its objects: name, type, parent, and for meshes the world-space bounds in metres
     (after Blender's own unit and axis conversion; Blender is Z-up), triangles, UV layers and
-    the images their materials load (size [0, 0] when the file was not found)."""
+    the images their materials load (size [0, 0] when the file was not found), UV layer names,
+    and per material: name, the images bound through a Normal Map node (and its UV map), the
+    Principled BSDF's roughness and metallic and whether its Normal input is linked."""
     result = subprocess.run(
         [
             _tool("blender"),

@@ -365,11 +365,11 @@ def test_obj_files_load_in_trimesh_with_material_texture_and_flipped_v(tmp_path:
         assert len(trimesh.load(tmp_path / name, process=False).faces) == triangles
 
     text = (tmp_path / "Rock.obj").read_text()
-    for line in ["mtllib Rock.mtl", "o Rock_LOD0", "usemtl Rock_Material"]:
+    for line in ["mtllib Rock.mtl", "o Rock_LOD0", "usemtl M_Rock"]:
         assert line + "\n" in text
     mtl = (tmp_path / "Rock.mtl").read_text()
     for line in [
-        "newmtl Rock_Material",
+        "newmtl M_Rock",
         "Kd 1.000000 0.900000 0.800000",
         "Ks 0.000000 0.000000 0.000000",
         "illum 2",

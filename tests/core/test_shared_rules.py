@@ -28,6 +28,7 @@ from app.core.export.options import ExportOptions
 from app.core.formats.fbx import write_fbx
 from app.core.formats.glb import glb_bytes
 from app.core.formats.glb_reader import read_glb
+from app.core.formats.map_files import MapFiles
 from app.core.generation.request import GenerationRequest
 from app.core.library.retexture import RetextureOptions
 from app.core.library.startup import open_library
@@ -122,7 +123,7 @@ def test_the_glb_and_fbx_writers_declare_one_lod_switch_curve(tmp_path: Path) ->
     lodset = _textured(3)
     data = glb_bytes(lodset)
     doc = json.loads(data[20 : 20 + struct.unpack_from("<I", data, 12)[0]])
-    assert doc["nodes"][1]["extras"]["MSFT_screencoverage"] == lod_screen_coverages(3)
+    assert doc["nodes"][1]["extras"]["sweedle_lods"]["screen_coverage"] == lod_screen_coverages(3)
     (fbx, _) = write_fbx(lodset, tmp_path / "tile.fbx")
     attribute = read_fbx_records(fbx).find("Objects")[0].find("NodeAttribute")[0]
     properties = attribute.find("Properties70")[0].children
@@ -134,7 +135,9 @@ def test_the_glb_and_fbx_writers_declare_one_lod_switch_curve(tmp_path: Path) ->
 
 def test_the_fbx_writer_writes_the_texture_it_is_given_and_says_so(tmp_path: Path) -> None:
     textured = _textured(2)
-    written = write_fbx(textured, tmp_path / "a.fbx", tmp_path / "Textures" / "a_colour.png")
+    written = write_fbx(
+        textured, tmp_path / "a.fbx", MapFiles(base_color=tmp_path / "Textures" / "a_colour.png")
+    )
     assert written == [tmp_path / "a.fbx", tmp_path / "Textures" / "a_colour.png"]
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()) == [
         "Textures/a_colour.png",
@@ -147,6 +150,7 @@ def test_the_fbx_writer_writes_the_texture_it_is_given_and_says_so(tmp_path: Pat
 
     plain = LodSet("Plain", textured.lods)
     assert write_fbx(plain, tmp_path / "c.fbx") == [tmp_path / "c.fbx"]
-    with pytest.raises(ValueError, match="no texture"):
-        write_fbx(plain, tmp_path / "d.fbx", tmp_path / "d.png")
-    assert not (tmp_path / "d.fbx").exists() and not (tmp_path / "d.png").exists()
+    assert write_fbx(plain, tmp_path / "d.fbx", MapFiles(base_color=tmp_path / "d.png")) == [
+        tmp_path / "d.fbx"
+    ]
+    assert not (tmp_path / "d.png").exists()

@@ -45,6 +45,9 @@ class ExportOptions:
     collision: Collision = Collision.NONE
     godot_authored_lods: bool = False
     """Godot builds LODs itself; True ships the asset's own LODs as well (one file per LOD)."""
+    lightmap_uv: bool | None = None
+    """A second, non-overlapping UV set for baked lighting; None: the target's default (on for
+    Unity and Unreal, off for Godot and file exports; see `export.lightmaps`)."""
 
     def check(self) -> None:
         if self.height_m is not None and not (np.isfinite(self.height_m) and self.height_m > 0):

@@ -8,15 +8,28 @@ What is written, in the portable form every importer checked reads the same way:
 centimetres, GlobalSettings UnitScaleFactor 1.0, no node scale, axes declared in GlobalSettings
 (+Y up, +Z front, +X right: right-handed, like glTF).
 One `LodGroup` model named after the asset holds one mesh model per LOD, `<name>_LOD0`..
-`<name>_LODn` (Unreal reads the LodGroup, Unity the `_LODn` names). All LODs share one Phong
-material whose diffuse colour is the base-colour texture, referenced as an external PNG by a
-path relative to the FBX. Ids are a fixed sequence, so the same asset gives the same bytes.
+`<name>_LODn` (Unreal reads the LodGroup, Unity the `_LODn` names). All LODs share one material,
+`M_<Asset>`, whose maps are external PNGs referenced by paths relative to the FBX.
+
+The material is FBX's Phong, carrying the metallic-roughness values where Blender, Unity and
+Unreal read them: base colour texture on `DiffuseColor`, the tangent-space normal map on
+`NormalMap`, roughness as `Shininess` = `ShininessExponent` = 100 (1 - roughness)² (Blender reads
+roughness = 1 - sqrt(Shininess) / 10, Unity smoothness = sqrt(Shininess / 100)), metallic as
+`ReflectionFactor`, specular 0.25 (Blender's 0.5, a 4 % dielectric). Occlusion has no FBX slot an
+importer reads; its PNG is written beside for the engine's own setup. A normal-mapped mesh carries
+its MikkTSpace tangents and binormals (so the importer keeps the basis the map was baked in), and
+a mesh with lightmap UVs has them as a second UV set ("Lightmap", layer 1).
+
+Extra named meshes (collision: Unreal's `UCX_<mesh>_NN`, Unity's `<Asset>_Collision`) sit beside
+the LodGroup with positions and normals only, no UVs and no material.
+Ids are a fixed sequence, so the same asset gives the same bytes.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +38,10 @@ import numpy as np
 from app.core.base.atomic import atomic_write_bytes
 from app.core.base.rules import lod_screen_coverages
 from app.core.base.version import VERSION
-from app.core.formats.images import encode_png
+from app.core.formats.asset_names import MapKind, material_name, texture_name
+from app.core.formats.map_files import MapFiles, write_maps
 from app.core.mesh.normals import shading_normals
+from app.core.mesh.tangents import with_tangents
 from app.core.mesh.types import LodSet, Material, Mesh
 
 FBX_VERSION = 7400
@@ -42,6 +57,9 @@ _FOOT_MAGIC = b"\xf8\x5a\x8c\x6a\xde\xf5\xd9\x7e\xec\xe9\x0c\xe3\x75\x8f\x29\x0b
 _ARRAY_CODES = {np.dtype("<f8"): b"d", np.dtype("<f4"): b"f", np.dtype("<i4"): b"i", np.dtype("<i8"): b"l"}
 _COMPRESS_ABOVE = 128
 """Arrays up to this many bytes are stored raw, as the FBX SDK does."""
+_MATERIAL_SLOTS = {MapKind.BASE_COLOR: "DiffuseColor", MapKind.NORMAL: "NormalMap"}
+"""The material property each referenced map is bound to; other maps are not referenced."""
+UV_NAME, LIGHTMAP_UV_NAME = "UVMap", "Lightmap"
 
 
 @dataclass
@@ -116,13 +134,18 @@ def _properties(node: Node, *entries: tuple[object, ...]) -> None:
         block.add("P", *entry)
 
 
-def fbx_bytes(lodset: LodSet, texture_file: str | None = None, collision: Mesh | None = None) -> bytes:
-    """The complete FBX file for `lodset`; a textured material references `texture_file`
-    (a path relative to the FBX, "/" separated) as its diffuse map. `collision`, a convex
-    mesh, is added beside the LodGroup as `UCX_<name>_00`, Unreal's collision convention."""
+def fbx_bytes(
+    lodset: LodSet,
+    textures: dict[MapKind, str] | None = None,
+    extra_meshes: Sequence[tuple[str, Mesh]] = (),
+) -> bytes:
+    """The complete FBX file for `lodset`; `textures` maps each referenced map to its path
+    relative to the FBX ("/" separated). `extra_meshes` are (name, mesh) pairs written beside
+    the LodGroup without UVs or material (collision shapes, named as the engine expects)."""
     if not lodset.lods:
         raise ValueError(f"LodSet {lodset.name!r} has no LODs to write")
-    textured = lodset.material.base_color_texture is not None and texture_file is not None
+    textures = {kind: path for kind, path in (textures or {}).items() if kind in _MATERIAL_SLOTS}
+    textured = bool(textures)
     for i, lod in enumerate(lodset.lods):
         if lod.mesh.triangle_count == 0:
             raise ValueError(f"LOD{i} of {lodset.name!r} has no triangles")
@@ -156,28 +179,29 @@ def fbx_bytes(lodset: LodSet, texture_file: str | None = None, collision: Mesh |
     connect(group, 0)
 
     material_id = new_id()
-    _material(objects, material_id, lodset.material)
-    if textured:
-        assert texture_file is not None
+    _material(objects, material_id, material_name(lodset.name), lodset.material)
+    for kind, texture_file in textures.items():
         texture_id, video_id = new_id(), new_id()
-        _texture(objects, texture_id, video_id, f"{lodset.name}_BaseColor", texture_file)
-        connect(texture_id, material_id, "DiffuseColor")
+        _texture(objects, texture_id, video_id, texture_name(lodset.name, kind), texture_file)
+        connect(texture_id, material_id, _MATERIAL_SLOTS[kind])
         connect(video_id, texture_id)
+    normal_mapped = MapKind.NORMAL in textures
 
     for level, lod in enumerate(lodset.lods):
         lod_name = f"{lodset.name}_LOD{level}"
         model, geometry = new_id(), new_id()
         _model(objects, model, lod_name, "Mesh")
-        _geometry(objects, geometry, lod_name, lod.mesh, with_uvs=textured)
+        mesh = with_tangents(lod.mesh) if normal_mapped and lod.mesh.tangents is None else lod.mesh
+        _geometry(objects, geometry, lod_name, mesh, with_uvs=textured, with_tangents=normal_mapped)
         connect(geometry, model)
         connect(material_id, model)
         connect(model, group)
-    if collision is not None:
+    for name, mesh in extra_meshes:
         model, geometry = new_id(), new_id()
-        _model(objects, model, f"UCX_{lodset.name}_00", "Mesh")
-        _geometry(objects, geometry, f"UCX_{lodset.name}_00", collision, with_uvs=False)
+        _model(objects, model, name, "Mesh")
+        plain = Mesh(mesh.vertices, mesh.faces, mesh.normals)
+        _geometry(objects, geometry, name, plain, with_uvs=False, with_material=False)
         connect(geometry, model)
-        connect(material_id, model)
         connect(model, 0)
 
     counts = _definition_counts(objects)
@@ -194,26 +218,20 @@ def fbx_bytes(lodset: LodSet, texture_file: str | None = None, collision: Mesh |
 
 
 def write_fbx(
-    lodset: LodSet, path: Path, texture: Path | None = None, collision: Mesh | None = None
+    lodset: LodSet, path: Path, maps: MapFiles | None = None, extra_meshes: Sequence[tuple[str, Mesh]] = ()
 ) -> list[Path]:
-    """Write `lodset` as `path`, and a textured one's base colour as PNG at `texture` (an output
-    the caller names, in the FBX's folder or below it; default `<stem>_BaseColor.png` beside
-    the FBX), which the FBX references by its relative path. Texture first, then the FBX, each
-    atomically, so a watching engine finds the texture when the model lands. Returns what was
-    written, FBX first: the texture is in the list exactly when the asset has one."""
+    """Write `lodset` as `path` and its maps as PNGs where `maps` says (default
+    `MapFiles.beside(path)`: `<stem>_BaseColor.png`, `_Normal.png`, `_ORM.png`, in the FBX's folder
+    or below it), referenced by relative paths. Maps first, then the FBX, each atomically, so a
+    watching engine finds the textures when the model lands. Returns what was written, FBX
+    first, then each map the material has, in `MapFiles` order."""
     path = Path(path)
-    image = lodset.material.base_color_texture
-    if image is None:
-        if texture is not None:
-            raise ValueError(f"{lodset.name!r} has no texture to write to {texture}")
-        atomic_write_bytes(path, fbx_bytes(lodset, None, collision))
-        return [path]
-    texture = Path(texture) if texture is not None else path.with_name(f"{path.stem}_BaseColor.png")
-    relative = texture.relative_to(path.parent).as_posix()
-    texture.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(texture, encode_png(image))
-    atomic_write_bytes(path, fbx_bytes(lodset, relative, collision))
-    return [path, texture]
+    images = (maps or MapFiles.beside(path)).images(lodset.material)
+    relative = {kind: file.relative_to(path.parent).as_posix() for kind, (file, _) in images.items()}
+    data = fbx_bytes(lodset, relative, extra_meshes)
+    written = write_maps(images)
+    atomic_write_bytes(path, data)
+    return [path, *written]
 
 
 def _header(root: Node) -> None:
@@ -275,10 +293,21 @@ def _model(objects: Node, model_id: int, name: str, kind: str) -> None:
     model.add("Culling", "CullingOff")
 
 
-def _geometry(objects: Node, geometry_id: int, name: str, mesh: Mesh, with_uvs: bool) -> None:
+def _geometry(
+    objects: Node,
+    geometry_id: int,
+    name: str,
+    mesh: Mesh,
+    with_uvs: bool,
+    with_tangents: bool = False,
+    with_material: bool = True,
+) -> None:
     """Positions in centimetres; one triangle per polygon, its last index stored as ~index
-    (FBX's end-of-polygon mark); normals per vertex; UVs per corner through an index array,
-    v flipped (FBX's texture origin is bottom-left, glTF's top-left)."""
+    (FBX's end-of-polygon mark); normals, tangents and binormals per vertex (binormal =
+    sign * normal x tangent, MikkTSpace's bitangent); UVs per corner through an index array,
+    v flipped (FBX's texture origin is bottom-left, glTF's top-left). Layer 0 holds everything
+    but the lightmap UVs, which are layer 1's (a mesh with no texture UVs has them in both, so
+    the engines' UV channel 1 is always the lightmap)."""
     geometry = _object(objects, "Geometry", geometry_id, name, "Geometry", "Mesh")
     geometry.add("Vertices", mesh.vertices.astype(np.float64) * CENTIMETRES_PER_METRE)
     polygons = mesh.faces.copy()
@@ -290,51 +319,81 @@ def _geometry(objects: Node, geometry_id: int, name: str, mesh: Mesh, with_uvs: 
     normals.add("Name", "")
     normals.add("MappingInformationType", "ByVertice")
     normals.add("ReferenceInformationType", "Direct")
-    normals.add("Normals", shading_normals(mesh).astype(np.float64))
+    shading = shading_normals(mesh)
+    normals.add("Normals", shading.astype(np.float64))
     layers = [("LayerElementNormal", 0)]
+    if with_tangents and mesh.tangents is not None:
+        tangents = mesh.tangents[:, :3].astype(np.float64)
+        binormals = np.cross(shading.astype(np.float64), tangents) * mesh.tangents[:, 3:4]
+        for kind, values in (("Tangent", tangents), ("Binormal", binormals)):
+            element = geometry.add(f"LayerElement{kind}", 0)
+            element.add("Version", 101)
+            element.add("Name", UV_NAME)
+            element.add("MappingInformationType", "ByVertice")
+            element.add("ReferenceInformationType", "Direct")
+            element.add(f"{kind}s", values)
+            layers.append((f"LayerElement{kind}", 0))
+    uv_sets: list[tuple[str, np.ndarray]] = []
     if with_uvs:
         assert mesh.uvs is not None
-        uv = geometry.add("LayerElementUV", 0)
-        uv.add("Version", 101)
-        uv.add("Name", "UVMap")
-        uv.add("MappingInformationType", "ByPolygonVertex")
-        uv.add("ReferenceInformationType", "IndexToDirect")
-        flipped = np.empty((mesh.vertex_count, 2), dtype=np.float64)
-        flipped[:, 0] = mesh.uvs[:, 0]
-        np.subtract(1.0, mesh.uvs[:, 1], out=flipped[:, 1])
-        uv.add("UV", flipped)
-        uv.add("UVIndex", mesh.faces)
+        uv_sets.append((UV_NAME, mesh.uvs))
+    if mesh.lightmap_uvs is not None:
+        uv_sets += [(LIGHTMAP_UV_NAME, mesh.lightmap_uvs)] * (1 if uv_sets else 2)
+    for index, (uv_name, uvs) in enumerate(uv_sets):
+        _uv_layer(geometry, index, uv_name, uvs, mesh.faces)
+    if uv_sets:
         layers.append(("LayerElementUV", 0))
-    material = geometry.add("LayerElementMaterial", 0)
-    material.add("Version", 101)
-    material.add("Name", "")
-    material.add("MappingInformationType", "AllSame")
-    material.add("ReferenceInformationType", "IndexToDirect")
-    material.add("Materials", np.zeros(1, dtype=np.int32))
-    layers.append(("LayerElementMaterial", 0))
-    layer = geometry.add("Layer", 0)
-    layer.add("Version", 100)
-    for kind, index in layers:
-        element = layer.add("LayerElement")
-        element.add("Type", kind)
-        element.add("TypedIndex", index)
+    if with_material:
+        material = geometry.add("LayerElementMaterial", 0)
+        material.add("Version", 101)
+        material.add("Name", "")
+        material.add("MappingInformationType", "AllSame")
+        material.add("ReferenceInformationType", "IndexToDirect")
+        material.add("Materials", np.zeros(1, dtype=np.int32))
+        layers.append(("LayerElementMaterial", 0))
+    layer_contents = [layers]
+    if len(uv_sets) > 1:
+        layer_contents.append([("LayerElementUV", 1)])
+    for number, contents in enumerate(layer_contents):
+        layer = geometry.add("Layer", number)
+        layer.add("Version", 100)
+        for kind, index in contents:
+            element = layer.add("LayerElement")
+            element.add("Type", kind)
+            element.add("TypedIndex", index)
 
 
-def _material(objects: Node, material_id: int, material: Material) -> None:
-    """Phong, the model FBX importers map to their PBR defaults: diffuse = base colour,
-    no specular (metallic 0), shininess from roughness as in the OBJ writer."""
-    node = _object(objects, "Material", material_id, material.name, "Material", "")
+def _uv_layer(geometry: Node, index: int, name: str, uvs: np.ndarray, faces: np.ndarray) -> None:
+    uv = geometry.add("LayerElementUV", index)
+    uv.add("Version", 101)
+    uv.add("Name", name)
+    uv.add("MappingInformationType", "ByPolygonVertex")
+    uv.add("ReferenceInformationType", "IndexToDirect")
+    flipped = np.empty((len(uvs), 2), dtype=np.float64)
+    flipped[:, 0] = uvs[:, 0]
+    np.subtract(1.0, uvs[:, 1], out=flipped[:, 1])
+    uv.add("UV", flipped)
+    uv.add("UVIndex", faces)
+
+
+def _material(objects: Node, material_id: int, name: str, material: Material) -> None:
+    """Phong with the metallic-roughness values where importers read them (module docstring)."""
+    node = _object(objects, "Material", material_id, name, "Material", "")
     node.add("Version", 102)
     node.add("ShadingModel", "phong")
     node.add("MultiLayer", 0)
     red, green, blue, alpha = (float(c) for c in material.base_color_factor)
+    shininess = 100.0 * (1.0 - float(material.roughness)) ** 2
     _properties(
         node,
         ("DiffuseColor", "Color", "", "A", red, green, blue),
         ("DiffuseFactor", "Number", "", "A", 1.0),
-        ("SpecularColor", "Color", "", "A", 0.0, 0.0, 0.0),
-        ("SpecularFactor", "Number", "", "A", 0.0),
-        ("ShininessExponent", "Number", "", "A", 1000.0 * (1.0 - float(material.roughness)) ** 2),
+        ("SpecularColor", "Color", "", "A", 1.0, 1.0, 1.0),
+        ("SpecularFactor", "Number", "", "A", 0.25),
+        ("Shininess", "Number", "", "A", shininess),
+        ("ShininessExponent", "Number", "", "A", shininess),
+        ("ReflectionFactor", "Number", "", "A", float(material.metallic)),
+        ("BumpFactor", "double", "Number", "", 1.0),
         ("EmissiveColor", "Color", "", "A", 0.0, 0.0, 0.0),
         ("TransparencyFactor", "Number", "", "A", 1.0 - alpha),
         ("Opacity", "Number", "", "A", alpha),
@@ -346,7 +405,7 @@ def _texture(objects: Node, texture_id: int, video_id: int, name: str, texture_f
     texture.add("Type", "TextureVideoClip")
     texture.add("Version", 202)
     texture.add("TextureName", f"{name}\x00\x01Texture")
-    _properties(texture, ("UseMaterial", "bool", "", "", True), ("UVSet", "KString", "", "", "UVMap"))
+    _properties(texture, ("UseMaterial", "bool", "", "", True), ("UVSet", "KString", "", "", UV_NAME))
     texture.add("Media", f"{name}\x00\x01Video")
     texture.add("FileName", texture_file)
     texture.add("RelativeFilename", texture_file)

@@ -34,6 +34,7 @@ import numpy as np
 from app.core.base.atomic import atomic_write_bytes
 from app.core.base.rules import lod_screen_coverages
 from app.core.base.version import VERSION
+from app.core.formats.asset_names import MapKind, material_name, texture_name
 from app.core.formats.images import encode_png
 from app.core.mesh.normals import shading_normals
 from app.core.mesh.tangents import with_tangents
@@ -87,7 +88,7 @@ def glb_bytes(lodset: LodSet) -> bytes:
         "scenes": [{"name": name, "nodes": [0]}],
         "nodes": [{"name": name, "children": [1]}, lod0_node],
         "meshes": meshes,
-        "materials": [_material(lodset.material, blob)],
+        "materials": [_material(lodset.material, blob, lodset.name)],
     }
     if blob.image_views:
         doc["samplers"] = [
@@ -99,7 +100,10 @@ def glb_bytes(lodset: LodSet) -> bytes:
             }
         ]
         doc["textures"] = [{"sampler": 0, "source": i} for i in range(len(blob.image_views))]
-        doc["images"] = [{"bufferView": view, "mimeType": "image/png"} for view in blob.image_views]
+        doc["images"] = [
+            {"name": name, "bufferView": view, "mimeType": "image/png"}
+            for name, view in zip(blob.image_names, blob.image_views, strict=True)
+        ]
     doc["bufferViews"] = blob.views
     doc["accessors"] = blob.accessors
     doc["buffers"] = [{"byteLength": blob.size}]
@@ -136,9 +140,11 @@ class _BinaryChunk:
         self.size = 0
         self.image_views: list[int] = []
         """Buffer views of the embedded PNGs; texture i shows image i."""
+        self.image_names: list[str] = []
 
-    def image(self, pixels: np.ndarray) -> int:
-        """Embed `pixels` as a PNG; returns its texture index."""
+    def image(self, pixels: np.ndarray, name: str) -> int:
+        """Embed `pixels` as a PNG called `name`; returns its texture index."""
+        self.image_names.append(name)
         self.image_views.append(self.view(encode_png(pixels)))
         return len(self.image_views) - 1
 
@@ -177,6 +183,12 @@ def _primitive(mesh: Mesh, blob: _BinaryChunk) -> dict[str, Any]:
         attributes["TANGENT"] = blob.accessor(_unit_tangents(mesh.tangents), _FLOAT, "VEC4", _ARRAY_BUFFER)
     if mesh.uvs is not None:
         attributes["TEXCOORD_0"] = blob.accessor(mesh.uvs, _FLOAT, "VEC2", _ARRAY_BUFFER)
+    if mesh.lightmap_uvs is not None:
+        # TEXCOORD_1 is the lightmap set (Godot's UV2, Unity's uv2); with no texture UVs it
+        # stands in as TEXCOORD_0 too, since a set 1 needs a set 0.
+        if mesh.uvs is None:
+            attributes["TEXCOORD_0"] = blob.accessor(mesh.lightmap_uvs, _FLOAT, "VEC2", _ARRAY_BUFFER)
+        attributes["TEXCOORD_1"] = blob.accessor(mesh.lightmap_uvs, _FLOAT, "VEC2", _ARRAY_BUFFER)
     # 0xFFFF is the primitive-restart value, so 16-bit indices need fewer than 65536 vertices.
     small = mesh.vertex_count < 65536
     indices = mesh.faces.astype(np.uint16 if small else np.uint32).ravel()
@@ -197,7 +209,7 @@ def _unit_tangents(tangents: np.ndarray) -> np.ndarray:
     return out
 
 
-def _material(material: Material, blob: _BinaryChunk) -> dict[str, Any]:
+def _material(material: Material, blob: _BinaryChunk, asset: str) -> dict[str, Any]:
     """The PBR material; textures are embedded as PNG.
 
     Their sampler clamps to the edge: UVs come from an atlas unwrap inside [0, 1] and nothing
@@ -209,14 +221,17 @@ def _material(material: Material, blob: _BinaryChunk) -> dict[str, Any]:
         "metallicFactor": float(material.metallic),
         "roughnessFactor": float(material.roughness),
     }
-    out: dict[str, Any] = {"name": material.name, "pbrMetallicRoughness": pbr}
+    out: dict[str, Any] = {"name": material_name(asset), "pbrMetallicRoughness": pbr}
     if material.base_color_texture is not None:
-        pbr["baseColorTexture"] = {"index": blob.image(material.base_color_texture)}
+        base_color = blob.image(material.base_color_texture, texture_name(asset, MapKind.BASE_COLOR))
+        pbr["baseColorTexture"] = {"index": base_color}
     maps = material.maps
     if maps.normal is not None:
-        out["normalTexture"] = {"index": blob.image(maps.normal_for(NormalConvention.OPENGL))}
+        normal = maps.normal_for(NormalConvention.OPENGL)
+        out["normalTexture"] = {"index": blob.image(normal, texture_name(asset, MapKind.NORMAL))}
     if maps.occlusion is not None:
-        out["occlusionTexture"] = {"index": blob.image(maps.occlusion)}
+        occlusion = blob.image(maps.occlusion, texture_name(asset, MapKind.OCCLUSION))
+        out["occlusionTexture"] = {"index": occlusion}
     if not maps.empty:
         out["extras"] = {
             "sweedle_maps": {

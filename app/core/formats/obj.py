@@ -1,5 +1,8 @@
-"""Wavefront OBJ export: `<stem>.obj` (LOD0), `<stem>_LOD1.obj`.., a shared `<stem>.mtl` and
-`<stem>_BaseColor.png`, for tools that want OBJ (Unity and Unreal import it natively).
+"""Wavefront OBJ export: `<stem>.obj` (LOD0), `<stem>_LOD1.obj`.., a shared `<stem>.mtl` with
+material `M_<Asset>`, `<stem>_BaseColor.png` and a baked normal map `<stem>_Normal.png` (green +Y,
+as `map_Bump`, which Blender, Unity and assimp-based tools read as a normal map), for tools that
+want OBJ (Unity and Unreal import it natively). OBJ has no tangents, occlusion slot or second UV
+set: a reader rebuilds tangents (MikkTSpace in Blender, Unity and Unreal).
 
 OBJ has no LODs, so each one is its own file. Lines are formatted with one `%` over a repeated
 template and a flat value tuple, ~4x faster than np.savetxt (which formats row by row).
@@ -14,7 +17,8 @@ import numpy as np
 
 from app.core.base.atomic import atomic_write_bytes
 from app.core.base.version import VERSION
-from app.core.formats.images import encode_png
+from app.core.formats.asset_names import MapKind, material_name
+from app.core.formats.map_files import MapFiles, write_maps
 from app.core.mesh.normals import shading_normals
 from app.core.mesh.types import LodSet, Material, Mesh
 
@@ -31,20 +35,14 @@ def write_obj(lodset: LodSet, path: Path) -> list[Path]:
     obj_paths = [folder / f"{stem}.obj"]
     obj_paths += [folder / f"{stem}_LOD{i}.obj" for i in range(1, len(lodset.lods))]
     mtl_path = folder / f"{stem}.mtl"
-    written = [*obj_paths, mtl_path]
-    texture = lodset.material.base_color_texture
-    texture_name = None
-    if texture is not None:
-        texture_path = folder / f"{stem}_BaseColor.png"
-        atomic_write_bytes(texture_path, encode_png(texture))
-        texture_name = texture_path.name
-        written.append(texture_path)
-    material_name = _token(lodset.material.name)
-    atomic_write_bytes(mtl_path, _mtl(lodset.material, material_name, texture_name).encode())
+    beside = MapFiles.beside(path)
+    images = MapFiles(base_color=beside.base_color, normal=beside.normal).images(lodset.material)
+    written = [*obj_paths, mtl_path, *write_maps(images)]
+    names = {kind: file.name for kind, (file, _) in images.items()}
+    material = _token(material_name(lodset.name))
+    atomic_write_bytes(mtl_path, _mtl(lodset.material, material, names).encode())
     for level in reversed(range(len(lodset.lods))):
-        text = _obj(
-            lodset.lods[level].mesh, f"{_token(lodset.name)}_LOD{level}", mtl_path.name, material_name
-        )
+        text = _obj(lodset.lods[level].mesh, f"{_token(lodset.name)}_LOD{level}", mtl_path.name, material)
         atomic_write_bytes(obj_paths[level], text.encode())
     return written
 
@@ -54,9 +52,10 @@ def _token(name: str) -> str:
     return re.sub(r"\s+", "_", name.strip()) or "Material"
 
 
-def _mtl(material: Material, name: str, texture_name: str | None) -> str:
-    """One material. OBJ has no PBR: roughness maps to the Phong exponent Ns = 1000 (1 - r)²,
-    specular colour Ks is black (a rough dielectric), ambient Ka equals diffuse Kd."""
+def _mtl(material: Material, name: str, maps: dict[MapKind, str]) -> str:
+    """One material. Phong for every reader: roughness maps to the exponent Ns = 1000 (1 - r)²,
+    specular colour Ks is black (a rough dielectric), ambient Ka equals diffuse Kd; and the PBR
+    extension's Pr / Pm (roughness, metallic) for readers that know it."""
     red, green, blue, _ = material.base_color_factor
     colour = f"{red:.6f} {green:.6f} {blue:.6f}"
     lines = [
@@ -67,9 +66,13 @@ def _mtl(material: Material, name: str, texture_name: str | None) -> str:
         "Ks 0.000000 0.000000 0.000000",
         f"Ns {1000.0 * (1.0 - material.roughness) ** 2:.6f}",
         "illum 2",
+        f"Pr {material.roughness:.6f}",
+        f"Pm {material.metallic:.6f}",
     ]
-    if texture_name is not None:
-        lines.append(f"map_Kd {texture_name}")
+    if MapKind.BASE_COLOR in maps:
+        lines.append(f"map_Kd {maps[MapKind.BASE_COLOR]}")
+    if MapKind.NORMAL in maps:
+        lines.append(f"map_Bump {maps[MapKind.NORMAL]}")
     return "\n".join(lines) + "\n"
 
 

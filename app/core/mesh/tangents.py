@@ -176,6 +176,7 @@ def with_tangents(mesh: Mesh) -> Mesh:
         normals[source],
         mesh.uvs[source],
         out_tangents,
+        None if mesh.lightmap_uvs is None else mesh.lightmap_uvs[source],
     )
 
 

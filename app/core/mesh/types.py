@@ -35,6 +35,9 @@ class Mesh:
     """(N, 4) float32 MikkTSpace tangents (xyz unit, w = ±1 bitangent sign, glTF's TANGENT), made
     from these normals and UVs by `mesh.tangents.with_tangents`; None until computed. Any change
     to positions, normals or UVs makes them stale."""
+    lightmap_uvs: np.ndarray | None = None
+    """(N, 2) float32 second UV set for baked lighting (glTF's TEXCOORD_1, FBX's second UV layer):
+    non-overlapping, inside [0, 1], made by `mesh.lightmap_uv.with_lightmap_uvs`; None without one."""
 
     def __post_init__(self) -> None:
         self.vertices = np.ascontiguousarray(self.vertices, dtype=np.float32).reshape(-1, 3)
@@ -45,6 +48,8 @@ class Mesh:
             self.uvs = np.ascontiguousarray(self.uvs, dtype=np.float32).reshape(-1, 2)
         if self.tangents is not None:
             self.tangents = np.ascontiguousarray(self.tangents, dtype=np.float32).reshape(-1, 4)
+        if self.lightmap_uvs is not None:
+            self.lightmap_uvs = np.ascontiguousarray(self.lightmap_uvs, dtype=np.float32).reshape(-1, 2)
 
     @property
     def triangle_count(self) -> int:
@@ -69,6 +74,7 @@ class Mesh:
             None if self.normals is None else self.normals.copy(),
             None if self.uvs is None else self.uvs.copy(),
             None if self.tangents is None else self.tangents.copy(),
+            None if self.lightmap_uvs is None else self.lightmap_uvs.copy(),
         )
 
 
