@@ -47,6 +47,13 @@ def register(sub: Any) -> None:
     parser.add_argument("--texture-size", type=int, choices=TEXTURE_SIZES)
     parser.add_argument("--collision", choices=[c.value for c in Collision], default="none")
     parser.add_argument("--godot-lods", action="store_true", help="Godot: ship the asset's own LODs too")
+    parser.add_argument(
+        "--lightmap-uv",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a second, non-overlapping UV set for baked lighting (default: on for Unity and Unreal, "
+        "off for Godot and --as)",
+    )
     parser.set_defaults(run=_cmd_export)
 
 
@@ -61,6 +68,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         texture_size=args.texture_size,
         collision=Collision(args.collision),
         godot_authored_lods=args.godot_lods,
+        lightmap_uv=args.lightmap_uv,
     )
     options.check()
     library = _library_if_needed(args.assets)

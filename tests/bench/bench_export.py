@@ -25,6 +25,7 @@ from app.core.export.godot import export_godot
 from app.core.export.options import ExportOptions
 from app.core.export.unity import export_unity
 from app.core.export.unreal import export_unreal
+from app.core.formats.asset_names import MapKind
 from app.core.formats.fbx import fbx_bytes
 from app.core.formats.obj import write_obj
 from app.core.mesh.types import Lod, LodSet, Material, Mesh
@@ -82,8 +83,9 @@ def one_click(tmp: Path) -> None:
 def fbx_writer(tmp: Path) -> None:
     mesh = sphere(1_000_000)
     asset = LodSet("Big", [Lod(0, mesh)], Material("Stone", texture(64)))
-    data = fbx_bytes(asset, "Big_BaseColor.png")
-    seconds = best(lambda: fbx_bytes(asset, "Big_BaseColor.png"))
+    textures = {MapKind.BASE_COLOR: "Big_BaseColor.png"}
+    data = fbx_bytes(asset, textures)
+    seconds = best(lambda: fbx_bytes(asset, textures))
     rate = mesh.triangle_count / seconds
     print(
         f"FBX writer: {mesh.triangle_count:,} triangles in {seconds:.3f} s = "

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.core.export.errors import ExportError
+from app.core.export.lightmaps import lightmaps_wanted, with_lightmaps
 from app.core.export.naming import safe_name
 from app.core.export.options import ExportOptions, prepare
 from app.core.export.staging import ExportResult
@@ -33,6 +34,8 @@ WRITERS: dict[str, Callable[[LodSet, Path], list[Path]]] = {
     ".ply": write_ply,
 }
 FORMATS = tuple(suffix[1:] for suffix in WRITERS)
+LIGHTMAP_FORMATS = (".glb", ".gltf", ".fbx")
+"""The formats with a second UV set (`ExportOptions.lightmap_uv`)."""
 
 
 def export_as(lodset: LodSet, path: Path | str, options: ExportOptions | None = None) -> ExportResult:
@@ -47,7 +50,10 @@ def export_as(lodset: LodSet, path: Path | str, options: ExportOptions | None = 
         raise ExportError(f"The folder {path.parent} does not exist; create it or choose another one.")
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name such as {path / 'asset.glb'}.")
-    prepared = prepare(lodset, options or ExportOptions())
+    options = options or ExportOptions()
+    prepared = prepare(lodset, options)
+    if lightmaps_wanted(options, None) and path.suffix.lower() in LIGHTMAP_FORMATS:
+        prepared = with_lightmaps(prepared)
     removed = clean_leftovers(path.parent)
     notes = [leftovers_note(removed, path.parent)] if removed else []
     notes += prepared.notes

@@ -7,6 +7,10 @@ them too, each as its own scene `<asset>_lod<k>.glb` beside LOD0's, one visible 
 (for a visibility range or a script to switch). A convex collision is asked for with Godot's
 `-convcol` node suffix on the mesh node.
 Sweedle writes no `.import` sidecar: Godot owns it, and its `uid=` line stays as it is.
+The material is `M_<asset>` with its textures `T_<asset>_*` (Godot keeps imported materials by
+name, so each asset keeps its own); occlusion is glTF's occlusionTexture, roughness and metallic
+factors. A lightmap UV set (TEXCOORD_1, Godot's UV2) is written only when asked for: Godot
+unwraps its own with the import option `Static Lightmaps`; with ours, choose `Static`.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.core.base.atomic import atomic_write_bytes
+from app.core.export.lightmaps import lightmaps_wanted, with_lightmaps
 from app.core.export.naming import snake_name
 from app.core.export.options import Collision, ExportOptions, prepare
 from app.core.export.projects import EngineKind, open_project
@@ -38,6 +43,8 @@ def export_godot(
     prepared = prepare(lodset, options)
     folder, name = asset_folder(project.root, project.root / APP_FOLDER, snake_name(lodset.name), key)
     prepared = replace(prepared, name=name)
+    if lightmaps_wanted(options, EngineKind.GODOT):
+        prepared = with_lightmaps(prepared)
     data = glb_bytes(replace(prepared, lods=prepared.lods[:1]))
     if options.collision is Collision.CONVEX:
         data = _renamed_node(data, f"{name}_LOD0", f"{name}_LOD0{COLLISION_SUFFIX}")

@@ -129,6 +129,13 @@ class ExportPanel(QWidget):
         form.addRow("LODs after LOD0", self.lod_levels)
         form.addRow("Texture", self.texture)
         form.addRow("Collision", self.collision)
+        self.lightmap_uv = QCheckBox("Lightmap UVs (Unity, Unreal)")
+        self.lightmap_uv.setObjectName("lightmap_uv")
+        self.lightmap_uv.setChecked(True)
+        self.lightmap_uv.setToolTip(
+            "A second, non-overlapping UV set for baked lighting, with the engine's import set to use it"
+        )
+        form.addRow("", self.lightmap_uv)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.result = QLabel()
@@ -166,6 +173,7 @@ class ExportPanel(QWidget):
             lod_levels=None if self.lod_levels.value() < 0 else self.lod_levels.value(),
             texture_size=self.texture.currentData(),
             collision=self.collision.currentData(),
+            lightmap_uv=None if self.lightmap_uv.isChecked() else False,
         )
 
     def export_to(self, kind: EngineKind) -> None:
