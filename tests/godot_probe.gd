@@ -17,8 +17,12 @@ func walk(n, out):
             mats.append({"material": m.resource_path if m != null else "", "name": m.resource_name if m != null else "", "albedo": tex,
               "normal": (m.normal_texture.resource_path if m != null and m is SpatialMaterial and m.normal_texture != null else "")})
         out.append({"name": n.name, "visible": n.is_visible_in_tree(), "triangles": tris, "surfaces": mats})
-    elif n is StaticBody or n is CollisionShape:
+    elif n is StaticBody:
         out.append({"name": n.name, "class": n.get_class()})
+    elif n is CollisionShape:
+        var shape = n.shape
+        var points = shape.points.size() if shape is ConvexPolygonShape else -1
+        out.append({"name": n.name, "class": n.get_class(), "shape": shape.get_class() if shape != null else "", "points": points})
     for c in n.get_children():
         walk(c, out)
 func _init():

@@ -13,9 +13,11 @@ from typing import Any
 
 from app.cli.exits import EXIT_FAILED, EXIT_OK
 from app.cli.terminal import shown
+from app.core.base.errors import InputError
 from app.core.base.rules import TEXTURE_SIZES
-from app.core.export.options import Collision, ExportOptions
+from app.core.export.options import ExportOptions
 from app.core.export.projects import EngineKind
+from app.core.mesh.collision import Collision
 from app.core.mesh.normalize import PIVOTS
 
 
@@ -45,7 +47,19 @@ def register(sub: Any) -> None:
     parser.add_argument("--lod0-triangles", type=int, metavar="N", help="triangle budget for LOD0")
     parser.add_argument("--lods", type=int, metavar="N", help="LOD levels after LOD0 to keep (0: LOD0 only)")
     parser.add_argument("--texture-size", type=int, choices=TEXTURE_SIZES)
-    parser.add_argument("--collision", choices=[c.value for c in Collision], default="none")
+    parser.add_argument(
+        "--collision",
+        type=_collision,
+        default=Collision(),
+        metavar="none|hull|decompose[:N]",
+        help="collision for Unity, Unreal and Godot: one convex hull, or N convex pieces (default 8; "
+        "needs the 'collision' extra)",
+    )
+    parser.add_argument(
+        "--compress",
+        action="store_true",
+        help="with --as FILE.glb: Draco meshes and KTX2 textures (needs the 'compress' extra)",
+    )
     parser.add_argument("--godot-lods", action="store_true", help="Godot: ship the asset's own LODs too")
     parser.add_argument(
         "--lightmap-uv",
@@ -66,7 +80,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         lod0_triangles=args.lod0_triangles,
         lod_levels=args.lods,
         texture_size=args.texture_size,
-        collision=Collision(args.collision),
+        collision=args.collision,
         godot_authored_lods=args.godot_lods,
         lightmap_uv=args.lightmap_uv,
     )
@@ -79,12 +93,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
                     "error: --as FILE takes one asset; export several into a project instead", file=sys.stderr
                 )
                 return 2
-            result = export_file(args.assets[0], args.as_file, options, library)
+            result = export_file(args.assets[0], args.as_file, options, library, compress=args.compress)
             for note in result.notes:
                 print(f"note: {shown(note)}", file=sys.stderr)
             files = ", ".join(shown(p) for p in result.files)
             print(f"ok    {shown(args.assets[0])} → {files}", file=sys.stderr)
             return EXIT_OK
+        if args.compress:
+            print("error: --compress takes --as FILE.glb; engine exports stay uncompressed", file=sys.stderr)
+            return 2
         kind, project = next((k, getattr(args, k.value)) for k in EngineKind if getattr(args, k.value))
         failures = 0
         for item in export_batch(args.assets, kind, project, options, library):
@@ -99,6 +116,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
     finally:
         if library is not None:
             library.close()
+
+
+def _collision(text: str) -> Collision:
+    try:
+        return Collision.parse(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _library_if_needed(assets: list[str]) -> Any:

@@ -544,13 +544,18 @@ class MainWindow(QMainWindow):
     def export_as(self, path: Path) -> None:
         """File ▸ Export As…: the asset in the viewport (a library asset's current version, or the
         mesh opened) to `path`, in the format its suffix names, with the Export panel's options."""
+        from dataclasses import replace
+
         from app.core.export.options import ExportOptions
+        from app.core.mesh.collision import NO_COLLISION
 
         lodset = self.viewport.lodset
         if lodset is None:
             self.show_error("Open or generate an asset first, then export it.")
             return
         options = self.export_panel.options() if self.export_panel is not None else ExportOptions()
+        options = replace(options, collision=NO_COLLISION)  # collision is for engine exports
+        compress = self.export_panel is not None and self.export_panel.compress.isChecked()
         asset_id = self.inspector.asset_id if self.inspector.lodset is lodset else None
         self.statusBar().showMessage(f"Exporting {lodset.name} to {path.name}…")
         run_task(
@@ -560,6 +565,7 @@ class MainWindow(QMainWindow):
             path,
             options,
             self.library_sink.library,
+            compress,
             on_result=self._on_exported,
             on_error=lambda exc: self.show_error(f"Export As failed: {exc}"),
             owner=self,
@@ -876,7 +882,12 @@ def _read_versions(
 
 
 def _export_as(
-    lodset: LodSet, asset_id: int | None, path: Path, options: ExportOptions, library: Library | None
+    lodset: LodSet,
+    asset_id: int | None,
+    path: Path,
+    options: ExportOptions,
+    library: Library | None,
+    compress: bool,
 ) -> ExportResult:
     """Runs in the pool: a library asset is exported (and the export recorded) as the CLI's
     `export ID --as FILE` does; an opened mesh is written as it is shown."""
@@ -884,8 +895,8 @@ def _export_as(
     from app.core.export.jobs import export_file
 
     if asset_id is not None and library is not None:
-        return export_file(str(asset_id), path, options, library)
-    return export_as(lodset, path, options)
+        return export_file(str(asset_id), path, options, library, compress)
+    return export_as(lodset, path, options, compress)
 
 
 def _read_asset(library: Library, asset_id: int) -> tuple[LodSet, Path, int, Path | None]:

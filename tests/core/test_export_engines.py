@@ -17,9 +17,10 @@ from export_samples import godot_project, sample_lodset, unity_project, unreal_p
 from readers import assimp_info, blender_import, read_fbx_records
 
 from app.core.export.godot import export_godot
-from app.core.export.options import Collision, ExportOptions
+from app.core.export.options import ExportOptions
 from app.core.export.unity import export_unity
 from app.core.export.unreal import export_unreal
+from app.core.mesh.collision import Collision, CollisionKind
 
 from gltf_tools import validate_gltf
 
@@ -35,14 +36,14 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     unreal = export_unreal(
         asset,
         unreal_project(root / "unreal"),
-        ExportOptions(height_m=HEIGHT, collision=Collision.CONVEX),
+        ExportOptions(height_m=HEIGHT, collision=Collision(CollisionKind.HULL)),
         "asset-1",
     )
     godot = export_godot(asset, godot_project(root / "godot"), OPTIONS, "asset-1")
     godot_lods = export_godot(
         sample_lodset("Old Rock"),
         godot_project(root / "godot2"),
-        ExportOptions(height_m=HEIGHT, godot_authored_lods=True, collision=Collision.CONVEX),
+        ExportOptions(height_m=HEIGHT, godot_authored_lods=True, collision=Collision(CollisionKind.HULL)),
         "asset-2",
     )
     fbx_files = [unity.files[0], unreal.files[0]]
@@ -87,7 +88,7 @@ def test_unity_fbx_in_blender(exported: dict[str, Any]) -> None:
         assert lod["max"][2] - lod["min"][2] == pytest.approx(HEIGHT, rel=0.01)
         assert lod["min"][2] == pytest.approx(0, abs=1e-3)
         assert lod["max"][1] - lod["min"][1] < HEIGHT * 0.7
-        assert lod["uv_layers"] == 1
+        assert lod["uv_layers"] == 2  # the texture atlas and the lightmap UVs (on for Unity)
         assert [image["size"] for image in lod["images"]] == [[64, 64]]
     assert objects["Old_Rock_LOD0"]["triangles"] == 1280
 
@@ -186,8 +187,9 @@ def test_godot_authored_lods_and_collision(exported: dict[str, Any]) -> None:
     assert names == ["old_rock.glb", "old_rock_lod1.glb", "old_rock_lod2.glb"]
     for path in result.files:
         assert validate_gltf(path)["issues"]["numErrors"] == 0
-        assert len(_glb_json(path)["meshes"]) == 1  # one LOD per file: Godot shows each alone
+        drawn = [m for m in _glb_json(path)["meshes"] if not m["name"].endswith("-convcolonly")]
+        assert len(drawn) == 1  # one LOD per file: Godot shows each alone
     path = result.files[0]
     doc = _glb_json(path)
     assert "extensionsRequired" not in doc
-    assert "old_rock_LOD0-convcol" in [n["name"] for n in doc["nodes"]]
+    assert "old_rock_collision_00-convcolonly" in [n["name"] for n in doc["nodes"]]

@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from app.core.base.atomic import atomic_write_bytes
+from app.core.export.collision import refuse_collision
+from app.core.export.compression import compressed_glb, draco
 from app.core.export.errors import ExportError
 from app.core.export.lightmaps import lightmaps_wanted, with_lightmaps
 from app.core.export.naming import safe_name
@@ -17,7 +20,7 @@ from app.core.export.options import ExportOptions, prepare
 from app.core.export.staging import ExportResult
 from app.core.formats.fbx import write_fbx
 from app.core.formats.file_set import write_file_set
-from app.core.formats.glb import write_glb
+from app.core.formats.glb import glb_bytes, write_glb
 from app.core.formats.gltf import write_gltf
 from app.core.formats.leftovers import clean_leftovers, leftovers_note
 from app.core.formats.obj import write_obj
@@ -38,14 +41,24 @@ LIGHTMAP_FORMATS = (".glb", ".gltf", ".fbx")
 """The formats with a second UV set (`ExportOptions.lightmap_uv`)."""
 
 
-def export_as(lodset: LodSet, path: Path | str, options: ExportOptions | None = None) -> ExportResult:
-    """Write `lodset` to `path`; its suffix picks the format (see FORMATS). The folder must exist."""
+def export_as(
+    lodset: LodSet, path: Path | str, options: ExportOptions | None = None, compress: bool = False
+) -> ExportResult:
+    """Write `lodset` to `path`; its suffix picks the format (see FORMATS). The folder must exist.
+    `compress` (a .glb only) writes Draco meshes and a JPEG base colour (`export.compression`).
+    A file carries no collision shapes, so asking for collision is refused."""
     path = Path(path).expanduser()
     writer = WRITERS.get(path.suffix.lower())
     if writer is None:
         raise ExportError(
             f"Cannot export to {path.name}: use one of the suffixes {', '.join('.' + f for f in FORMATS)}."
         )
+    refuse_collision((options or ExportOptions()).collision, f"Export As ({path.name})")
+    if compress:
+        if path.suffix.lower() != ".glb":
+            raise ExportError(f"Compression is for .glb files, not {path.name}; choose a .glb name.")
+        draco()
+        writer = _write_compressed_glb
     if not path.parent.is_dir():
         raise ExportError(f"The folder {path.parent} does not exist; create it or choose another one.")
     if path.is_dir():
@@ -59,6 +72,11 @@ def export_as(lodset: LodSet, path: Path | str, options: ExportOptions | None = 
     notes += prepared.notes
     files = write_file_set(path, lambda staged: writer(prepared, staged))
     return ExportResult(path.suffix[1:].lower(), path.parent, files, notes)
+
+
+def _write_compressed_glb(lodset: LodSet, path: Path) -> list[Path]:
+    atomic_write_bytes(path, compressed_glb(glb_bytes(lodset)))
+    return [path]
 
 
 def export_many(

@@ -5,7 +5,9 @@ LOD0 only by default: Godot generates LODs itself (`meshes/generate_lods`, on by
 has no naming convention for authored ones (nor reads MSFT_lod); `godot_authored_lods` ships
 them too, each as its own scene `<asset>_lod<k>.glb` beside LOD0's, one visible mesh per file
 (for a visibility range or a script to switch). A convex collision is asked for with Godot's
-`-convcol` node suffix on the mesh node.
+`-convcolonly` node suffix: each convex piece (`export.collision`) is a
+position-only mesh node `<asset>_collision_NN-convcolonly` under the asset's root, which Godot
+imports as a StaticBody with a ConvexPolygonShape and no visible mesh.
 Sweedle writes no `.import` sidecar: Godot owns it, and its `uid=` line stays as it is.
 The material is `M_<asset>` with its textures `T_<asset>_*` (Godot keeps imported materials by
 name, so each asset keeps its own); occlusion is glTF's occlusionTexture, roughness and metallic
@@ -15,22 +17,22 @@ unwraps its own with the import option `Static Lightmaps`; with ours, choose `St
 
 from __future__ import annotations
 
-import json
-import struct
 from dataclasses import replace
 from pathlib import Path
 
 from app.core.base.atomic import atomic_write_bytes
+from app.core.export.collision import collision_note, named_shapes
 from app.core.export.lightmaps import lightmaps_wanted, with_lightmaps
 from app.core.export.naming import snake_name
-from app.core.export.options import Collision, ExportOptions, prepare
+from app.core.export.options import ExportOptions, prepare
 from app.core.export.projects import EngineKind, open_project
 from app.core.export.staging import ExportResult, Staging, asset_folder
-from app.core.formats.glb import BIN_CHUNK, JSON_CHUNK, glb_bytes
+from app.core.formats.glb import glb_bytes
+from app.core.formats.glb_edit import with_shape_nodes
 from app.core.mesh.types import LodSet
 
 APP_FOLDER = "sweedle"
-COLLISION_SUFFIX = "-convcol"
+COLLISION_SUFFIX = "-convcolonly"
 
 
 def export_godot(
@@ -46,8 +48,9 @@ def export_godot(
     if lightmaps_wanted(options, EngineKind.GODOT):
         prepared = with_lightmaps(prepared)
     data = glb_bytes(replace(prepared, lods=prepared.lods[:1]))
-    if options.collision is Collision.CONVEX:
-        data = _renamed_node(data, f"{name}_LOD0", f"{name}_LOD0{COLLISION_SUFFIX}")
+    shapes = named_shapes(prepared, options.collision, f"{name}_collision_", COLLISION_SUFFIX)
+    if shapes:
+        data = with_shape_nodes(data, shapes)
     with Staging(project.root, folder, key) as staging:
         atomic_write_bytes(staging.path(f"{name}.glb"), data)
         for lod in prepared.lods[1:]:
@@ -57,22 +60,7 @@ def export_godot(
     res_path = f"res://{APP_FOLDER}/{folder.name}/{name}.glb"
     notes = [
         *prepared.notes,
-        f"Godot imports {res_path} when its editor window gets focus (or run godot --headless --import)."
+        *collision_note(shapes, "as -convcolonly nodes: Godot makes a StaticBody with a CollisionShape each"),
+        f"Godot imports {res_path} when its editor window gets focus (or run godot --headless --import).",
     ]
     return ExportResult(EngineKind.GODOT.value, folder, files, [*staging.notes, *notes])
-
-
-def _renamed_node(glb: bytes, old: str, new: str) -> bytes:
-    """`glb` with node `old` renamed `new`: only the JSON chunk changes, the binary chunk is
-    carried over as it is."""
-    json_length = struct.unpack_from("<I", glb, 12)[0]
-    doc = json.loads(glb[20 : 20 + json_length])
-    for node in doc["nodes"]:
-        if node.get("name") == old:
-            node["name"] = new
-    text = json.dumps(doc, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 4)
-    binary = glb[20 + json_length :]
-    header = struct.pack("<4sII", b"glTF", 2, 12 + 8 + len(text) + len(binary))
-    assert struct.unpack_from("<I", binary, 4)[0] == BIN_CHUNK
-    return header + struct.pack("<II", len(text), JSON_CHUNK) + text + binary

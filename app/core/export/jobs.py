@@ -110,11 +110,12 @@ def export_batch(
 
 
 def export_file(
-    spec: str | int, path: Path | str, options: ExportOptions, library: Library | None
+    spec: str | int, path: Path | str, options: ExportOptions, library: Library | None, compress: bool = False
 ) -> ExportResult:
-    """Export As for one asset, recorded on the library asset as the file's format."""
+    """Export As for one asset (`compress`: a compressed .glb), recorded on the library asset as
+    the file's format."""
     asset = load_asset(spec, library)
-    result = export_as(asset.lodset, path, options)
+    result = export_as(asset.lodset, path, options, compress)
     if library is not None and asset.asset_id is not None:
         library.record_export(asset.asset_id, result.engine, result.files[0])
     return result

@@ -10,24 +10,17 @@ transform (from LOD0's bounds) is applied to every LOD, so the LODs stay aligned
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 import numpy as np
 from PIL import Image
-from scipy.spatial import ConvexHull, QhullError
 
 from app.core.base.errors import InputError
 from app.core.base.rules import DEFAULT_LODS, LodTarget, check_texture_size
 from app.core.export.errors import ExportError
+from app.core.mesh.collision import NO_COLLISION, Collision
 from app.core.mesh.lod import build_lods
 from app.core.mesh.normalize import PIVOTS
 from app.core.mesh.types import Lod, LodSet, Mesh
-
-
-class Collision(StrEnum):
-    NONE = "none"
-    CONVEX = "convex"
-    """One convex hull of LOD0 (Unreal UCX_, Godot -convcol)."""
 
 
 @dataclass
@@ -42,7 +35,8 @@ class ExportOptions:
     """LODs after LOD0 (0: LOD0 only); None keeps as many as stored. More than stored are made."""
     texture_size: int | None = None
     """Largest texture side in pixels; None keeps the texture's own size."""
-    collision: Collision = Collision.NONE
+    collision: Collision = NO_COLLISION
+    """Collision shapes an engine export carries (`mesh.collision`); file exports take none."""
     godot_authored_lods: bool = False
     """Godot builds LODs itself; True ships the asset's own LODs as well (one file per LOD)."""
     lightmap_uv: bool | None = None
@@ -145,21 +139,6 @@ def _budgets(lod0_triangles: int, fractions: list[float]) -> list[int]:
         budgets.append(budget)
         previous = budget
     return budgets
-
-
-def convex_hull(mesh: Mesh) -> Mesh:
-    """The convex hull of `mesh`'s vertices, outward-wound, for collision."""
-    try:
-        hull = ConvexHull(mesh.vertices.astype(np.float64))
-    except QhullError as exc:
-        raise ExportError("The asset is flat, so no convex collision hull can be built for it.") from exc
-    used, faces = np.unique(hull.simplices, return_inverse=True)
-    faces = faces.reshape(-1, 3)
-    points = hull.points[used]
-    a, b, c = (points[faces[:, i]] for i in range(3))
-    outward = np.einsum("ij,ij->i", np.cross(b - a, c - a), a - points.mean(axis=0)) < 0
-    faces[outward] = faces[outward][:, ::-1]
-    return Mesh(points, faces)
 
 
 def _placement(mesh: Mesh, options: ExportOptions) -> tuple[float, np.ndarray]:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -29,10 +30,11 @@ from PySide6.QtWidgets import (
 from app.core.base.errors import SweedleError
 from app.core.base.rules import TEXTURE_SIZES
 from app.core.export.jobs import BatchItem, export_batch
-from app.core.export.options import Collision, ExportOptions
+from app.core.export.options import ExportOptions
 from app.core.export.projects import EngineKind
 from app.core.export.staging import ExportResult
 from app.core.export.unreal import check_editor_cmd, run_import
+from app.core.mesh.collision import DEFAULT_PIECES, MAX_PIECES, Collision, CollisionKind
 from app.core.mesh.normalize import PIVOTS
 from app.core.settings import load_section, save_section, setting
 from app.ui.panels.scrolling import fill_scrolled
@@ -121,14 +123,34 @@ class ExportPanel(QWidget):
         for size in TEXTURE_SIZES:
             self.texture.addItem(f"{size} px", size)
         self.collision = QComboBox()
-        for choice in Collision:
-            self.collision.addItem(choice.value, choice)
+        self.collision.setObjectName("collision")
+        for kind, label in (
+            (CollisionKind.NONE, "none"),
+            (CollisionKind.HULL, "convex hull"),
+            (CollisionKind.DECOMPOSE, "convex pieces"),
+        ):
+            self.collision.addItem(label, kind)
+        self.collision.setToolTip(
+            "Collision shapes for Unity (MeshColliders), Unreal (UCX_) and Godot (StaticBody): one convex "
+            "hull, or a convex decomposition that follows concave shapes (needs the 'collision' extra)"
+        )
+        self.collision_pieces = QSpinBox(minimum=1, maximum=MAX_PIECES, value=DEFAULT_PIECES)
+        self.collision_pieces.setObjectName("collision_pieces")
+        self.collision_pieces.setSuffix(" pieces")
+        self.collision_pieces.setToolTip("Most convex pieces of the decomposition")
+        self.collision_pieces.setEnabled(False)
+        self.collision.currentIndexChanged.connect(
+            lambda: self.collision_pieces.setEnabled(self._collision_kind() is CollisionKind.DECOMPOSE)
+        )
+        collision_row = QHBoxLayout()
+        collision_row.addWidget(self.collision, 1)
+        collision_row.addWidget(self.collision_pieces)
         form = QFormLayout()
         form.addRow("Height (m)", self.height)
         form.addRow("Pivot", self.pivot)
         form.addRow("LODs after LOD0", self.lod_levels)
         form.addRow("Texture", self.texture)
-        form.addRow("Collision", self.collision)
+        form.addRow("Collision", collision_row)
         self.lightmap_uv = QCheckBox("Lightmap UVs (Unity, Unreal)")
         self.lightmap_uv.setObjectName("lightmap_uv")
         self.lightmap_uv.setChecked(True)
@@ -136,6 +158,13 @@ class ExportPanel(QWidget):
             "A second, non-overlapping UV set for baked lighting, with the engine's import set to use it"
         )
         form.addRow("", self.lightmap_uv)
+        self.compress = QCheckBox("Compress .glb (File ▸ Export As…)")
+        self.compress.setObjectName("compress")
+        self.compress.setToolTip(
+            "Export As a .glb with Draco-compressed meshes and a JPEG base colour, for the web and Unity "
+            "glTFast (needs the 'compress' extra); engine exports stay uncompressed"
+        )
+        form.addRow("", self.compress)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.result = QLabel()
@@ -172,9 +201,20 @@ class ExportPanel(QWidget):
             pivot=self.pivot.currentText(),
             lod_levels=None if self.lod_levels.value() < 0 else self.lod_levels.value(),
             texture_size=self.texture.currentData(),
-            collision=self.collision.currentData(),
+            collision=self.collision_choice(),
             lightmap_uv=None if self.lightmap_uv.isChecked() else False,
         )
+
+    def collision_choice(self) -> Collision:
+        """The collision chosen; the piece count counts for a decomposition only."""
+        kind = self._collision_kind()
+        if kind is CollisionKind.DECOMPOSE:
+            return Collision(kind, self.collision_pieces.value())
+        return Collision(kind)
+
+    def _collision_kind(self) -> CollisionKind:
+        """The kind chosen (Qt hands the item data back as a plain str)."""
+        return CollisionKind(self.collision.currentData())
 
     def export_to(self, kind: EngineKind) -> None:
         folder = self.folders[kind].text().strip()
