@@ -304,10 +304,11 @@ def _geometry(
 ) -> None:
     """Positions in centimetres; one triangle per polygon, its last index stored as ~index
     (FBX's end-of-polygon mark); normals, tangents and binormals per vertex (binormal =
-    sign * normal x tangent, MikkTSpace's bitangent); UVs per corner through an index array,
-    v flipped (FBX's texture origin is bottom-left, glTF's top-left). Layer 0 holds everything
-    but the lightmap UVs, which are layer 1's (a mesh with no texture UVs has them in both, so
-    the engines' UV channel 1 is always the lightmap)."""
+    sign * normal x tangent, MikkTSpace's bitangent); UVs per vertex too (a UV seam already
+    splits vertices, and no index array to compress), v flipped (FBX's texture origin is
+    bottom-left, glTF's top-left). Layer 0 holds everything but the lightmap UVs, which are
+    layer 1's (a mesh with no texture UVs has them in both, so the engines' UV channel 1 is
+    always the lightmap)."""
     geometry = _object(objects, "Geometry", geometry_id, name, "Geometry", "Mesh")
     geometry.add("Vertices", mesh.vertices.astype(np.float64) * CENTIMETRES_PER_METRE)
     polygons = mesh.faces.copy()
@@ -340,7 +341,7 @@ def _geometry(
     if mesh.lightmap_uvs is not None:
         uv_sets += [(LIGHTMAP_UV_NAME, mesh.lightmap_uvs)] * (1 if uv_sets else 2)
     for index, (uv_name, uvs) in enumerate(uv_sets):
-        _uv_layer(geometry, index, uv_name, uvs, mesh.faces)
+        _uv_layer(geometry, index, uv_name, uvs)
     if uv_sets:
         layers.append(("LayerElementUV", 0))
     if with_material:
@@ -363,17 +364,16 @@ def _geometry(
             element.add("TypedIndex", index)
 
 
-def _uv_layer(geometry: Node, index: int, name: str, uvs: np.ndarray, faces: np.ndarray) -> None:
+def _uv_layer(geometry: Node, index: int, name: str, uvs: np.ndarray) -> None:
     uv = geometry.add("LayerElementUV", index)
     uv.add("Version", 101)
     uv.add("Name", name)
-    uv.add("MappingInformationType", "ByPolygonVertex")
-    uv.add("ReferenceInformationType", "IndexToDirect")
+    uv.add("MappingInformationType", "ByVertice")
+    uv.add("ReferenceInformationType", "Direct")
     flipped = np.empty((len(uvs), 2), dtype=np.float64)
     flipped[:, 0] = uvs[:, 0]
     np.subtract(1.0, uvs[:, 1], out=flipped[:, 1])
     uv.add("UV", flipped)
-    uv.add("UVIndex", faces)
 
 
 def _material(objects: Node, material_id: int, name: str, material: Material) -> None:
