@@ -244,3 +244,26 @@ def test_unity_gets_its_normal_map_bound_occlusion_beside_and_a_lightmap_set(tmp
     assert lod0["uv_names"] == ["UVMap", "Lightmap"]
     assert lod0["materials"][0]["name"] == "M_Old_Rock"
     assert lod0["materials"][0]["normal_maps"] == [str(textures / "Old_Rock_Normal.png")]
+
+
+def _uv_layers(fbx: Path) -> list[int]:
+    geometries = read_fbx_records(fbx).find("Objects")[0].find("Geometry")
+    return [len(g.find("LayerElementUV")) for g in geometries]
+
+
+def test_the_export_command_turns_lightmap_uvs_on_and_off(tmp_path: Path) -> None:
+    from app.cli.main import main
+
+    glb = tmp_path / "crate.glb"
+    write_glb(sample_lodset("Crate", levels=2, texture_size=16), glb)
+    assert main(["export", str(glb), "--as", str(tmp_path / "plain.glb")]) == 0
+    assert main(["export", str(glb), "--as", str(tmp_path / "lit.glb"), "--lightmap-uv"]) == 0
+    plain, lit = (
+        _glb_json(tmp_path / n)["meshes"][0]["primitives"][0]["attributes"] for n in ("plain.glb", "lit.glb")
+    )
+    assert "TEXCOORD_1" not in plain and "TEXCOORD_1" in lit
+    on, off = unity_project(tmp_path / "on"), unity_project(tmp_path / "off")
+    assert main(["export", str(glb), "--unity", str(on)]) == 0
+    assert main(["export", str(glb), "--unity", str(off), "--no-lightmap-uv"]) == 0
+    assert _uv_layers(on / "Assets/Sweedle/crate/crate.fbx") == [2, 2]
+    assert _uv_layers(off / "Assets/Sweedle/crate/crate.fbx") == [1, 1]
