@@ -20,7 +20,9 @@ from app.core.export.errors import ExportError
 from app.core.mesh.collision import NO_COLLISION, Collision
 from app.core.mesh.lod import build_lods
 from app.core.mesh.normalize import PIVOTS
-from app.core.mesh.types import Lod, LodSet, Mesh
+from app.core.mesh.types import Lod, LodSet, Material, Mesh
+from app.core.texture.lod_atlas import chain_note, fit_chain
+from app.core.texture.maps import follow_frames
 
 
 @dataclass
@@ -59,27 +61,26 @@ class ExportOptions:
 def prepare(lodset: LodSet, options: ExportOptions) -> LodSet:
     """`lodset` as `options` ask: scaled and pivoted, the LOD chain requested, texture shrunk."""
     options.check()
-    lods, notes = requested_chain(lodset, options)
+    lods, material, notes = requested_chain(lodset, options)
     scale, origin = _placement(lods[0].mesh, options)
     lods = [Lod(i, _placed(lod.mesh, scale, origin), lod.error_pct) for i, lod in enumerate(lods)]
-    material = lodset.material
     texture = material.base_color_texture
-    if (
-        options.texture_size is not None
-        and texture is not None
-        and max(texture.shape[:2]) > options.texture_size
-    ):
+    # The width is LOD0's square: a taller atlas holds lower LODs below it (`texture.lod_atlas`).
+    if options.texture_size is not None and texture is not None and texture.shape[1] > options.texture_size:
         material = replace(material, base_color_texture=_shrunk(texture, options.texture_size))
     return replace(lodset, lods=lods, material=material, notes=[*lodset.notes, *notes])
 
 
-def requested_chain(lodset: LodSet, options: ExportOptions) -> tuple[list[Lod], list[str]]:
-    """(the LODs `options` ask for, a note saying what was made when it is not the stored chain).
+def requested_chain(lodset: LodSet, options: ExportOptions) -> tuple[list[Lod], Material, list[str]]:
+    """(the LODs `options` ask for, their material, notes saying what was made when it is not the
+    stored chain).
 
     Without a new LOD0 budget or extra levels the stored LODs are kept (the first
     `lod_levels + 1`). Otherwise LOD0 is reduced to its budget (a budget above LOD0's count
     keeps LOD0) and the levels below it are made anew from it by `build_lods`, at the shares of
-    LOD0 the asset's LODs were asked for (`chain_fractions`).
+    LOD0 the asset's LODs were asked for (`chain_fractions`); with a normal map they take the
+    stored LOD0's frames (`follow_frames`), and levels LOD0's UV seams hold above their budgets
+    get their own UVs (`fit_chain`), so each reaches its budget and shows LOD0's look.
     """
     stored = list(lodset.lods)
     levels = len(stored) - 1 if options.lod_levels is None else options.lod_levels
@@ -90,20 +91,25 @@ def requested_chain(lodset: LodSet, options: ExportOptions) -> tuple[list[Lod], 
         budget = options.lod0_triangles
         kept = [f"LOD0 kept at {lod0.triangle_count:,} triangles, within its budget of {budget:,}."]
     if not new_lod0 and levels < len(stored):
-        return stored[: levels + 1], kept
+        return stored[: levels + 1], lodset.material, kept
     if new_lod0:
         assert options.lod0_triangles is not None
         lod0 = build_lods(lod0, [options.lod0_triangles], measure_samples=0)[1].mesh
     fractions = chain_fractions(lodset, levels)
     targets = _budgets(lod0.triangle_count, fractions)
     lods = build_lods(lod0, targets)
+    material = lodset.material
+    if material.maps.normal is not None:
+        lods = [replace(lod, mesh=follow_frames(lod.mesh, stored[0].mesh)) for lod in lods]
+    lods, material, fitted = fit_chain(lods, targets, material)
     counts = ", ".join(f"LOD{lod.level} {lod.mesh.triangle_count:,}" for lod in lods)
     reason = (
         f"LOD0 reduced from {stored[0].mesh.triangle_count:,} to its budget of {options.lod0_triangles:,}"
         if new_lod0
         else f"{levels} LODs asked for, {len(stored) - 1} stored"
     )
-    return lods, [*kept, f"LOD chain made for this export ({reason}): {counts} triangles."]
+    made = f"LOD chain made for this export ({reason}): {counts} triangles."
+    return lods, material, [*kept, made, *filter(None, [chain_note(fitted)])]
 
 
 def chain_fractions(lodset: LodSet, levels: int) -> list[float]:
@@ -158,11 +164,11 @@ def _placement(mesh: Mesh, options: ExportOptions) -> tuple[float, np.ndarray]:
 
 def _placed(mesh: Mesh, scale: float, origin: np.ndarray) -> Mesh:
     vertices = (mesh.vertices.astype(np.float64) - origin) * scale
-    return Mesh(vertices, mesh.faces, mesh.normals, mesh.uvs)
+    return replace(mesh, vertices=vertices.astype(np.float32))
 
 
 def _shrunk(texture: np.ndarray, size: int) -> np.ndarray:
     height, width = texture.shape[:2]
-    factor = size / max(height, width)
+    factor = size / width
     new_size = (max(1, round(width * factor)), max(1, round(height * factor)))
     return np.asarray(Image.fromarray(texture).resize(new_size, Image.Resampling.LANCZOS))

@@ -201,7 +201,9 @@ def _run(
         report = validate(lods[0].mesh).to_dict()
 
     with tracker.stage("maps"):
-        baked = maps_step(request, lods, full_detail, material, progress=tracker.report, cancel=cancel)
+        baked = maps_step(
+            request, lods, full_detail, material, progress=tracker.report, cancel=cancel, budgets=targets
+        )
         lods, material = baked.lods, baked.material
         notice = "; ".join(line for line in (notice, baked.notice) if line)
 

@@ -10,6 +10,7 @@ material's constant and metallic is 0: Sweedle's pictures say nothing about eith
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -158,8 +159,9 @@ def bake_chain(
     progress: StepProgress | None = None,
 ) -> tuple[list[Lod], Material, dict[str, Any]]:
     """Maps for a LOD chain that shares LOD0's UV atlas: baked onto LOD0 from `source`, and, with
-    a normal map, every LOD given tangents from its own normals (what a renderer rebuilds for
-    it). Returns the LODs, the material with the maps, and what was done (for provenance).
+    a normal map, every lower LOD given LOD0's frames (`follow_frames`) so that the one map shows
+    the same surface on each. Returns the LODs, the material with the maps, and what was done
+    (for provenance).
 
     The normal map is skipped when LOD0 is `source` itself (only split along its UV seams, not
     reduced): it would hold no detail. Raises `BakeUnavailable` where the ray caster is missing.
@@ -183,9 +185,35 @@ def bake_chain(
     out = [Lod(0, lod0, lods[0].error_pct)]
     if maps.normal is None:
         return out + lods[1:], material, details
-    report(0.9, "tangents for every LOD")
+    report(0.9, "LOD0's frames for every LOD")
+    start = time.perf_counter()
     for lod in lods[1:]:
         cancel.raise_if_cancelled()
-        mesh = lod.mesh if lod.mesh.tangents is not None else with_tangents(lod.mesh)
-        out.append(Lod(lod.level, mesh, lod.error_pct))
+        out.append(Lod(lod.level, follow_frames(lod.mesh, lod0), lod.error_pct))
+    details["lower_lod_frames"] = {"from": "LOD0", "seconds": round(time.perf_counter() - start, 3)}
     return out, material, details
+
+
+def follow_frames(mesh: Mesh, reference: Mesh) -> Mesh:
+    """`mesh` (reduced from `reference`, on its UV atlas) with the reference's normal at every
+    vertex and MikkTSpace tangents rebuilt from them.
+
+    A tangent-space map stores the detail relative to the surface frame it was baked in. A lower
+    LOD's own normals differ from LOD0's (bigger triangles, moved vertices), so LOD0's map on
+    them shows LOD0's facets and loses its shading. The LOD simplifier keeps every surviving
+    vertex's UV exactly (it collapses, never resamples), so each LOD vertex is found in LOD0 by
+    its UV and takes LOD0's normal there: on every LOD the map then rebuilds the same normals as
+    on LOD0, at LOD0's vertices, and in between they are interpolated over the LOD's larger
+    triangles. A vertex whose UV is not in the reference keeps its own normal.
+    """
+    if mesh.uvs is None or reference.uvs is None or reference.normals is None:
+        return mesh if mesh.tangents is not None or mesh.uvs is None else with_tangents(mesh)
+    keys = np.ascontiguousarray(reference.uvs).view(np.uint64).ravel()
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    wanted = np.ascontiguousarray(mesh.uvs).view(np.uint64).ravel()
+    at = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
+    found = sorted_keys[at] == wanted
+    normals = shading_normals(mesh).copy()
+    normals[found] = reference.normals[order[at[found]]]
+    return with_tangents(replace(mesh, normals=normals, tangents=None))
