@@ -575,6 +575,9 @@ class MainWindow(QMainWindow):
         others = f" and {len(result.files) - 1} more file(s)" if len(result.files) > 1 else ""
         self.statusBar().showMessage(f"Wrote {result.files[0]}{others}", 15000)
         self.generate_bar.show_message("")
+        if self.export_panel is not None:  # what was made (a LOD chain remade, …), under its options
+            lines = [f"✓ {result.files[0]}", *(f"   {note}" for note in result.notes)]
+            self.export_panel.result.setText("\n".join(lines))
         self.sig_exported.emit(result)
 
     def _on_job_finished(self, job: Job) -> None:

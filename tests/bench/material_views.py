@@ -1,7 +1,10 @@
 """Before/after picture set of the baked maps: LOD0 and LOD2, without and with the normal and
 occlusion maps, from three views, next to the full-detail shape; one contact sheet per asset.
-The last row bakes LOD2 its own maps (on the UVs the LOD chain carried down), which is what a
-per-LOD bake would give.
+"LOD2 with the maps" is LOD2 as the app writes it (LOD0's frames, or its own UVs in the atlas's
+strip when LOD0's seams would hold it over budget); the row under it is LOD2 as it was written
+before (its own normals under LOD0's map), and the last row bakes LOD2 its own maps from the
+full-detail shape, which is what a separate map per LOD would give. Run it on the commit before
+a change for the "before" sheet.
 
     xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python tests/bench/material_views.py \
         [-o out/material_views] [--lod0 5000] [IMAGE ...]
@@ -32,7 +35,9 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.core.generation.request import GenerationRequest  # noqa: E402
 from app.core.generation.stages import generate  # noqa: E402
 from app.core.mesh.lod import build_lods  # noqa: E402
-from app.core.mesh.types import Lod, LodSet, Material  # noqa: E402
+from app.core.mesh.normals import welded_vertex_normals  # noqa: E402
+from app.core.mesh.tangents import with_tangents  # noqa: E402
+from app.core.mesh.types import Lod, LodSet, Material, Mesh  # noqa: E402
 from app.core.texture.maps import BakeSettings, bake_chain, bake_maps  # noqa: E402
 from app.ui.viewport.gl_widget import ViewportWidget  # noqa: E402
 from app.ui.viewport.renderer import Shading  # noqa: E402
@@ -69,6 +74,16 @@ def _own_bake(lodset: LodSet, level: int) -> LodSet:
     return LodSet(f"LOD{level}", [Lod(0, mesh)], Material(maps=maps))
 
 
+def _own_normals(lodset: LodSet, level: int) -> LodSet:
+    """LOD `level` with its own normals and tangents under the shared maps: how LODs were written
+    before they took LOD0's frames."""
+    mesh = lodset.lods[level].mesh
+    own = with_tangents(
+        Mesh(mesh.vertices, mesh.faces, welded_vertex_normals(mesh.vertices, mesh.faces), mesh.uvs)
+    )
+    return LodSet(f"LOD{level}", [Lod(0, own)], lodset.material)
+
+
 def _grab(widget: ViewportWidget) -> np.ndarray:
     image = widget.grabFramebuffer().convertToFormat(QImage.Format.Format_RGB888)
     data = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * image.height())
@@ -83,7 +98,8 @@ def sheet(lodset: LodSet, out_dir: Path) -> Path:
         (f"LOD0 ({lodset.lods[0].mesh.triangle_count:,}) without maps", lodset, 0, False),
         ("LOD0 with normal + occlusion maps", lodset, 0, True),
         (f"LOD2 ({lodset.lods[2].mesh.triangle_count:,}) without maps", lodset, 2, False),
-        ("LOD2 with LOD0's maps (shared, as written today)", lodset, 2, True),
+        ("LOD2 with the maps, as written", lodset, 2, True),
+        ("LOD2 with its own normals under LOD0's map (as written before)", _own_normals(lodset, 2), 0, True),
         ("LOD2 with maps baked for it", _own_bake(lodset, 2), 0, True),
     ]
     widget = ViewportWidget()

@@ -42,7 +42,7 @@ def robot(tmp_path_factory: pytest.TempPathFactory) -> tuple[LodSet, Path]:
     request = GenerationRequest(ROBOT, lod0_triangles=5000, bake="always", occlusion=True)
     result = generate(request, out / "robot.glb")
     assert result.ok and result.lodset is not None, result.message
-    assert "own UVs" in result.message  # the job says what it made
+    assert "own UVs" in result.lodset.provenance["maps"]["lod_atlas"]["note"]  # what was made
     return result.lodset, out / "robot.glb"
 
 

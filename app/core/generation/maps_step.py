@@ -64,8 +64,7 @@ def maps_step(
             log.warning("LODs not fitted to their budgets: %s", exc)
             return Baked(lods, material, details, f"LODs below LOD0 may be over their budgets: {exc}")
         if fitted:
-            details = details | {"lod_atlas": fitted}
-            return Baked(lods, material, details, chain_note(fitted))
+            details = details | {"lod_atlas": fitted | {"note": chain_note(fitted)}}
     return Baked(lods, material, details)
 
 

@@ -118,6 +118,11 @@ class ExportPanel(QWidget):
         self.pivot.addItems(PIVOTS)
         self.lod_levels = QSpinBox(minimum=-1, maximum=8, value=-1)
         self.lod_levels.setSpecialValueText("all")
+        self.lod_levels.setToolTip("LODs after LOD0: more than the asset has are made, fewer are dropped")
+        self.lod0_triangles = QSpinBox(minimum=0, maximum=10_000_000, value=0, singleStep=1000)
+        self.lod0_triangles.setObjectName("lod0_triangles")
+        self.lod0_triangles.setSpecialValueText("as stored")
+        self.lod0_triangles.setToolTip("LOD0's triangle budget; the LODs below it are made again from it")
         self.texture = QComboBox()
         self.texture.addItem("as stored", None)
         for size in TEXTURE_SIZES:
@@ -148,6 +153,7 @@ class ExportPanel(QWidget):
         form = QFormLayout()
         form.addRow("Height (m)", self.height)
         form.addRow("Pivot", self.pivot)
+        form.addRow("LOD0 triangles", self.lod0_triangles)
         form.addRow("LODs after LOD0", self.lod_levels)
         form.addRow("Texture", self.texture)
         form.addRow("Collision", collision_row)
@@ -199,6 +205,7 @@ class ExportPanel(QWidget):
         return ExportOptions(
             height_m=self.height.value() or None,
             pivot=self.pivot.currentText(),
+            lod0_triangles=self.lod0_triangles.value() or None,
             lod_levels=None if self.lod_levels.value() < 0 else self.lod_levels.value(),
             texture_size=self.texture.currentData(),
             collision=self.collision_choice(),
