@@ -1,10 +1,9 @@
 """Before/after picture set of the baked maps: LOD0 and LOD2, without and with the normal and
 occlusion maps, from three views, next to the full-detail shape; one contact sheet per asset.
-"LOD2 with the maps" is LOD2 as the app writes it (LOD0's frames, or its own UVs in the atlas's
-strip when LOD0's seams would hold it over budget); the row under it is LOD2 as it was written
-before (its own normals under LOD0's map), and the last row bakes LOD2 its own maps from the
-full-detail shape, which is what a separate map per LOD would give. Run it on the commit before
-a change for the "before" sheet.
+"LOD2 with the maps" is LOD2 as the app writes it (its own UVs in the strip below LOD0's texture,
+filled from LOD0's surface); the row under it is LOD2 as it was written before (simplified on
+LOD0's atlas, its own normals under LOD0's maps), and the last row bakes LOD2 its own maps from
+the full-detail shape, which is what a separate map per LOD would give.
 
     xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python tests/bench/material_views.py \
         [-o out/material_views] [--lod0 5000] [IMAGE ...]
@@ -20,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +38,7 @@ from app.core.mesh.lod import build_lods  # noqa: E402
 from app.core.mesh.normals import welded_vertex_normals  # noqa: E402
 from app.core.mesh.tangents import with_tangents  # noqa: E402
 from app.core.mesh.types import Lod, LodSet, Material, Mesh  # noqa: E402
+from app.core.texture.lod_atlas import fit_chain  # noqa: E402
 from app.core.texture.maps import BakeSettings, bake_chain, bake_maps  # noqa: E402
 from app.ui.viewport.gl_widget import ViewportWidget  # noqa: E402
 from app.ui.viewport.renderer import Shading  # noqa: E402
@@ -50,8 +51,10 @@ TILE = 300
 def _sphere_asset(lod0_triangles: int) -> LodSet:
     source = displaced_sphere()
     lod0 = reduced_and_unwrapped(source, lod0_triangles, 1024)
-    lods = build_lods(lod0, [lod0_triangles // 2, lod0_triangles // 4])
+    budgets = [lod0_triangles // 2, lod0_triangles // 4]
+    lods = build_lods(lod0, budgets)
     lods, material, _ = bake_chain(lods, source, Material(), 1024, BakeSettings(occlusion=True))
+    lods, material, _ = fit_chain(lods, budgets, material)  # as the maps step does
     return LodSet("relief_sphere", lods, material, full_detail=source)
 
 
@@ -74,14 +77,38 @@ def _own_bake(lodset: LodSet, level: int) -> LodSet:
     return LodSet(f"LOD{level}", [Lod(0, mesh)], Material(maps=maps))
 
 
-def _own_normals(lodset: LodSet, level: int) -> LodSet:
-    """LOD `level` with its own normals and tangents under the shared maps: how LODs were written
-    before they took LOD0's frames."""
-    mesh = lodset.lods[level].mesh
-    own = with_tangents(
-        Mesh(mesh.vertices, mesh.faces, welded_vertex_normals(mesh.vertices, mesh.faces), mesh.uvs)
+def _as_before(lodset: LodSet) -> LodSet:
+    """The chain as it was written before LODs got their own UVs: each level simplified from
+    LOD0 on LOD0's atlas (its seams locked, so low levels can stay over budget), with its own
+    normals and tangents under LOD0's maps."""
+    material = lodset.material
+    texture = material.base_color_texture
+    atlas = texture if texture is not None else material.maps.normal
+    assert atlas is not None
+    width, height = atlas.shape[1], atlas.shape[0]
+    lod0 = lodset.lods[0].mesh
+    assert lod0.uvs is not None
+    uvs = lod0.uvs.copy()
+    uvs[:, 1] *= height / width  # back from the square at the top of the taller atlas
+    first = replace(lod0, uvs=uvs)
+    budgets = [max(4, lodset.lods[0].mesh.triangle_count >> k) for k in range(1, len(lodset.lods))]
+    lods = build_lods(first, budgets, measure_samples=0)
+    lower = []
+    for lod in lods[1:]:
+        mesh = lod.mesh
+        normals = welded_vertex_normals(mesh.vertices, mesh.faces)
+        lower.append(Lod(lod.level, with_tangents(Mesh(mesh.vertices, mesh.faces, normals, mesh.uvs))))
+    maps = material.maps
+    square = replace(
+        material,
+        base_color_texture=None if texture is None else texture[:width],
+        maps=replace(
+            maps,
+            normal=None if maps.normal is None else maps.normal[:width],
+            occlusion=None if maps.occlusion is None else maps.occlusion[:width],
+        ),
     )
-    return LodSet(f"LOD{level}", [Lod(0, own)], lodset.material)
+    return LodSet(f"{lodset.name}_before", [Lod(0, first), *lower], square)
 
 
 def _grab(widget: ViewportWidget) -> np.ndarray:
@@ -93,13 +120,14 @@ def _grab(widget: ViewportWidget) -> np.ndarray:
 
 def sheet(lodset: LodSet, out_dir: Path) -> Path:
     full = LodSet("full", [Lod(0, lodset.full_detail)], Material())
+    before = _as_before(lodset)
     rows = [
         (f"full detail ({full.lod0.triangle_count:,} triangles)", full, 0, False),
         (f"LOD0 ({lodset.lods[0].mesh.triangle_count:,}) without maps", lodset, 0, False),
         ("LOD0 with normal + occlusion maps", lodset, 0, True),
         (f"LOD2 ({lodset.lods[2].mesh.triangle_count:,}) without maps", lodset, 2, False),
         ("LOD2 with the maps, as written", lodset, 2, True),
-        ("LOD2 with its own normals under LOD0's map (as written before)", _own_normals(lodset, 2), 0, True),
+        (f"before: LOD2 on LOD0's atlas and maps ({before.lods[2].mesh.triangle_count:,})", before, 2, True),
         ("LOD2 with maps baked for it", _own_bake(lodset, 2), 0, True),
     ]
     widget = ViewportWidget()

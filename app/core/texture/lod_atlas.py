@@ -1,14 +1,16 @@
-"""LODs that reach their triangle budget when LOD0's UV seams would stop them: own UVs, one atlas.
+"""LODs at their triangle budgets and with LOD0's look: their own UVs, in one taller atlas.
 
 A LOD simplified from LOD0 keeps LOD0's UV atlas, so its seams stay where LOD0's are: each side
 of a seam is a border the simplifier may only thin along the seam (`mesh.seams`). On a small
 LOD0 with many small charts (xatlas cuts a low-poly shape into hundreds) that leaves more seam
-vertices than a low LOD has room for, and it stops short of its budget. Such a level, and every
-level below it, is made here from the geometry alone (welded, no seams: it reaches its budget),
-unwrapped on its own, and given its own region of the one texture: the atlas grows by a strip
-half as tall as LOD0's square, below it (LOD0's texels are not touched), holding the first such
-level at half LOD0's texel density and up to three more at a quarter, about what a distant LOD
-is shown at. One material, one set of textures, so every writer and engine reads it as before.
+vertices than a low LOD has room for, and it stops short of its budget. And its vertices move
+while their UVs stay, so a normal map slides over its surface and its detail shows warped. Such
+a level (with a normal map: every level below LOD0), and every level below it, is made here
+from the geometry alone (welded, no seams: it reaches its budget), unwrapped on its own, and
+given its own region of the one texture: the atlas grows by a strip half as tall as LOD0's
+square, below it (LOD0's texels are not touched), holding the first such level at half LOD0's
+texel density and up to three more at a quarter, about what a distant LOD is shown at. One
+material, one set of textures, so every writer and engine reads it as before.
 
 The strip is filled from LOD0 itself: each of its texels finds LOD0's surface (the bake's ray
 search) and takes LOD0's base colour there, its occlusion, and its normal-map normal (decoded in
@@ -83,14 +85,19 @@ def fit_chain(
     material: Material,
     cancel: CancelToken | None = None,
 ) -> tuple[list[Lod], Material, dict[str, Any]]:
-    """`lods` with every level at its budget (`budgets[k - 1]` for LOD k), and the material whose
-    textures hold them: unchanged when the shared atlas lets every level reach its budget (or
-    LOD0 has no UVs); otherwise the levels from the first one over budget are made again with
-    their own UVs in a strip below LOD0's square (module docstring). Returns what was done, for
-    provenance and a note."""
+    """`lods` with every level at its budget (`budgets[k - 1]` for LOD k) and showing LOD0's look,
+    and the material whose textures hold them (module docstring).
+
+    With a normal map every level below LOD0 is made again with its own UVs in the strip: on
+    LOD0's atlas a lower level's vertices have moved while their UVs stayed, which slides the map
+    over the surface (its detail shows warped), where a level's own texels, filled from LOD0's
+    surface point by point, show it where it is. Without one only the levels from the first one
+    LOD0's seams hold over budget are. Nothing changes when LOD0 has no UVs. Returns what was
+    done, for provenance and a note."""
     cancel = cancel or CancelToken()
     lod0 = lods[0].mesh
-    first = first_over_budget(lods, budgets)
+    by_map = material.maps.normal is not None and len(lods) > 1
+    first = 1 if by_map else first_over_budget(lods, budgets)
     texture = material.base_color_texture
     if first is None or lod0.uvs is None:
         return lods, material, {}
@@ -121,6 +128,7 @@ def fit_chain(
     seconds = time.perf_counter() - start
     details = {
         "own_uvs_from": f"LOD{first}",
+        "because": "normal map" if by_map else "budgets",
         "levels": [lod.level for lod in placed],
         "atlas": [width, height],
         "seconds": round(seconds, 3),
@@ -136,10 +144,12 @@ def chain_note(details: dict[str, Any]) -> str:
         return ""
     width, height = details["atlas"]
     levels = ", ".join(f"LOD{level}" for level in details["levels"])
-    return (
-        f"{levels}: LOD0's UV seams held them above their triangle budgets, so they were made again "
-        f"with their own UVs, in a strip below LOD0's texture (now {width}×{height})"
+    why = (
+        "so that the normal map shows each where it is"
+        if details.get("because") == "normal map"
+        else "since LOD0's UV seams held them above their triangle budgets"
     )
+    return f"{levels} made with their own UVs, {why}, in a strip below LOD0's texture (now {width}×{height})"
 
 
 def _maps_shape(maps: MaterialMaps) -> tuple[int, ...] | None:
