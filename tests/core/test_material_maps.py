@@ -288,7 +288,9 @@ def test_retexture_bakes_the_maps_again_for_the_new_atlas(tmp_path: Path) -> Non
     again = retexture(first, ROBOT, 512)
     assert again.full_detail is first.full_detail
     maps = again.material.maps
-    assert maps.normal is not None and maps.normal.shape == (512, 512, 3) and maps.occlusion is not None
+    # 512² for LOD0 and the strip below it, where the lower LODs have their own UVs (lod_atlas).
+    assert maps.normal is not None and maps.normal.shape == (768, 512, 3) and maps.occlusion is not None
+    assert again.provenance["maps"]["lod_atlas"]["levels"] == [lod.level for lod in again.lods[1:]]
     assert again.provenance["maps"]["texels_hit"] > 0.98
     assert all(lod.mesh.tangents is not None for lod in again.lods)
 

@@ -279,7 +279,13 @@ def _run_retexture(
         report = validate(lods[0].mesh).to_dict()
     with tracker.stage("maps"):
         baked = maps_step(
-            request, lods, full_detail, textured.material, progress=tracker.report, cancel=cancel
+            request,
+            lods,
+            full_detail,
+            textured.material,
+            progress=tracker.report,
+            cancel=cancel,
+            budgets=targets,
         )
         lods = baked.lods
     with tracker.stage("save"):

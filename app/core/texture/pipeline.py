@@ -18,6 +18,7 @@ from app.core.mesh.lod import build_lods
 from app.core.mesh.types import LodSet, Material, Mesh
 from app.core.paths import models_dir
 from app.core.texture.bake import View, bake
+from app.core.texture.lod_atlas import fit_chain
 from app.core.texture.maps import BakeSettings, bake_chain
 from app.core.texture.rays import BakeUnavailable
 from app.core.texture.unwrap import unwrap
@@ -56,8 +57,9 @@ def retexture(
     picture), and its lower LODs rebuilt from it at their previous triangle counts.
 
     The maps `lodset` had (normal, occlusion) are baked again for the new atlas, from its
-    `full_detail` shape (its old LOD0 when it has none); where the ray caster is missing the
-    result has no maps and its provenance says why."""
+    `full_detail` shape (its old LOD0 when it has none), and the lower LODs get their own UVs for
+    them (`lod_atlas.fit_chain`); where the ray caster is missing the result has no maps and its
+    provenance says why."""
     report = progress or (lambda _f, _m: None)
     cancel = cancel or CancelToken()
     report(0.0, "reading the picture")
@@ -90,6 +92,9 @@ def retexture(
                 cancel=cancel,
                 progress=lambda f, m: report(0.85 + 0.15 * f, m),
             )
+            lods, material, fitted = fit_chain(lods, targets, material, cancel)
+            if fitted:
+                details["lod_atlas"] = fitted
         except BakeUnavailable as exc:
             details = {"skipped": str(exc)}
         provenance["maps"] = details
