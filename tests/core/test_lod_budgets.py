@@ -15,6 +15,7 @@ import json
 import re
 import struct
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -46,8 +47,11 @@ def robot(tmp_path_factory: pytest.TempPathFactory) -> tuple[LodSet, Path]:
     return result.lodset, out / "robot.glb"
 
 
-def test_generated_lods_reach_their_budgets_with_their_own_uvs(robot: tuple[LodSet, Path]) -> None:
+def test_generated_lods_reach_their_budgets_with_their_own_uvs(
+    robot: tuple[LodSet, Path], gltf_validator: Any
+) -> None:
     lodset, glb = robot
+    assert gltf_validator(glb)["issues"]["numErrors"] == 0
     counts = [lod.mesh.triangle_count for lod in read_glb(glb).lods]
     assert _within(counts, [5000, 2500, 1250, 500]), counts
     texture = lodset.material.base_color_texture
