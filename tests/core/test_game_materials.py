@@ -22,6 +22,7 @@ from app.core.export.unity import export_unity
 from app.core.export.unreal import export_unreal
 from app.core.formats.fbx import write_fbx
 from app.core.formats.glb import write_glb
+from app.core.formats.obj import write_obj
 from app.core.mesh.lightmap_uv import LIGHTMAP_PADDING, LIGHTMAP_RESOLUTION, with_lightmap_uvs
 from app.core.mesh.normals import shading_normals
 from app.core.mesh.tangents import with_tangents
@@ -267,3 +268,16 @@ def test_the_export_command_turns_lightmap_uvs_on_and_off(tmp_path: Path) -> Non
     assert main(["export", str(glb), "--unity", str(off), "--no-lightmap-uv"]) == 0
     assert _uv_layers(on / "Assets/Sweedle/crate/crate.fbx") == [2, 2]
     assert _uv_layers(off / "Assets/Sweedle/crate/crate.fbx") == [1, 1]
+
+
+def test_obj_names_its_material_and_binds_the_normal_map(tmp_path: Path) -> None:
+    written = write_obj(mapped(), tmp_path / "rock.obj")
+    assert [p.name for p in written[-2:]] == ["rock_BaseColor.png", "rock_Normal.png"]
+    mtl = (tmp_path / "rock.mtl").read_text()
+    for line in ("newmtl M_Old_Rock", "Pr 0.700000", "Pm 0.000000", "map_Bump rock_Normal.png"):
+        assert line + "\n" in mtl
+    obj = tmp_path / "rock.obj"
+    (mesh,) = (o for o in blender_import([obj])[obj]["objects"] if o["type"] == "MESH")
+    (material,) = mesh["materials"]
+    assert material["name"] == "M_Old_Rock"
+    assert material["normal_maps"] == [str(tmp_path / "rock_Normal.png")]
