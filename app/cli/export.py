@@ -15,7 +15,6 @@ from app.cli.exits import EXIT_FAILED, EXIT_OK
 from app.cli.terminal import shown
 from app.core.base.errors import InputError
 from app.core.base.rules import TEXTURE_SIZES
-from app.core.export.options import ExportOptions
 from app.core.export.projects import EngineKind
 from app.core.mesh.collision import Collision
 from app.core.mesh.normalize import PIVOTS
@@ -73,6 +72,7 @@ def register(sub: Any) -> None:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from app.core.export.jobs import export_batch, export_file
+    from app.core.export.options import ExportOptions
 
     options = ExportOptions(
         height_m=args.height,

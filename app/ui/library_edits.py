@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from app.core.base.errors import SweedleError
-from app.core.library.repository import Library
+
+if TYPE_CHECKING:
+    from app.core.library.repository import Library  # SQLAlchemy loads with the library, after start-up
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 #version 330 core
 // One program for every shading mode: a uniform branch costs nothing next to a program switch.
+// Built twice: with NORMAL_MAP defined (tangents interpolated) and without.
 const int MODE_TEXTURED = 0;
 const int MODE_SOLID = 1;
 const int MODE_NORMALS = 2;
@@ -8,16 +9,17 @@ const int MODE_WIRE = 4;
 
 in vec3 v_normal;
 in vec2 v_uv;
+#ifdef NORMAL_MAP
 in vec4 v_tangent;
+#endif
 
 uniform int u_mode;
 uniform mat3 u_view_rotation;
 uniform sampler2D u_base_color;  // sRGB texture: samples come back linear
 uniform sampler2D u_matcap;      // display-referred, used as it is
-uniform sampler2D u_normal_map;  // linear, tangent space, green +Y (OpenGL)
+uniform sampler2D u_normal_map;  // linear, tangent space, green +Y (OpenGL); NORMAL_MAP variant only
 uniform sampler2D u_occlusion;   // linear, R = ambient occlusion
 uniform bool u_has_texture;
-uniform bool u_use_normal_map;
 uniform bool u_use_occlusion;
 uniform vec4 u_base_factor;      // linear
 uniform vec3 u_wire_color;       // display-referred
@@ -45,12 +47,12 @@ vec3 lighting(vec3 n_world, vec3 n_view) {
 // bitangent = sign * cross(normal, tangent)), the basis the map was baked in.
 vec3 shading_normal() {
     vec3 n = v_normal;
-    if (u_use_normal_map) {
-        vec3 t = v_tangent.xyz;
-        vec3 b = (v_tangent.w < 0.0 ? -1.0 : 1.0) * cross(n, t);
-        vec3 c = texture(u_normal_map, v_uv).rgb * 2.0 - 1.0;
-        n = c.x * t + c.y * b + c.z * n;
-    }
+#ifdef NORMAL_MAP
+    vec3 t = v_tangent.xyz;
+    vec3 b = (v_tangent.w < 0.0 ? -1.0 : 1.0) * cross(n, t);
+    vec3 c = texture(u_normal_map, v_uv).rgb * 2.0 - 1.0;
+    n = c.x * t + c.y * b + c.z * n;
+#endif
     return normalize(n);
 }
 

@@ -6,7 +6,9 @@ draw of the same mesh, same camera, same window size, same GL context format, in
 Needs an X server with OpenGL; without DISPLAY the script re-runs itself under `xvfb-run`.
 The three are QOpenGLWidgets with the app's surface format (3.3 core, 4x MSAA), shown side by
 side; frames are timed round-robin (one frame of each per round) as makeCurrent + paintGL +
-glFinish, so each time is the whole frame's GPU work on llvmpipe, and the median is reported.
+glFinish, so each time is the whole frame's GPU work on llvmpipe, and the median is reported,
+both as wall time and as this process's CPU time (llvmpipe's threads are this process's): on a
+shared machine the CPU time is the steadier of the two, since waiting for a core is not in it.
 - floor: positions only (12 bytes a vertex), uint32 indices, a constant-colour shader, depth
   test, nothing else: the least any renderer must do to show the mesh. "floor, culled" is the
   same with back-face culling, the floor's own best case.
@@ -123,12 +125,15 @@ def _textured_lodset(mesh: Mesh) -> LodSet:
     return LodSet("bench", [Lod(0, textured)], Material(base_color_texture=texture.astype(np.uint8)))
 
 
-def _time_frame(widget: QOpenGLWidget) -> float:
+def _time_frame(widget: QOpenGLWidget, cpu: list[float] | None = None) -> float:
+    """Wall seconds of one frame; its CPU seconds (all threads) are appended to `cpu`."""
     widget.makeCurrent()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     widget.paintGL()
     GL.glFinish()
     elapsed = time.perf_counter() - start
+    if cpu is not None:
+        cpu.append(time.process_time() - start_cpu)
     widget.doneCurrent()
     return elapsed
 
@@ -197,24 +202,29 @@ def main() -> None:
         print(f"silhouette overlap with the floor: {name:22s} {overlap:.3f} ({mask.mean():.0%} of window)")
 
     times: dict[str, list[float]] = {name: [] for name in [*widgets, "floor, culled"]}
+    cpu: dict[str, list[float]] = {name: [] for name in times}
     for widget in widgets.values():
         _time_frame(widget)  # warm: first draw, shader variants
     for _ in range(args.frames):
         for name, widget in widgets.items():
-            times[name].append(_time_frame(widget))
+            times[name].append(_time_frame(widget, cpu[name]))
         floor.cull = True
-        times["floor, culled"].append(_time_frame(floor))
+        times["floor, culled"].append(_time_frame(floor, cpu["floor, culled"]))
         floor.cull = False
 
     median = {name: statistics.median(values) * 1000 for name, values in times.items()}
-    print(f"\nframe time, median of {args.frames} (ms):")
+    cpu_median = {name: statistics.median(values) * 1000 for name, values in cpu.items()}
+    print(f"\nframe time, median of {args.frames} (ms), load average {os.getloadavg()[0]:.1f}:")
     for name, ms in median.items():
         spread = f"{min(times[name]) * 1000:6.1f}..{max(times[name]) * 1000:6.1f}"
-        print(f"  {name:22s} {ms:7.1f}   (min..max {spread})")
-    ours = median["sweedle viewport"]
-    print(f"\nsweedle / pyqtgraph     = {ours / median['pyqtgraph GLMeshItem']:.2f}  (target <= 0.5)")
-    print(f"sweedle / floor         = {ours / median['floor (raw VBO)']:.2f}  (target <= 1.2)")
-    print(f"sweedle / floor, culled = {ours / median['floor, culled']:.2f}")
+        print(f"  {name:22s} {ms:7.1f}   (min..max {spread})   CPU {cpu_median[name]:7.1f}")
+    for label, table in (("wall", median), ("CPU ", cpu_median)):
+        ours, peer = table["sweedle viewport"], table["pyqtgraph GLMeshItem"]
+        print(
+            f"\n{label}: sweedle / pyqtgraph     = {ours / peer:.2f}  (target <= 0.5)"
+            f"\n{label}: sweedle / floor         = {ours / table['floor (raw VBO)']:.2f}  (target <= 1.2)"
+            f"\n{label}: sweedle / floor, culled = {ours / table['floor, culled']:.2f}"
+        )
     for widget in widgets.values():
         widget.close()
     shutil.rmtree(floor_dir, ignore_errors=True)

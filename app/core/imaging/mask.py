@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage as ndi
 
 from app.core.base.cancel import CancelToken
 from app.core.base.errors import InputError
@@ -46,8 +45,10 @@ HOLE_MATCH_FRACTION = 0.5
 HOLE_MIN_AREA_FRACTION = 1e-4
 SPECK_FRACTION = 0.002
 
-_CROSS = ndi.generate_binary_structure(2, 1)
-_SQUARE = ndi.generate_binary_structure(2, 2)
+_CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
+"""4-connectivity, as `ndimage.generate_binary_structure(2, 1)`: the window's start-up imports this
+module for its constants, and SciPy loads only when a mask is computed."""
+_SQUARE = np.ones((3, 3), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,8 @@ def _connected_background(dist2: np.ndarray, threshold: float, tight: float) -> 
     An enclosed region (a teapot handle's hole) is backdrop only when most of its pixels are
     almost exactly the backdrop colour and it is not tiny; grey paint on the subject is not.
     """
+    from scipy import ndimage as ndi
+
     labels, count = ndi.label(dist2 <= threshold * threshold, structure=_CROSS)
     flat = labels.ravel()
     sizes = np.bincount(flat, minlength=count + 1)
@@ -246,6 +249,8 @@ def _connected_background(dist2: np.ndarray, threshold: float, tight: float) -> 
 
 def _cleanup(foreground: np.ndarray) -> np.ndarray:
     """Open to drop fringe and specks, close to seal hairline cracks, keep only sizeable parts."""
+    from scipy import ndimage as ndi
+
     opened = ndi.binary_opening(foreground, structure=_CROSS)
     padded = np.pad(opened, 1, mode="edge")
     closed = ndi.binary_closing(padded, structure=_CROSS)[1:-1, 1:-1]

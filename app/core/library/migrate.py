@@ -2,7 +2,9 @@
 
 At start-up: a database made by a newer Sweedle is refused (untouched) with a message saying so;
 an older one is first copied to `backups/` with SQLite's online backup, then upgraded by Alembic
-inside one transaction, so a failed upgrade leaves the original in place.
+inside one transaction, so a failed upgrade leaves the original in place. Alembic is imported only
+when the stored revision is not the newest migration file's: opening an up-to-date library (every
+start but the first after an update) costs one SQL query, not Alembic's import.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from app.core.base.errors import SweedleError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -27,22 +29,49 @@ class LibraryError(SweedleError):
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
 
 
+def newest_revision_file() -> str:
+    """The head revision read from the migration files' names (`NNNN_what.py`, revision "NNNN",
+    each revising the one before): what `head_revision` says, without importing Alembic."""
+    files = (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+    return max((path.name[:4] for path in files), default="")
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The revision recorded in the database, read with one query; None without Alembic's table."""
+    with engine.connect() as connection:
+        found = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).first()
+        if found is None:
+            return None
+        row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+    return None if row is None else str(row[0])
+
+
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -53,6 +82,11 @@ def migrate(engine: Engine, db_path: Path, backup_dir: Path) -> Path | None:
     The upgrade runs under SQLite's write lock, with the revision checked again once it is held:
     processes that open a new or older library at the same moment upgrade it exactly once.
     """
+    if stored_revision(engine) == newest_revision_file():
+        return None
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
     current = current_revision(engine)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
 
 from app.core.base.errors import InputError
 from app.core.mesh.types import Mesh
@@ -87,6 +86,8 @@ def convex_hull(points: np.ndarray, max_vertices: int = HULL_VERTICES) -> Mesh:
     A hull with more vertices keeps the `max_vertices` of them that spread farthest apart
     (starting from the extremes along each axis), so it stays close to the full hull where the
     shape reaches out and loses only shallow bulges."""
+    from scipy.spatial import ConvexHull, QhullError  # the CLI's parser imports this module
+
     try:
         hull = ConvexHull(np.asarray(points, dtype=np.float64))
         corners = hull.points[hull.vertices]

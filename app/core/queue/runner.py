@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.base.errors import InputError, SweedleError
 from app.core.base.progress import Progress
@@ -30,7 +31,9 @@ from app.core.queue.executor import Executor, JobDone, JobProgress, WorkerLost
 from app.core.queue.placement import vram_need
 from app.core.queue.records import Outcome, QueuedJob
 from app.core.queue.spec import request_from_json
-from app.core.queue.store import JobQueue
+
+if TYPE_CHECKING:
+    from app.core.queue.store import JobQueue  # SQLAlchemy: the window's start-up imports this module
 
 log = logging.getLogger(__name__)
 

@@ -39,10 +39,21 @@ def _compile(kind: int, source: str, name: str) -> int:
     return shader
 
 
-def build_program(shader_dir: Path, name: str) -> int:
-    """Compile and link `<name>.vert` + `<name>.frag` from `shader_dir`."""
+def _with_defines(source: str, defines: tuple[str, ...]) -> str:
+    """`source` with a `#define` line for each name, right after its `#version` line."""
+    if not defines:
+        return source
+    version, _, rest = source.partition("\n")
+    return "\n".join([version, *(f"#define {name}" for name in defines), rest])
+
+
+def build_program(shader_dir: Path, name: str, defines: tuple[str, ...] = ()) -> int:
+    """Compile and link `<name>.vert` + `<name>.frag` from `shader_dir`, with `defines` set."""
     stages = [(GL.GL_VERTEX_SHADER, ".vert"), (GL.GL_FRAGMENT_SHADER, ".frag")]
-    shaders = [_compile(kind, (shader_dir / f"{name}{ext}").read_text(), name + ext) for kind, ext in stages]
+    shaders = [
+        _compile(kind, _with_defines((shader_dir / f"{name}{ext}").read_text(), defines), name + ext)
+        for kind, ext in stages
+    ]
     program = GL.glCreateProgram()
     for shader in shaders:
         GL.glAttachShader(program, shader)

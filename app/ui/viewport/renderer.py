@@ -6,9 +6,11 @@ tests/bench/bench_viewport.py on llvmpipe): back faces are culled, as glTF presc
 material that is not double-sided, which halves the triangles that reach setup and
 rasterization, by far the largest cost; the vertex is 24 bytes (packed normal) instead of 32; one
 program serves every shading mode and the draw is one glDrawElements per LOD with no state that
-did not change. Every LOD is uploaded when the asset is set, not on first use: automatic LOD
-switches while the user zooms, and a first-use upload of a big level would stall that frame;
-the whole chain costs about twice LOD0's memory.
+did not change. The tangent is interpolated only by the normal-mapped variant of that program
+(about 7 % of a 1M-triangle frame: llvmpipe sets up every varying of every triangle). Every LOD
+is uploaded when the asset is set, not on first use: automatic LOD switches while the user zooms,
+and a first-use upload of a big level would stall that frame; the whole chain costs about twice
+LOD0's memory.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Shading(StrEnum):
 
 _MODE_INDEX = {Shading.TEXTURED: 0, Shading.SOLID: 1, Shading.NORMALS: 2, Shading.MATCAP: 3}
 _MODE_WIRE = 4
+_NORMAL_MAPPED = "mesh+normal_map"
+"""The mesh program built with NORMAL_MAP: used only while a normal map bends the shading."""
 
 
 @dataclass
@@ -108,13 +112,15 @@ class Renderer:
             )
         for name in ("mesh", "lines", "background"):
             self._programs[name] = build_program(self._shader_dir, name)
+        self._programs[_NORMAL_MAPPED] = build_program(self._shader_dir, "mesh", ("NORMAL_MAP",))
         self._background_vao = int(GL.glGenVertexArrays(1))
         self._set_grid(self._bounds)
-        GL.glUseProgram(self._programs["mesh"])
-        GL.glUniform1i(self._uniform("mesh", "u_base_color"), 0)
-        GL.glUniform1i(self._uniform("mesh", "u_matcap"), 1)
-        GL.glUniform1i(self._uniform("mesh", "u_normal_map"), 2)
-        GL.glUniform1i(self._uniform("mesh", "u_occlusion"), 3)
+        for program in ("mesh", _NORMAL_MAPPED):
+            GL.glUseProgram(self._programs[program])
+            GL.glUniform1i(self._uniform(program, "u_base_color"), 0)
+            GL.glUniform1i(self._uniform(program, "u_matcap"), 1)
+            GL.glUniform1i(self._uniform(program, "u_normal_map"), 2)
+            GL.glUniform1i(self._uniform(program, "u_occlusion"), 3)
         GL.glUseProgram(0)
 
     def _uniform(self, program: str, name: str) -> int:
@@ -211,13 +217,15 @@ class Renderer:
         else:
             GL.glEnable(GL.GL_CULL_FACE)
             GL.glCullFace(GL.GL_BACK)
-        GL.glUseProgram(self._programs["mesh"])
-        GL.glUniformMatrix4fv(self._uniform("mesh", "u_view_projection"), 1, GL.GL_TRUE, view_projection)
+        use_normal_map = options.normal_map and bool(self._normal_texture) and buffers.has_tangents
+        program = _NORMAL_MAPPED if use_normal_map else "mesh"
+        GL.glUseProgram(self._programs[program])
+        GL.glUniformMatrix4fv(self._uniform(program, "u_view_projection"), 1, GL.GL_TRUE, view_projection)
         rotation = np.ascontiguousarray(view[:3, :3], dtype=np.float32)
-        GL.glUniformMatrix3fv(self._uniform("mesh", "u_view_rotation"), 1, GL.GL_TRUE, rotation)
-        GL.glUniform4f(self._uniform("mesh", "u_base_factor"), *self._base_factor)
-        GL.glUniform1i(self._uniform("mesh", "u_has_texture"), int(bool(self._base_texture)))
-        GL.glUniform1i(self._uniform("mesh", "u_mode"), _MODE_INDEX[options.shading])
+        GL.glUniformMatrix3fv(self._uniform(program, "u_view_rotation"), 1, GL.GL_TRUE, rotation)
+        GL.glUniform4f(self._uniform(program, "u_base_factor"), *self._base_factor)
+        GL.glUniform1i(self._uniform(program, "u_has_texture"), int(bool(self._base_texture)))
+        GL.glUniform1i(self._uniform(program, "u_mode"), _MODE_INDEX[options.shading])
         GL.glActiveTexture(GL.GL_TEXTURE0)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._base_texture)
         if options.shading is Shading.MATCAP and not self._matcap:
@@ -225,12 +233,10 @@ class Renderer:
             self._matcap = upload_texture(clay_matcap(), srgb=False)
         GL.glActiveTexture(GL.GL_TEXTURE1)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._matcap)
-        use_normal_map = options.normal_map and bool(self._normal_texture) and buffers.has_tangents
-        GL.glUniform1i(self._uniform("mesh", "u_use_normal_map"), int(use_normal_map))
         GL.glActiveTexture(GL.GL_TEXTURE2)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._normal_texture)
         use_occlusion = options.occlusion and bool(self._occlusion_texture)
-        GL.glUniform1i(self._uniform("mesh", "u_use_occlusion"), int(use_occlusion))
+        GL.glUniform1i(self._uniform(program, "u_use_occlusion"), int(use_occlusion))
         GL.glActiveTexture(GL.GL_TEXTURE3)
         GL.glBindTexture(GL.GL_TEXTURE_2D, self._occlusion_texture)
         if options.wireframe:
@@ -240,8 +246,8 @@ class Renderer:
         buffers.draw()
         if options.wireframe:
             GL.glDisable(GL.GL_POLYGON_OFFSET_FILL)
-            GL.glUniform1i(self._uniform("mesh", "u_mode"), _MODE_WIRE)
-            GL.glUniform3f(self._uniform("mesh", "u_wire_color"), *options.wire_colour)
+            GL.glUniform1i(self._uniform(program, "u_mode"), _MODE_WIRE)
+            GL.glUniform3f(self._uniform(program, "u_wire_color"), *options.wire_colour)
             GL.glPolygonMode(GL.GL_FRONT_AND_BACK, GL.GL_LINE)
             buffers.draw()
             GL.glPolygonMode(GL.GL_FRONT_AND_BACK, GL.GL_FILL)

@@ -20,10 +20,10 @@ from app.core.generation.engines.hunyuan_setup import install_steps_line, missin
 from app.core.generation.torch_device import choose_device
 from app.core.mesh.types import Material, Mesh
 from app.core.weights.catalog import UNSUPPORTED_NOTE, ModelSpec, shape_variants, spec
-from app.core.weights.store import ModelStore
 
 if TYPE_CHECKING:
     from app.core.generation.engines.hunyuan_runtime import HunyuanRuntime
+    from app.core.weights.store import ModelStore
 
 DEVICES = ("auto", "cuda", "cpu")
 VIEWS = ("front", "left", "back", "right")
@@ -32,6 +32,15 @@ CPU_WARNING = (
     "per asset with real weights instead of seconds on a GPU; Turbo variants and octree_resolution 196 "
     "help most)"
 )
+
+
+
+def _model_store() -> ModelStore:
+    """The model store, imported when first asked: its folder checks (and YAML) stay off the start
+    of `sweedle generate` with another engine."""
+    from app.core.weights.store import ModelStore
+
+    return ModelStore()
 
 
 class HunyuanEngine:
@@ -65,7 +74,7 @@ class HunyuanEngine:
         missing = missing_packages()
         if missing:
             return Availability(False, f"{', '.join(missing)} not installed: {install_steps_line()}")
-        if not any(ModelStore().state(v).usable for v in shape_variants()):
+        if not any(_model_store().state(v).usable for v in shape_variants()):
             return Availability(
                 False,
                 "no Hunyuan3D-2 model is installed: open Models… to import or download one "
@@ -78,7 +87,7 @@ class HunyuanEngine:
         shape = self.availability()
         if not shape.ok:
             return shape
-        t2i = ModelStore().state(spec("hunyuandit-t2i"))
+        t2i = _model_store().state(spec("hunyuandit-t2i"))
         if not t2i.usable:
             return Availability(
                 False,
@@ -126,7 +135,8 @@ class HunyuanEngine:
         if self._runtime is None:
             self._runtime = rt.HunyuanRuntime()
         before = self._runtime.loaded
-        loaded = self._runtime.ensure_loaded(model, ModelStore(), device, low_vram, bool(params["flashvdm"]))
+        flashvdm = bool(params["flashvdm"])
+        loaded = self._runtime.ensure_loaded(model, _model_store(), device, low_vram, flashvdm)
         cancel.raise_if_cancelled()
         out = self._runtime.run(loaded, images, run_params, shape_input.seed, progress, cancel)
         facts = EngineFacts(

@@ -1,0 +1,54 @@
+"""What the window's start does not load before its first frame: the library (SQLAlchemy), the
+pipeline (SciPy, the LOD tools) and the mesh readers load afterwards, on the pool, so the window
+appears in about the time of a bare window holding an OpenGL view. Checked in a fresh process
+right after MainWindow() and show(), before the event loop starts the background work."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+NOT_BEFORE_THE_FIRST_FRAME = (
+    "scipy",
+    "sqlalchemy",
+    "alembic",
+    "trimesh",
+    "fast_simplification",
+    "pyqtgraph",
+    "torch",
+    "hy3dgen",
+    "cv2",
+    "app.core.generation.stages",
+    "app.core.library.repository",
+    "app.core.queue.store",
+)
+
+
+def test_the_window_shows_without_the_library_or_the_pipeline_loaded(tmp_path: Path) -> None:
+    code = (
+        "import json, sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from app.ui.surface import configure_surface_format\n"
+        "configure_surface_format()\n"
+        "qt = QApplication([])\n"
+        "from app.ui.main_window import MainWindow\n"
+        "w = MainWindow(); w.show()\n"
+        "shown = sorted(sys.modules)\n"
+        "w.close()\n"
+        "print(json.dumps(shown))\n"
+    )
+    env = dict(os.environ, SWEEDLE_HOME=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=REPO
+    )
+    assert proc.returncode == 0, proc.stderr
+    modules = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert "app.ui.viewport.renderer" in modules  # the window really was built
+    loaded = sorted(
+        m for m in modules if any(m == top or m.startswith(top + ".") for top in NOT_BEFORE_THE_FIRST_FRAME)
+    )
+    assert loaded == []
