@@ -9,7 +9,7 @@ LOD0 alone, because it instantiates nodes, not meshes. MSFT_lod is not used: it 
 per LOD, and Godot 3 and Blender import every node, so each LOD showed up stacked on LOD0,
 while none of Sweedle's targets (glTFast, Godot, Blender, Unreal) reads the extension. The
 engines get their LODs elsewhere: Unity and Unreal from the FBX's LOD group, Godot by
-building its own (or from `<name>_LOD<k>.glb` files beside LOD0 with `--godot-lods`).
+building its own (or from `<name>_lod<k>.glb`, one file per LOD, with `--godot-lods`).
 Plain float32 data and no required extension: the one GLB every engine loads.
 
 Baked maps (see `MaterialMaps`) go in as `normalTexture` (tangent space, green +Y as glTF
