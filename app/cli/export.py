@@ -43,8 +43,15 @@ def register(sub: Any) -> None:
         "--height", type=float, metavar="METRES", help="real-world height (default: as stored)"
     )
     parser.add_argument("--pivot", choices=PIVOTS, default="bottom-center")
-    parser.add_argument("--lod0-triangles", type=int, metavar="N", help="triangle budget for LOD0")
-    parser.add_argument("--lods", type=int, metavar="N", help="LOD levels after LOD0 to keep (0: LOD0 only)")
+    parser.add_argument(
+        "--lod0-triangles", type=int, metavar="N", help="triangle budget for LOD0 (the LODs below are remade)"
+    )
+    parser.add_argument(
+        "--lods",
+        type=int,
+        metavar="N",
+        help="LOD levels after LOD0 (0: LOD0 only; more than stored are made)",
+    )
     parser.add_argument("--texture-size", type=int, choices=TEXTURE_SIZES)
     parser.add_argument(
         "--collision",
