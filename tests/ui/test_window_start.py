@@ -1,7 +1,7 @@
 """What the window's start does not load before its first frame: the library (SQLAlchemy), the
-pipeline (SciPy, the LOD tools) and the mesh readers load afterwards, on the pool, so the window
-appears in about the time of a bare window holding an OpenGL view. Checked in a fresh process
-right after MainWindow() and show(), before the event loop starts the background work."""
+pipeline (SciPy, the LOD tools), the mesh readers and the model configs' reader (PyYAML) load
+afterwards, on the pool or on first use. Checked in a fresh process right after MainWindow() and
+show(), before the event loop starts the background work."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "trimesh",
     "fast_simplification",
     "pyqtgraph",
+    "yaml",
     "torch",
     "hy3dgen",
     "cv2",

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import yaml
-
 from app.core.base.errors import GenerationError
 
 CONFIG_LIMIT = 1 << 20
@@ -29,9 +27,6 @@ MAX_ENTRIES = 20_000
 """Most files and folders a model folder may hold."""
 _READ_FLAGS = os.O_RDONLY | sum(getattr(os, flag, 0) for flag in ("O_NONBLOCK", "O_CLOEXEC", "O_BINARY"))
 """Non-blocking, so opening a pipe returns at once (and is then refused); binary on Windows."""
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML has it (about 30 times faster; the Models dialog checks every
-model), else the pure-Python one."""
 
 
 @dataclass(frozen=True)
@@ -83,12 +78,16 @@ def read_bounded(path: Path, where: Where, limit: int = CONFIG_LIMIT) -> bytes:
 
 
 def load_yaml(path: Path, where: Where) -> Any:
-    """Plain YAML data (maps, lists, scalars); tags, anchors and deep nesting are refused first."""
+    """Plain YAML data (maps, lists, scalars); tags, anchors and deep nesting are refused first.
+    PyYAML is imported here, when a model's config is read, not by the window's start."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: about 30 times faster
     data = read_bounded(path, where)
     try:
         text = data.decode("utf-8")
         depth = 0
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
                 raise where.refuse(
                     path, "uses YAML anchors or aliases, which a model configuration never has"
@@ -106,7 +105,7 @@ def load_yaml(path: Path, where: Where) -> Any:
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-        return yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=loader)
     except UnicodeDecodeError:
         raise where.refuse(path, "is not valid YAML (not UTF-8 text)") from None
     except yaml.YAMLError as exc:

@@ -110,17 +110,21 @@ class Renderer:
             raise GLSetupError(
                 f"the viewport needs OpenGL 3.3, this driver offers {version // 10}.{version % 10}"
             )
-        for name in ("mesh", "lines", "background"):
+        for name in ("lines", "background"):
             self._programs[name] = build_program(self._shader_dir, name)
-        self._programs[_NORMAL_MAPPED] = build_program(self._shader_dir, "mesh", ("NORMAL_MAP",))
+        self._build_mesh_program("mesh")
         self._background_vao = int(GL.glGenVertexArrays(1))
         self._set_grid(self._bounds)
-        for program in ("mesh", _NORMAL_MAPPED):
-            GL.glUseProgram(self._programs[program])
-            GL.glUniform1i(self._uniform(program, "u_base_color"), 0)
-            GL.glUniform1i(self._uniform(program, "u_matcap"), 1)
-            GL.glUniform1i(self._uniform(program, "u_normal_map"), 2)
-            GL.glUniform1i(self._uniform(program, "u_occlusion"), 3)
+
+    def _build_mesh_program(self, program: str) -> None:
+        """Build a variant of the mesh program and bind its samplers to their texture units."""
+        defines = ("NORMAL_MAP",) if program == _NORMAL_MAPPED else ()
+        self._programs[program] = build_program(self._shader_dir, "mesh", defines)
+        GL.glUseProgram(self._programs[program])
+        GL.glUniform1i(self._uniform(program, "u_base_color"), 0)
+        GL.glUniform1i(self._uniform(program, "u_matcap"), 1)
+        GL.glUniform1i(self._uniform(program, "u_normal_map"), 2)
+        GL.glUniform1i(self._uniform(program, "u_occlusion"), 3)
         GL.glUseProgram(0)
 
     def _uniform(self, program: str, name: str) -> int:
@@ -219,6 +223,8 @@ class Renderer:
             GL.glCullFace(GL.GL_BACK)
         use_normal_map = options.normal_map and bool(self._normal_texture) and buffers.has_tangents
         program = _NORMAL_MAPPED if use_normal_map else "mesh"
+        if program not in self._programs:  # built when first needed: the window's start compiles one
+            self._build_mesh_program(program)
         GL.glUseProgram(self._programs[program])
         GL.glUniformMatrix4fv(self._uniform(program, "u_view_projection"), 1, GL.GL_TRUE, view_projection)
         rotation = np.ascontiguousarray(view[:3, :3], dtype=np.float32)
