@@ -586,10 +586,9 @@ class MainWindow(QMainWindow):
             return
         asset_id = self.library_sink.saved_asset_ids.get(job.id)
         waiting = self.image_panel.pending  # the user is preparing the next picture: keep it shown
-        if self.library_panel is not None:
-            self.library_panel.refresh()
-            if asset_id is not None and not waiting:
-                self.library_panel.select_ids([asset_id])  # the export targets, visibly selected
+        if self.library_panel is not None:  # queried on the pool; the new asset selected once shown
+            select = [asset_id] if asset_id is not None and not waiting else None
+            self.library_panel.refresh_later(select)  # the export targets, visibly selected
         if waiting:
             self.statusBar().showMessage(f"{job.label} is done: double-click it in the Library", 10000)
             return

@@ -209,6 +209,7 @@ def test_one_click_export_of_a_generated_asset_into_a_unity_project(
         [job] = window.generate()
     asset_id = window.library_sink.saved_asset_ids[job.id]
     panel = window.export_panel
+    qtbot.waitUntil(lambda: window.library_panel.selected_ids() == [asset_id], timeout=10_000)
     panel.folders[EngineKind.UNITY].setText(str(project))
     with qtbot.waitSignal(panel.sig_finished, timeout=60_000) as done:
         panel.buttons[EngineKind.UNITY].click()  # the just-generated asset is the export target

@@ -219,7 +219,8 @@ def test_after_a_generation_the_slot_grid_export_and_inspector_agree_on_the_asse
     with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
         [job] = window.generate()
     asset_id = window.library_sink.saved_asset_ids[job.id]
-    assert panel.selected_ids() == [asset_id], "the new asset is selected in the grid"
+    # The grid re-reads the library on the pool, then selects the new asset.
+    qtbot.waitUntil(lambda: panel.selected_ids() == [asset_id], timeout=10_000)
     palette = panel.view.palette()
     active, inactive = QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive
     for role in (QPalette.ColorRole.Highlight, QPalette.ColorRole.HighlightedText):

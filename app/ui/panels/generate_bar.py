@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from app.core.base.progress import Progress
 from app.core.generation.request import JobStatus
 from app.ui.workers.jobs import Job
 from app.ui.workers.queue_relay import QueueRelay
+
+PROGRESS_INTERVAL_MS = 100
+"""Progress is drawn at most this often (the 250 ms clock shows the latest report): a window that
+holds the GL viewport is composed anew on every repaint, tens of milliseconds on a software
+rasterizer, so a burst of reports must not become a burst of frames on the GUI thread."""
 
 
 class GenerateBar(QWidget):
@@ -43,6 +48,7 @@ class GenerateBar(QWidget):
         self._clock = QTimer(self)
         self._clock.setInterval(250)
         self._clock.timeout.connect(self._refresh)
+        self._shown = QElapsedTimer()
         self.generate_button.clicked.connect(self.sig_generate)
         self.cancel_button.clicked.connect(self._cancel)
         runner.sig_progress.connect(self._on_progress)
@@ -59,7 +65,8 @@ class GenerateBar(QWidget):
             self._runner.cancel(job.id)
 
     def _on_progress(self, job: Job, progress: Progress) -> None:
-        self._show(job, progress)
+        if not self._shown.isValid() or self._shown.elapsed() >= PROGRESS_INTERVAL_MS:
+            self._show(job, progress)
 
     def _on_job_changed(self, job: Job) -> None:
         running = self._runner.current
@@ -67,11 +74,13 @@ class GenerateBar(QWidget):
         if running is not None:
             if not self._clock.isActive():
                 self._clock.start()
-            self._show(running, running.progress)
+                self._show(running, running.progress)
         elif job.status.finished:
             self._clock.stop()
-            self.progress.setValue(1000 if job.status is JobStatus.DONE else self.progress.value())
-            self.progress.setFormat(f"{job.label}: {job.status.value} in {job.elapsed():.1f} s")
+            self._set_progress(
+                1000 if job.status is JobStatus.DONE else self.progress.value(),
+                f"{job.label}: {job.status.value} in {job.elapsed():.1f} s",
+            )
             if job.status is JobStatus.FAILED:
                 self.show_message(f"{job.label} failed: {job.message}", error=True)
             elif job.status is JobStatus.CANCELLED:
@@ -85,13 +94,21 @@ class GenerateBar(QWidget):
             self._show(job, job.progress)
 
     def _show(self, job: Job, progress: Progress | None) -> None:
+        self._shown.start()
         elapsed = time.monotonic() - (job.started or time.monotonic())
         minutes, seconds = divmod(int(elapsed), 60)
         if progress is None:
-            self.progress.setValue(0)
-            self.progress.setFormat(f"{job.label}: starting · {minutes}:{seconds:02d}")
+            self._set_progress(0, f"{job.label}: starting · {minutes}:{seconds:02d}")
             return
-        self.progress.setValue(round(progress.overall * 1000))
-        self.progress.setFormat(
-            f"{job.label}: {progress.stage} {progress.overall:.0%} · {minutes}:{seconds:02d}"
+        self._set_progress(
+            round(progress.overall * 1000),
+            f"{job.label}: {progress.stage} {progress.overall:.0%} · {minutes}:{seconds:02d}",
         )
+
+    def _set_progress(self, value: int, text: str) -> None:
+        """Value and text in one deferred repaint: QProgressBar.setValue alone repaints at once,
+        inside the slot, and composes the whole window a second time for the text."""
+        self.progress.setUpdatesEnabled(False)
+        self.progress.setValue(value)
+        self.progress.setFormat(text)
+        self.progress.setUpdatesEnabled(True)

@@ -64,6 +64,8 @@ _ALL = "All"
 CELL = QSize(112, 152)
 """Grid cell: a 96 px thumbnail and two lines of name, so a narrow dock still shows three across."""
 ICON = QSize(96, 96)
+LAYOUT_BATCH = 600
+"""Rows laid out per turn of the event loop: more than a tall window shows, a few ms of work."""
 
 
 def key_help() -> list[tuple[str, str]]:
@@ -140,6 +142,10 @@ class LibraryPanel(QWidget):
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)
         self.view.setUniformItemSizes(True)
+        # Laid out a batch at a time between events: a full layout asks the model about every row
+        # (10k calls into Python, tens of ms) in one go after each search or refresh.
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setBatchSize(LAYOUT_BATCH)
         self.view.setIconSize(ICON)
         self.view.setGridSize(CELL)
         self.view.setWordWrap(True)
@@ -242,10 +248,27 @@ class LibraryPanel(QWidget):
             self.select_ids(selected)
         self._count_label()
 
+    def refresh_later(self, select: list[int] | None = None) -> None:
+        """`refresh` with its queries on the pool, for the arrival of a job's result: at 10k assets
+        they take tens of milliseconds the GUI thread must not wait. Afterwards the assets in
+        `select` are selected (by default, those selected now that are still shown)."""
+        selected = self.selected_ids() if select is None else select
+        run_task(_read_choices, self.library, on_result=self._set_choices, owner=self)
+        self.model.refresh_later(lambda: self._refreshed(selected))
+
+    def _refreshed(self, selected: list[int]) -> None:
+        if selected and self.selected_ids() != selected:
+            self.select_ids(selected)
+        self._count_label()
+
     def _reload_choices(self) -> None:
+        self._set_choices(_read_choices(self.library))
+
+    def _set_choices(self, choices: tuple[list[str], list[str]]) -> None:
+        engines, tags = choices
         for box, values, label in (
-            (self.engine_box, self.library.engines(), "All engines"),
-            (self.tag_box, self.library.tags(), "All tags"),
+            (self.engine_box, engines, "All engines"),
+            (self.tag_box, tags, "All tags"),
         ):
             current = box.currentText() if box.currentIndex() > 0 else None
             box.blockSignals(True)
@@ -453,6 +476,11 @@ class LibraryPanel(QWidget):
         if paths:
             event.acceptProposedAction()
             self.import_files(paths)
+
+
+def _read_choices(library: Library) -> tuple[list[str], list[str]]:
+    """Any thread: the engines and the tags the filter boxes offer."""
+    return library.engines(), library.tags()
 
 
 def _mesh_paths(event: QDropEvent | QDragEnterEvent) -> list[Path]:

@@ -11,7 +11,9 @@ import datetime as dt
 import os
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -26,9 +28,11 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QImage, QImageReader, QPixmap
 
-from app.core.library.records import AssetQuery, AssetStatus, AssetSummary, SourceType
-from app.core.library.repository import Library
+from app.core.library.records import THUMBNAIL_FILE, AssetQuery, AssetStatus, AssetSummary, SourceType
 from app.ui.workers.tasks import run_task
+
+if TYPE_CHECKING:
+    from app.core.library.repository import Library  # SQLAlchemy loads with the library, after start-up
 
 PAGE_SIZE = 120
 ICON_SIZE = 128
@@ -38,6 +42,17 @@ MAX_LOADING = 3
 MAX_WANTED = 150
 ASSET_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 2
+_DISPLAY, _EDIT = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.EditRole)
+_DECORATION, _TOOLTIP = int(Qt.ItemDataRole.DecorationRole), int(Qt.ItemDataRole.ToolTipRole)
+_ROLES = frozenset({_DISPLAY, _EDIT, _DECORATION, _TOOLTIP, ASSET_ID_ROLE, SUMMARY_ROLE})
+"""The roles a cell answers; the delegate asks for a dozen more on every paint, answered at once."""
+_CELL_FLAGS = (
+    Qt.ItemFlag.ItemIsSelectable
+    | Qt.ItemFlag.ItemIsEnabled
+    | Qt.ItemFlag.ItemNeverHasChildren
+    | Qt.ItemFlag.ItemIsEditable
+    | Qt.ItemFlag.ItemIsDragEnabled
+)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -59,6 +74,28 @@ def read_thumbnail(asset_id: int, path: str, size: int) -> tuple[int, QImage]:
     return asset_id, image
 
 
+def read_cell_thumbnail(asset_id: int, folder: Path, size: int) -> tuple[int, Path, QImage]:
+    """Pool thread: `read_thumbnail` of a version folder's thumbnail, naming the folder (the
+    grid's cache holds it, so a new version's thumbnail is read anew)."""
+    _, image = read_thumbnail(asset_id, str(folder / THUMBNAIL_FILE), size)
+    return asset_id, folder, image
+
+
+@dataclass(frozen=True)
+class ViewRead:
+    """What the grid shows for `query`: its ids, and the rows already read, as stored now."""
+
+    query: AssetQuery
+    ids: list[int]
+    fresh: dict[int, AssetSummary]
+
+
+def read_view(library: Library, query: AssetQuery, loaded: list[int]) -> ViewRead:
+    """Any thread: the ids `query` finds and the current summaries of the `loaded` rows."""
+    fresh = {s.id: s for s in library.summaries(loaded)} if loaded else {}
+    return ViewRead(query, library.search_ids(query), fresh)
+
+
 class LibraryModel(QAbstractListModel):
     sig_error = Signal(str)
 
@@ -73,39 +110,95 @@ class LibraryModel(QAbstractListModel):
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
         self._pages: dict[int, list[AssetSummary]] = {}
-        self._thumbs: OrderedDict[int, QPixmap] = OrderedDict()
-        self._wanted: OrderedDict[int, str] = OrderedDict()
+        self._thumbs: OrderedDict[int, tuple[Path, QPixmap]] = OrderedDict()
+        """Asset id → (the version folder, its thumbnail): a new version's thumbnail is read anew."""
+        self._wanted: OrderedDict[int, Path] = OrderedDict()
         self._loading: set[int] = set()
         self._placeholder = QPixmap(ICON_SIZE, ICON_SIZE)
         self._placeholder.fill(QColor(58, 60, 66))
+        self._reading: set[int] = set()
+        """Pages being read ahead on the pool."""
+        self._refreshing = False
+        self._refresh_again = False
+        self._after_refresh: list[Callable[[], None] | None] = []
 
     # -- query --------------------------------------------------------------------------------
 
     def set_query(self, query: AssetQuery) -> None:
+        """Show what `query` finds: one indexed query for the ids; rows are read as they are painted."""
         self.query = query
-        self.refresh()
+        self._show(self.library.search_ids(query), {})
 
     def refresh(self) -> None:
         """Run the query again (after edits, imports, a new generation, another process's change).
 
         The same rows in the same order are updated in place, so the selection and an open editor
-        stay; otherwise the grid is reset. An asset that changed (a new version) loses its cached
-        thumbnail, so the new one is shown."""
-        ids = self.library.search_ids(self.query)
-        loaded = {s.id: s for page in self._pages.values() for s in page}
-        fresh = {s.id: s for s in self.library.summaries(list(loaded))} if loaded else {}
-        for asset_id, old in loaded.items():
-            if fresh.get(asset_id) != old:
-                self._thumbs.pop(asset_id, None)
+        stay; otherwise the grid is reset. Blocks while it queries: `refresh_later` does not."""
+        self.apply(read_view(self.library, self.query, self.loaded_ids()))
+
+    def refresh_later(self, then: Callable[[], None] | None = None) -> None:
+        """`refresh` with the queries on the pool (they take tens of milliseconds at 10k assets);
+        `then` runs in the GUI thread once the grid shows the result. A refresh asked for while
+        one runs is run once after it, so the last one always sees the latest library."""
+        self._after_refresh.append(then)
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        self._refreshing = True
+        self._refresh_again = False
+        run_task(
+            read_view,
+            self.library,
+            self.query,
+            self.loaded_ids(),
+            on_result=self._refreshed,
+            on_error=self._refresh_failed,
+            owner=self,
+        )
+
+    def refreshing(self) -> bool:
+        """Whether a `refresh_later` is still reading the library (for tests and the benchmark)."""
+        return self._refreshing
+
+    def loaded_ids(self) -> list[int]:
+        return [s.id for page in self._pages.values() for s in page]
+
+    def apply(self, view: ViewRead) -> None:
+        """Show a result of `read_view` (made for this model's query)."""
+        if view.query != self.query:
+            return
+        self._show(view.ids, view.fresh)
+
+    def _refreshed(self, view: ViewRead) -> None:
+        self._refreshing = False
+        if self._refresh_again:
+            self.refresh_later()
+            return
+        self.apply(view)
+        callbacks, self._after_refresh = self._after_refresh, []
+        for then in callbacks:
+            if then is not None:
+                then()
+
+    def _refresh_failed(self, exc: BaseException) -> None:
+        self._refreshing = False
+        self._after_refresh.clear()
+        self.sig_error.emit(f"could not read the library: {exc}")
+
+    def _show(self, ids: list[int], fresh: dict[int, AssetSummary]) -> None:
+        """The same ids in the same order update the rows whose summary changed; others reset."""
         if ids == self._ids:
             for asset_id, summary in fresh.items():
-                if summary != loaded[asset_id]:
-                    self._replace(self._row_of[asset_id], summary)
+                row = self._row_of.get(asset_id)
+                page = self._pages.get(row // PAGE_SIZE) if row is not None else None
+                if row is not None and page is not None and page[row % PAGE_SIZE] != summary:
+                    self._replace(row, summary)
             return
         self.beginResetModel()
         self._ids = ids
         self._row_of = {asset_id: row for row, asset_id in enumerate(ids)}
         self._pages.clear()
+        self._reading.clear()
         self._wanted.clear()
         self.endResetModel()
 
@@ -116,14 +209,45 @@ class LibraryModel(QAbstractListModel):
         return self._row_of.get(asset_id)
 
     def summary(self, row: int) -> AssetSummary:
+        """The row's summary; its page is read now if the pool has not read it ahead."""
         page_no = row // PAGE_SIZE
         page = self._pages.get(page_no)
         if page is None:
-            ids = self._ids[page_no * PAGE_SIZE : (page_no + 1) * PAGE_SIZE]
-            found = {s.id: s for s in self.library.summaries(ids)}
-            page = [found.get(i) or _gone(i) for i in ids]
-            self._pages[page_no] = page
+            ids = self._page_ids(page_no)
+            page = self._keep_page(page_no, ids, self.library.summaries(ids))
+            self._read_ahead(page_no + 1)
+            self._read_ahead(page_no - 1)
         return page[row % PAGE_SIZE]
+
+    def _page_ids(self, page_no: int) -> list[int]:
+        return self._ids[page_no * PAGE_SIZE : (page_no + 1) * PAGE_SIZE]
+
+    def _keep_page(self, page_no: int, ids: list[int], summaries: list[AssetSummary]) -> list[AssetSummary]:
+        found = {s.id: s for s in summaries}
+        page = [found.get(i) or _gone(i) for i in ids]
+        self._pages[page_no] = page
+        return page
+
+    def _read_ahead(self, page_no: int) -> None:
+        """Read the page next to one just shown on the pool, so scrolling on finds it ready."""
+        if page_no < 0 or page_no * PAGE_SIZE >= len(self._ids):
+            return
+        if page_no in self._pages or page_no in self._reading:
+            return
+        self._reading.add(page_no)
+        ids = self._page_ids(page_no)
+        run_task(
+            self.library.summaries,
+            ids,
+            on_result=lambda summaries: self._page_read(page_no, ids, summaries),
+            on_error=lambda _exc: self._reading.discard(page_no),  # the page is read when painted
+            owner=self,
+        )
+
+    def _page_read(self, page_no: int, ids: list[int], summaries: list[AssetSummary]) -> None:
+        self._reading.discard(page_no)
+        if page_no not in self._pages and self._page_ids(page_no) == ids:  # not reset meanwhile
+            self._keep_page(page_no, ids, summaries)
 
     # -- Qt model -----------------------------------------------------------------------------
 
@@ -131,14 +255,14 @@ class LibraryModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():
             return None
         s = self.summary(index.row())
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+        if role in (_DISPLAY, _EDIT):
             return s.name
-        if role == Qt.ItemDataRole.DecorationRole:
+        if role == _DECORATION:
             return self._thumbnail(s)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             flags = [] if s.status is AssetStatus.READY else [s.status.value]
             flags += ["★"] if s.favourite else []
             return (
@@ -158,10 +282,7 @@ class LibraryModel(QAbstractListModel):
         return self._rename(self._ids[index.row()], str(value))
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        base = super().flags(index)
-        if not index.isValid():
-            return base
-        return base | Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsDragEnabled
+        return _CELL_FLAGS if index.isValid() else super().flags(index)
 
     def mimeTypes(self) -> list[str]:
         return ["text/uri-list"]
@@ -194,13 +315,12 @@ class LibraryModel(QAbstractListModel):
     # -- thumbnails ---------------------------------------------------------------------------
 
     def _thumbnail(self, s: AssetSummary) -> QPixmap:
-        pixmap = self._thumbs.get(s.id)
-        if pixmap is not None:
+        cached = self._thumbs.get(s.id)
+        if cached is not None and cached[0] == s.folder:
             self._thumbs.move_to_end(s.id)
-            return pixmap
-        path = s.thumbnail_path
-        if path is not None and s.id not in self._loading:
-            self._wanted[s.id] = str(path)
+            return cached[1]
+        if s.folder is not None and s.id not in self._loading:
+            self._wanted[s.id] = s.folder
             self._wanted.move_to_end(s.id)
             while len(self._wanted) > MAX_WANTED:
                 self._wanted.popitem(last=False)
@@ -209,23 +329,23 @@ class LibraryModel(QAbstractListModel):
 
     def _start_loads(self) -> None:
         while self._wanted and len(self._loading) < MAX_LOADING:
-            asset_id, path = self._wanted.popitem(last=True)
+            asset_id, folder = self._wanted.popitem(last=True)
             self._loading.add(asset_id)
             run_task(
-                read_thumbnail,
+                read_cell_thumbnail,
                 asset_id,
-                path,
+                folder,
                 ICON_SIZE,
                 on_result=self._thumb_loaded,
                 on_error=self._thumb_failed,
                 owner=self,
             )
 
-    def _thumb_loaded(self, loaded: tuple[int, QImage]) -> None:
-        asset_id, image = loaded
+    def _thumb_loaded(self, loaded: tuple[int, Path, QImage]) -> None:
+        asset_id, folder, image = loaded
         self._loading.discard(asset_id)
         pixmap = self._placeholder if image.isNull() else QPixmap.fromImage(image)
-        self._thumbs[asset_id] = pixmap
+        self._thumbs[asset_id] = (folder, pixmap)
         while len(self._thumbs) > THUMB_CACHE:
             self._thumbs.popitem(last=False)
         row = self._row_of.get(asset_id)

@@ -1,8 +1,8 @@
 """Keeps the library panel in step with other processes: a second window, `sweedle generate`,
 an import from the command line. Once a second (on the GUI thread: the check is one SQLite
 pragma, microseconds) it asks whether anyone committed to the database, and if so refreshes the
-panel, keeping the selection; an inline rename in progress is never interrupted (the refresh
-waits for it to end)."""
+panel with its queries on the pool, keeping the selection; an inline rename in progress is never
+interrupted (the refresh waits for it to end)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QAbstractItemView
 
-from app.core.base.errors import SweedleError
 from app.core.library.changes import ChangeWatcher
 from app.core.library.faults import DB_FILE
 
@@ -38,14 +37,7 @@ class LibraryWatcher(QObject):
         if not self._due or panel.view.state() == QAbstractItemView.State.EditingState:
             return
         self._due = False
-        selected = panel.selected_ids()
-        try:
-            panel.refresh()
-        except SweedleError as exc:
-            panel.sig_error.emit(str(exc))
-            return
-        if panel.selected_ids() != selected:
-            panel.select_ids(selected)
+        panel.refresh_later()  # the queries run on the pool; the selection is kept
 
     def stop(self) -> None:
         """Before the library closes (a rebuild): no more polls, the connection closed."""

@@ -1,0 +1,114 @@
+"""The work moved off the GUI thread really runs elsewhere: each test spies on the function that
+does the work and records the thread it ran in (no timing: where, not how fast)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.library.factory import new_version, tiny_png
+
+from app.core.library.repository import Library
+from app.core.library.startup import open_library
+from app.ui.panels import library as library_panel_module
+from app.ui.panels import library_model
+from app.ui.panels.library import LibraryPanel
+
+
+class ThreadSpy:
+    """Wraps a function; remembers whether each call ran in the GUI (main) thread."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.in_gui_thread: list[bool] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.in_gui_thread.append(threading.current_thread() is threading.main_thread())
+        return self.fn(*args, **kwargs)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Iterator[Library]:
+    lib, _ = open_library(tmp_path / "lib")
+    for name, shade in (("Rusty barrel", 40), ("Oak tree", 120), ("Stone wall", 220)):
+        lib.add_version(new_version(name, thumbnail=tiny_png(shade, 32)))
+    yield lib
+    lib.close()
+
+
+def _panel(qtbot, library: Library) -> LibraryPanel:  # type: ignore[no-untyped-def]
+    panel = LibraryPanel(library)
+    qtbot.addWidget(panel)
+    panel.resize(700, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def _names(panel: LibraryPanel) -> list[str]:
+    model = panel.model
+    return sorted(model.data(model.index(row)) for row in range(model.rowCount()))
+
+
+def test_a_refresh_for_an_arriving_result_queries_the_library_on_the_pool(
+    qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panel = _panel(qtbot, library)
+    view = ThreadSpy(library_model.read_view)
+    choices = ThreadSpy(library_panel_module._read_choices)
+    monkeypatch.setattr(library_model, "read_view", view)
+    monkeypatch.setattr(library_panel_module, "_read_choices", choices)
+    added = library.add_version(new_version("Iron lamp", engine="hunyuan"))
+
+    panel.refresh_later(select=[added.id])
+    assert "Iron lamp" not in _names(panel), "nothing was read in the GUI thread while it waited"
+    qtbot.waitUntil(lambda: panel.selected_ids() == [added.id], timeout=10_000)
+    qtbot.waitUntil(lambda: panel.engine_box.findText("hunyuan") >= 0, timeout=10_000)
+    assert "Iron lamp" in _names(panel)
+    assert panel.status.text() == "4 asset(s) shown"
+    assert view.in_gui_thread == [False] and choices.in_gui_thread == [False]
+
+
+def test_refreshes_asked_for_while_one_runs_end_in_one_more_that_sees_the_latest(
+    qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    panel = _panel(qtbot, library)
+    view = ThreadSpy(library_model.read_view)
+    monkeypatch.setattr(library_model, "read_view", view)
+    panel.refresh_later()
+    added = library.add_version(new_version("Late crate"))
+    panel.refresh_later(select=[added.id])
+    panel.refresh_later(select=[added.id])
+    qtbot.waitUntil(lambda: panel.selected_ids() == [added.id], timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.model.refreshing(), timeout=10_000)
+    assert "Late crate" in _names(panel)
+    assert view.in_gui_thread == [False, False], "two reads: the one running and one after it"
+
+
+def test_the_grid_reads_the_next_page_ahead_on_the_pool(
+    qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(library_model, "PAGE_SIZE", 1)  # three assets, three pages
+    summaries = ThreadSpy(library.summaries)
+    monkeypatch.setattr(library, "summaries", summaries)
+    panel = _panel(qtbot, library)
+    model = panel.model
+    model.data(model.index(0))
+    qtbot.waitUntil(lambda: 1 in model._pages, timeout=10_000)
+    calls = len(summaries.in_gui_thread)
+    assert model.data(model.index(1)), "the page read ahead is shown"
+    assert summaries.in_gui_thread[:calls].count(False) >= 1, "a page was read on the pool"
+    assert all(not in_gui for in_gui in summaries.in_gui_thread[calls:]), "row 1 was not read again here"
+
+
+def test_grid_thumbnails_are_decoded_on_the_pool(
+    qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decode = ThreadSpy(library_model.read_cell_thumbnail)
+    monkeypatch.setattr(library_model, "read_cell_thumbnail", decode)
+    panel = _panel(qtbot, library)
+    qtbot.waitUntil(lambda: len(decode.in_gui_thread) == 3 and not panel.model.loading(), timeout=10_000)
+    assert decode.in_gui_thread == [False, False, False]
