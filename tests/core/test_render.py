@@ -54,6 +54,26 @@ def test_two_triangles_of_a_square_cover_each_pixel_exactly_once() -> None:
     assert np.allclose(cov.bary.sum(axis=1), 1.0)
 
 
+def test_grown_coverage_adds_a_ring_of_pixels_and_never_takes_a_covered_centre() -> None:
+    """Two charts ¾ pixel apart: growing by one pixel covers the pixels round each chart, with
+    barycentrics on the chart's border, while a pixel whose centre a triangle covers keeps it
+    even where a lower-numbered triangle's growth reaches it."""
+    square = np.array([[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0]])
+    points = np.vstack([square + np.array([5.0, 3.0]), square + np.array([9.25, 3.0])])  # columns 5-8, 9-12
+    faces = np.array([[0, 3, 2], [0, 2, 1], [4, 7, 6], [4, 6, 5]])
+    exact = rasterize(points, faces, (20, 12))
+    grown = rasterize(points, faces, (20, 12), grow=1.0)
+    covered, reached = exact.triangle >= 0, grown.triangle >= 0
+    assert covered.sum() == 32 and (exact.triangle[3:7, 9] >= 2).all()
+    assert np.array_equal(grown.triangle[covered], exact.triangle[covered])
+    assert reached[2:8, 4:14].all() and reached.sum() == 6 * 10  # each chart's square grown by one
+    assert np.allclose(grown.bary.sum(axis=1), 1.0) and (grown.bary >= 0).all()
+    ring = ~covered.ravel()[grown.pixels]
+    assert ring.any() and (grown.bary[ring].min(axis=1) < 1e-6).all()  # on an edge or a corner
+    with pytest.raises(ValueError, match="without depth"):
+        rasterize(points, faces, (20, 12), np.zeros(8), grow=1.0)
+
+
 def test_a_triangle_much_larger_than_a_chunk_is_drawn_whole() -> None:
     points = np.array([[-10.0, -10.0], [5000.0, -10.0], [-10.0, 5000.0]])
     cov = rasterize(points, np.array([[0, 2, 1]]), (2100, 1100))

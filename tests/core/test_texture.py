@@ -25,6 +25,7 @@ from app.core.mesh.types import LodSet, Material, Mesh
 from app.core.paths import models_dir
 from app.core.render.raster import rasterize
 from app.core.render.soft import render
+from app.core.texture import bake as bake_module
 from app.core.texture.bake import View, bake
 from app.core.texture.pipeline import retexture, texture_mesh
 
@@ -152,6 +153,39 @@ def test_cancel_stops_the_bake(relief: tuple[Mesh, FramedImage]) -> None:
     with pytest.raises(Cancelled):
         bake(textured, [View("front", framed)], 256, cancel=cancel, progress=progress)
     assert "texture baked" not in steps
+
+
+def test_several_views_trace_each_texel_to_the_surface_once(
+    baked: tuple[Mesh, Material, FramedImage], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four views: the atlas is rasterised once and each texel's surface point and normal are
+    interpolated once (a further view costs its projection only), and painting in small chunks
+    gives the same texture as in one."""
+    textured, _, framed = baked
+    views = [View(name, framed) for name in ("front", "back", "left", "right")]
+    whole = bake(textured, views, 256, back="fill")
+    atlas_rasters: list[tuple[int, int]] = []
+    traced: list[int] = []
+    real_rasterize, real_surface = bake_module.rasterize, bake_module._texel_surface
+
+    def counting_rasterize(points, faces, size, depth=None, **options):  # type: ignore[no-untyped-def]
+        if depth is None:
+            atlas_rasters.append(size)
+        return real_rasterize(points, faces, size, depth, **options)
+
+    def counting_surface(attributes, faces, cov, part):  # type: ignore[no-untyped-def]
+        traced.append(part.stop - part.start)
+        return real_surface(attributes, faces, cov, part)
+
+    monkeypatch.setattr(bake_module, "rasterize", counting_rasterize)
+    monkeypatch.setattr(bake_module, "_texel_surface", counting_surface)
+    monkeypatch.setattr(bake_module, "TEXEL_CHUNK", 5000)
+    chunked = bake(textured, views, 256, back="fill")
+    atlas = real_rasterize(textured.uvs * 256, textured.faces, (256, 256), grow=bake_module.TEXEL_GROWTH)
+    covered = int((atlas.triangle >= 0).sum())
+    assert atlas_rasters == [(256, 256)]
+    assert len(traced) > 2 and sum(traced) == covered
+    assert np.array_equal(chunked, whole)
 
 
 def test_bad_bake_input_is_refused_clearly(relief: tuple[Mesh, FramedImage]) -> None:

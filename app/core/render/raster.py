@@ -3,8 +3,11 @@
 Scanline spans rather than per-pixel bounding boxes: every (triangle, row) pair gets the exact
 run of pixel centres inside the triangle, so no candidate is tested and thrown away, and a huge
 triangle splits into rows that are processed in bounded chunks. Depth is resolved with one
-`np.minimum.at` over keys that pack (quantised depth, triangle id) into 64 bits, so the buffer
-holds the nearest triangle and barycentrics are computed afterwards for covered pixels only.
+`np.minimum.at` over keys that pack (quantised depth, triangle id) into 64 bits (without depth,
+over 32-bit triangle ids), so the buffer holds the nearest triangle and barycentrics are computed
+afterwards for covered pixels only, in bounded chunks from a per-triangle table (a corner and the
+inverse of its edge matrix): a 4096² UV atlas has ~10M covered texels, and float64 temporaries
+over all of them at once cost gigabytes.
 
 Coordinates are continuous pixel coordinates: pixel (row i, column j) covers [j, j+1) × [i, i+1)
 and is covered when its centre (j + ½, i + ½) lies inside a triangle (edges count as inside, so
@@ -20,6 +23,9 @@ import numpy as np
 _CHUNK_PIXELS = 1 << 21
 """Fragments expanded at once: bounds the temporary memory to a few tens of MB."""
 _EMPTY = np.iinfo(np.uint64).max
+_NO_TRIANGLE = np.iinfo(np.int32).max
+_BARY_CHUNK = 1 << 19
+"""Covered pixels whose barycentrics are computed at once (float64 temporaries of ~40 MB)."""
 _ID_BITS = 32
 _EDGE_SLACK = 1e-5
 """Pixels this close outside an edge (in pixels) count as inside, so shared edges never crack."""
@@ -47,6 +53,7 @@ def rasterize(
     *,
     cull_clockwise: bool = False,
     inv_w: np.ndarray | None = None,
+    grow: float = 0.0,
 ) -> Coverage:
     """Rasterise triangles given by `points` (N, 2) in pixel coordinates into a `size` (W, H) buffer.
 
@@ -55,28 +62,41 @@ def rasterize(
     triangles that wind clockwise on screen (y down), which are the back faces of a mesh whose
     front faces wind counter-clockwise seen from outside. `inv_w` (N,) makes the barycentrics
     perspective-correct.
+
+    `grow` (pixels, without `depth`) also covers pixels whose centre lies within that distance of
+    a triangle along x or y (per edge, and inside the triangle's box grown as much), with barycentrics clipped
+    to the triangle's border; a pixel whose centre a triangle covers always keeps that triangle.
+    A UV atlas grown by one texel gives every texel that bilinear filtering reads from a chart the
+    colour of the chart's own surface, not the gutter's.
     """
+    if grow and depth is not None:
+        raise ValueError("grow is for triangles without depth (a UV atlas)")
     width, height = size
     faces = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     corner_depth = _corner_depths(depth, faces)
-    buffer = np.full(width * height, _EMPTY, dtype=np.uint64)
+    if corner_depth is None and not grow:
+        buffer = np.full(width * height, _NO_TRIANGLE, dtype=np.int32)
+    else:
+        buffer = np.full(width * height, _EMPTY, dtype=np.uint64)
     a, b, c = (pts[faces[:, k]] for k in range(3))
     area2 = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
     keep = np.abs(area2) > 1e-12
     if cull_clockwise:
         keep &= area2 < 0  # counter-clockwise in y-up is negative area in y-down pixel coordinates
-    top = np.ceil(np.minimum(np.minimum(a[:, 1], b[:, 1]), c[:, 1]) - 0.5)
-    bottom = np.floor(np.maximum(np.maximum(a[:, 1], b[:, 1]), c[:, 1]) - 0.5)
+    top = np.ceil(np.minimum(np.minimum(a[:, 1], b[:, 1]), c[:, 1]) - 0.5 - grow)
+    bottom = np.floor(np.maximum(np.maximum(a[:, 1], b[:, 1]), c[:, 1]) - 0.5 + grow)
     top = np.maximum(top, 0)
     bottom = np.minimum(bottom, height - 1)
     keep &= bottom >= top
-    keep &= np.maximum(np.maximum(a[:, 0], b[:, 0]), c[:, 0]) >= 0.5 - 1e-9
-    keep &= np.minimum(np.minimum(a[:, 0], b[:, 0]), c[:, 0]) <= width - 0.5 + 1e-9
+    keep &= np.maximum(np.maximum(a[:, 0], b[:, 0]), c[:, 0]) >= 0.5 - grow - 1e-9
+    keep &= np.minimum(np.minimum(a[:, 0], b[:, 0]), c[:, 0]) <= width - 0.5 + grow + 1e-9
     tri = np.flatnonzero(keep)
+    table = _bary_table(pts, faces)
     if len(tri):
-        _draw(buffer, tri, (a, b, c), area2, top, bottom, corner_depth, width)
-    return _coverage(buffer, pts, faces, (width, height), inv_w)
+        spans = _Spans((a, b, c), area2, top, corner_depth, table, width, grow)
+        _draw(buffer, tri, bottom, spans)
+    return _coverage(buffer, table, faces, (width, height), inv_w)
 
 
 def _corner_depths(depth: np.ndarray | None, faces: np.ndarray) -> np.ndarray | None:
@@ -88,60 +108,68 @@ def _corner_depths(depth: np.ndarray | None, faces: np.ndarray) -> np.ndarray | 
     return (d - lo) * ((2.0**31 - 1) / max(hi - lo, 1e-30))
 
 
-def _draw(
-    buffer: np.ndarray,
-    tri: np.ndarray,
-    corners: tuple[np.ndarray, np.ndarray, np.ndarray],
-    area2: np.ndarray,
-    top: np.ndarray,
-    bottom: np.ndarray,
-    corner_depth: np.ndarray | None,
-    width: int,
-) -> None:
-    rows = (bottom[tri] - top[tri] + 1).astype(np.int64)
+@dataclass(frozen=True)
+class _Spans:
+    """What drawing a chunk of triangles' rows needs besides the chunk."""
+
+    corners: tuple[np.ndarray, np.ndarray, np.ndarray]
+    area2: np.ndarray
+    top: np.ndarray
+    corner_depth: np.ndarray | None
+    table: np.ndarray
+    width: int
+    grow: float
+
+
+def _draw(buffer: np.ndarray, tri: np.ndarray, bottom: np.ndarray, spans: _Spans) -> None:
+    rows = (bottom[tri] - spans.top[tri] + 1).astype(np.int64)
     ends = np.cumsum(rows)
-    rows_per_chunk = max(_CHUNK_PIXELS // width, 1)  # a row spans at most `width` pixels
+    rows_per_chunk = max(_CHUNK_PIXELS // spans.width, 1)  # a row spans at most `width` pixels
     start = 0
     while start < len(tri):
         stop = int(np.searchsorted(ends, ends[start] - rows[start] + rows_per_chunk, "right"))
         stop = max(stop, start + 1)
-        _draw_spans(buffer, tri[start:stop], rows[start:stop], corners, area2, top, corner_depth, width)
+        _draw_spans(buffer, tri[start:stop], rows[start:stop], spans)
         start = stop
 
 
-def _draw_spans(
-    buffer: np.ndarray,
-    tri: np.ndarray,
-    rows: np.ndarray,
-    corners: tuple[np.ndarray, np.ndarray, np.ndarray],
-    area2: np.ndarray,
-    top: np.ndarray,
-    corner_depth: np.ndarray | None,
-    width: int,
-) -> None:
-    span_tri = np.repeat(tri, rows)
-    first = np.cumsum(rows) - rows
-    row = top[span_tri] + (np.arange(len(span_tri)) - np.repeat(first, rows))
-    y = row + 0.5
-    sign = np.sign(area2[span_tri])
+def _span_bounds(
+    spans: _Spans, span_tri: np.ndarray, y: np.ndarray, slack: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """First and last pixel column whose centre is inside each (triangle, row) span, every edge
+    moved out to take centres up to `slack` pixels beyond it along x or y."""
+    sign = np.sign(spans.area2[span_tri])
     lower = np.full(len(span_tri), -np.inf)
     upper = np.full(len(span_tri), np.inf)
     empty = np.zeros(len(span_tri), dtype=bool)
-    a, b, c = corners
+    a, b, c = spans.corners
     for p, q in ((a, b), (b, c), (c, a)):
         # Inside edge p→q: sign * ((q - p) × (x - p)) >= 0, i.e. coef * x + rest >= 0.
         px, py = p[span_tri, 0], p[span_tri, 1]
         dx, dy = q[span_tri, 0] - px, q[span_tri, 1] - py
         coef = -sign * dy
-        rest = sign * (dx * (y - py) + dy * px) + _EDGE_SLACK * (np.abs(dx) + np.abs(dy))
+        rest = sign * (dx * (y - py) + dy * px) + slack * (np.abs(dx) + np.abs(dy))
         with np.errstate(divide="ignore", invalid="ignore"):
             bound = -rest / coef
         lower = np.where(coef > 0, np.maximum(lower, bound), lower)
         upper = np.where(coef < 0, np.minimum(upper, bound), upper)
         empty |= (coef == 0) & (rest < 0)
-    x0 = np.maximum(np.ceil(lower - 0.5), 0)
-    x1 = np.minimum(np.floor(upper - 0.5), width - 1)
-    count = np.where(empty, 0, np.maximum(x1 - x0 + 1, 0)).astype(np.int64)
+    if slack > _EDGE_SLACK:
+        xs = np.stack([a[span_tri, 0], b[span_tri, 0], c[span_tri, 0]])
+        lower = np.maximum(lower, xs.min(axis=0) - slack)
+        upper = np.minimum(upper, xs.max(axis=0) + slack)
+    first = np.maximum(np.ceil(lower - 0.5), 0)
+    last = np.minimum(np.floor(upper - 0.5), spans.width - 1)
+    return first, np.where(empty, first - 1, last)
+
+
+def _draw_spans(buffer: np.ndarray, tri: np.ndarray, rows: np.ndarray, spans: _Spans) -> None:
+    span_tri = np.repeat(tri, rows)
+    first = np.cumsum(rows) - rows
+    row = spans.top[span_tri] + (np.arange(len(span_tri)) - np.repeat(first, rows))
+    y = row + 0.5
+    x0, x1 = _span_bounds(spans, span_tri, y, _EDGE_SLACK + spans.grow)
+    count = np.maximum(x1 - x0 + 1, 0).astype(np.int64)
     live = count > 0
     if not live.any():
         return
@@ -152,46 +180,68 @@ def _draw_spans(
     x = x0[frag_span] + (np.arange(int(count.sum())) - offsets[frag_span])
     frag_row = row[frag_span]
     frag_tri = span_tri[frag_span]
+    at = frag_row * spans.width + x
+    if spans.grow:
+        # Pixels only the grown triangle covers lose against any triangle that covers their centre.
+        inside_first, inside_last = _span_bounds(spans, span_tri, row + 0.5, _EDGE_SLACK)
+        outside = (x < inside_first[frag_span]) | (x > inside_last[frag_span])
+        keys = frag_tri.astype(np.uint64) | (outside.astype(np.uint64) << np.uint64(_ID_BITS))
+        np.minimum.at(buffer, at, keys)
+        return
+    if spans.corner_depth is None:
+        np.minimum.at(buffer, at, frag_tri.astype(np.int32))
+        return
     keys = frag_tri.astype(np.uint64)
-    if corner_depth is not None:
-        bary = _barycentrics(frag_tri, x + 0.5, frag_row + 0.5, corners, area2)
-        z = np.einsum("ij,ij->i", bary, corner_depth[frag_tri])
-        keys |= np.clip(z, 0, 2.0**31 - 1).astype(np.uint64) << np.uint64(_ID_BITS)
-    np.minimum.at(buffer, frag_row * width + x, keys)
+    bary = _table_barycentrics(spans.table[frag_tri], x + 0.5, frag_row + 0.5)
+    z = np.einsum("ij,ij->i", bary, spans.corner_depth[frag_tri])
+    keys |= np.clip(z, 0, 2.0**31 - 1).astype(np.uint64) << np.uint64(_ID_BITS)
+    np.minimum.at(buffer, at, keys)
 
 
-def _barycentrics(
-    tri: np.ndarray,
-    x: np.ndarray,
-    y: np.ndarray,
-    corners: tuple[np.ndarray, np.ndarray, np.ndarray],
-    area2: np.ndarray,
-) -> np.ndarray:
-    """(K, 3) screen-space barycentrics of points (x, y) in triangles `tri`, clipped to the triangle."""
-    a, b, c = (corner[tri] for corner in corners)
-    inv = 1.0 / area2[tri]
-    wa = ((b[:, 0] - x) * (c[:, 1] - y) - (b[:, 1] - y) * (c[:, 0] - x)) * inv
-    wb = ((c[:, 0] - x) * (a[:, 1] - y) - (c[:, 1] - y) * (a[:, 0] - x)) * inv
-    bary = np.clip(np.stack([wa, wb, 1.0 - wa - wb], axis=1), 0.0, 1.0)
-    return bary / np.maximum(bary.sum(axis=1, keepdims=True), 1e-12)
+def _bary_table(pts: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(M, 6) per triangle: corner a and the rows of the inverse of [b - a, c - a], so a point's
+    weights of b and c are that inverse times (point - a)."""
+    a, b, c = (pts[faces[:, k]] for k in range(3))
+    e1, e2 = b - a, c - a
+    det = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+    inv = np.divide(1.0, det, out=np.zeros_like(det), where=det != 0)
+    return np.column_stack([a, e2[:, 1] * inv, -e2[:, 0] * inv, -e1[:, 1] * inv, e1[:, 0] * inv])
+
+
+def _table_barycentrics(table: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(K, 3) barycentrics from `table` rows (one per point), clipped to the triangle."""
+    dx, dy = x - table[:, 0], y - table[:, 1]
+    bary = np.empty((len(x), 3))
+    bary[:, 1] = table[:, 2] * dx + table[:, 3] * dy
+    bary[:, 2] = table[:, 4] * dx + table[:, 5] * dy
+    bary[:, 0] = 1.0 - bary[:, 1] - bary[:, 2]
+    np.clip(bary, 0.0, 1.0, out=bary)
+    bary /= np.maximum(bary.sum(axis=1, keepdims=True), 1e-12)
+    return bary
 
 
 def _coverage(
-    buffer: np.ndarray, pts: np.ndarray, faces: np.ndarray, size: tuple[int, int], inv_w: np.ndarray | None
+    buffer: np.ndarray, table: np.ndarray, faces: np.ndarray, size: tuple[int, int], inv_w: np.ndarray | None
 ) -> Coverage:
     width, height = size
-    pixels = np.flatnonzero(buffer != _EMPTY)
-    tri = (buffer[pixels] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    empty = _NO_TRIANGLE if buffer.dtype == np.int32 else _EMPTY
+    pixels = np.flatnonzero(buffer != empty)
+    if buffer.dtype == np.int32:
+        tri = buffer[pixels]
+    else:
+        tri = (buffer[pixels] & np.uint64(0xFFFFFFFF)).astype(np.int32)
+    del buffer
     triangle = np.full(width * height, -1, dtype=np.int32)
     triangle[pixels] = tri
-    if len(faces):
-        corners = tuple(pts[faces[:, k]] for k in range(3))
-        a, b, c = corners
-        area2 = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-        bary = _barycentrics(tri, pixels % width + 0.5, pixels // width + 0.5, corners, area2)
-    else:
-        bary = np.zeros((0, 3))
-    if inv_w is not None and len(pixels):
-        bary = bary * np.asarray(inv_w, dtype=np.float64)[faces[tri]]
-        bary /= np.maximum(bary.sum(axis=1, keepdims=True), 1e-30)
-    return Coverage(triangle.reshape(height, width), pixels, tri, bary.astype(np.float32))
+    bary = np.zeros((len(pixels), 3), dtype=np.float32)
+    if len(faces) and len(pixels):
+        corner_inv_w = None if inv_w is None else np.asarray(inv_w, dtype=np.float64)[faces]
+        for start in range(0, len(pixels), _BARY_CHUNK):
+            part = slice(start, start + _BARY_CHUNK)
+            at, t = pixels[part], tri[part]
+            chunk = _table_barycentrics(table[t], at % width + 0.5, at // width + 0.5)
+            if corner_inv_w is not None:
+                chunk *= corner_inv_w[t]
+                chunk /= np.maximum(chunk.sum(axis=1, keepdims=True), 1e-30)
+            bary[part] = chunk
+    return Coverage(triangle.reshape(height, width), pixels, tri, bary)

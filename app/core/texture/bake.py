@@ -10,6 +10,11 @@ from the nearest seen surface by harmonic interpolation over the welded mesh (co
 across seams and round the back smoothly), or, for a single front picture of a front/back
 symmetric object, first by the picture seen through from behind (a mirrored back projection).
 Finally the UV gutter is filled by push-pull so bilinear filtering and mip-maps show no seams.
+
+The views are prepared first (camera, depth map, vertex colours for the fill); then the texels
+are painted in chunks, each chunk's surface points and normals interpolated once and projected
+into every view by the view's affine camera (the bake's cameras are orthographic), so a further
+view costs its projection and sampling only, and memory stays bounded at 4096².
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+from scipy import ndimage, sparse
 from scipy.sparse.linalg import spsolve
 
 from app.core.base.cancel import CancelToken
@@ -41,6 +46,11 @@ which a lone front picture is also projected onto the back."""
 DEPTH_MAP_MAX = 1024
 """Largest visibility depth map side; finer adds time, not accuracy, at typical triangle sizes."""
 BACK_MODES = ("auto", "mirror", "fill")
+TEXEL_GROWTH = 1.0
+"""Texels up to this far outside a chart are painted from its border: bilinear filtering reads
+them, and a gutter colour there would show the chart's seam."""
+TEXEL_CHUNK = 1 << 18
+"""Texels painted at once: their surface attributes and per-view temporaries stay at tens of MB."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,28 @@ class _Paint:
         return cls(np.zeros((count, 3), np.float32), np.zeros(count, np.float32), np.zeros(count, np.float32))
 
 
+@dataclass(frozen=True)
+class _Camera:
+    """A view ready to paint from: its picture, how world points land in it, what it can see."""
+
+    view: View
+    rgb: np.ndarray
+    """(H * W, 3) uint8 picture, flat for gathers."""
+    alpha: np.ndarray
+    """(H * W,) float32."""
+    shape: tuple[int, int]
+    to_image: np.ndarray
+    """(3, 3) float32: a world position (row) times this, plus `offset`, is picture x, y and depth."""
+    offset: np.ndarray
+    towards: np.ndarray
+    """(3,) float32 unit vector from the surface to the camera."""
+    depth_map: np.ndarray
+    to_depth: float
+    """Depth-map pixels per picture pixel."""
+    tolerance: float
+    """Depth slack in world units (1.5 depth-map pixels)."""
+
+
 def bake(
     mesh: Mesh,
     views: Sequence[View],
@@ -100,78 +132,109 @@ def bake(
     report = progress or (lambda _f, _m: None)
     size = texture_size
     report(0.0, "tracing texels to the surface")
-    cov = rasterize(mesh.uvs * np.float32(size), mesh.faces, (size, size))
+    cov = rasterize(mesh.uvs * np.float32(size), mesh.faces, (size, size), grow=TEXEL_GROWTH)
     welded, welded_faces, index_map = weld(mesh.vertices, mesh.faces)
     normals = vertex_normals(welded, welded_faces)[index_map]
     views = list(views)
     if back == "mirror" or (back == "auto" and _mirror_wanted(mesh, views)):
         front = next(v.image for v in views if v.name == "front")
         views.append(View("back", _mirrored(front)))
-    texel_paint, vertex_paint = _Paint.empty(len(cov.pixels)), _Paint.empty(mesh.vertex_count)
+    vertex_paint = _Paint.empty(mesh.vertex_count)
+    cameras = []
     for i, view in enumerate(views):
         cancel.raise_if_cancelled()
-        report(0.1 + 0.6 * i / len(views), f"projecting the {view.name} picture")
-        _project_view(mesh, normals, view, cov, texel_paint, vertex_paint)
+        report(0.05 + 0.25 * i / len(views), f"projecting the {view.name} picture")
+        camera, points, depth = _camera(mesh, view)
+        _add_view(vertex_paint, camera, points[:, 0], points[:, 1], depth, normals @ camera.towards)
+        cameras.append(camera)
     cancel.raise_if_cancelled()
-    report(0.75, "filling surfaces no picture shows")
+    report(0.3, "filling surfaces no picture shows")
     vertex_fill = _harmonic_fill(vertex_paint, welded_faces, index_map, len(welded))
-    fill = np.einsum("kj,kjc->kc", cov.bary, vertex_fill[mesh.faces[cov.faces]])
-    confidence = np.minimum(texel_paint.weight / FULL_CONFIDENCE, 1.0)[:, None]
-    projected = texel_paint.colour / np.maximum(texel_paint.blend, 1e-12)[:, None]
-    colour = projected * confidence + fill * (1 - confidence)
+    attributes = np.column_stack([mesh.vertices, normals, vertex_fill]).astype(np.float32)
+    texture = np.zeros((size * size, 3), dtype=np.uint8)
+    texels = len(cov.pixels)
+    for start in range(0, texels, TEXEL_CHUNK):
+        cancel.raise_if_cancelled()
+        part = slice(start, min(start + TEXEL_CHUNK, texels))
+        report(0.35 + 0.55 * start / max(texels, 1), "painting the texels")
+        texture[cov.pixels[part]] = _paint_texels(_texel_surface(attributes, mesh.faces, cov, part), cameras)
     cancel.raise_if_cancelled()
     report(0.9, "filling the UV gutter")
-    texture = np.zeros((size * size, 3), dtype=np.uint8)
-    texture[cov.pixels] = np.clip(colour + 0.5, 0, 255).astype(np.uint8)
     known = np.zeros(size * size, dtype=np.float32)
     known[cov.pixels] = 1.0
+    del cov
     texture = push_pull_fill(texture.reshape(size, size, 3), known.reshape(size, size))
     report(1.0, "texture baked")
     return texture
 
 
-def _project_view(
-    mesh: Mesh,
-    normals: np.ndarray,
-    view: View,
-    cov: Coverage,
-    texel_paint: _Paint,
-    vertex_paint: _Paint,
-) -> None:
-    """Add `view`'s colours and weights to the texels and to the vertices (for the fill)."""
-    picture = np.dstack([view.image.rgb.astype(np.float32), view.image.alpha.astype(np.float32)])
-    side = picture.shape[0]
+def _camera(mesh: Mesh, view: View) -> tuple[_Camera, np.ndarray, np.ndarray]:
+    """`view` ready to paint from, and where the mesh's vertices land in its picture (points, depth)."""
+    side = view.image.rgb.shape[0]
     proj = project(mesh.vertices, (side, side), view.name, framing=view.framing, border=view.border)
     depth_side = min(side, DEPTH_MAP_MAX)
     to_depth = depth_side / side
     depth_map = _depth_map(proj.points * to_depth, proj.depth, mesh.faces, depth_side)
-    tolerance = 1.5 / (proj.scale * to_depth)  # 1.5 depth-map pixels in world units
-    towards = proj.rotation[2].astype(np.float32)
-    texel_points, texel_depth, texel_facing = _at_texels(mesh, normals, proj.points, proj.depth, towards, cov)
-    for paint, points, depth, facing in (
-        (texel_paint, texel_points, texel_depth, texel_facing),
-        (vertex_paint, proj.points, proj.depth, normals @ towards),
-    ):
-        seen = np.flatnonzero(facing > MIN_FACING)
-        seen = seen[depth[seen] <= _lookup(depth_map, points[seen] * to_depth) + tolerance]
-        rgba = _sample(picture, points[seen])
-        weight = (facing[seen] * facing[seen] * rgba[:, 3]).astype(np.float32)
-        blend = weight * np.float32(view.weight)
-        paint.colour[seen] += rgba[:, :3] * blend[:, None]
-        paint.weight[seen] += weight
-        paint.blend[seen] += blend
+    rotation = proj.rotation
+    to_image = np.column_stack([rotation[0] * proj.scale, -rotation[1] * proj.scale, -rotation[2]])
+    placed = np.column_stack([proj.points, proj.depth])
+    offset = (placed - np.asarray(mesh.vertices, dtype=np.float64) @ to_image).mean(axis=0)
+    camera = _Camera(
+        view=view,
+        rgb=np.ascontiguousarray(view.image.rgb).reshape(-1, 3),
+        alpha=np.asarray(view.image.alpha, dtype=np.float32).reshape(-1),
+        shape=(side, view.image.rgb.shape[1]),
+        to_image=to_image.astype(np.float32),
+        offset=offset.astype(np.float32),
+        towards=rotation[2].astype(np.float32),
+        depth_map=depth_map,
+        to_depth=to_depth,
+        tolerance=1.5 / (proj.scale * to_depth),
+    )
+    return camera, proj.points, proj.depth
 
 
-def _at_texels(
-    mesh: Mesh, normals: np.ndarray, points: np.ndarray, depth: np.ndarray, towards: np.ndarray, cov: Coverage
+def _texel_surface(
+    attributes: np.ndarray, faces: np.ndarray, cov: Coverage, part: slice
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Picture position, depth and facing (cos to the view) of every texel's surface point."""
-    corners = mesh.faces[cov.faces]
-    xy = np.einsum("kj,kjc->kc", cov.bary, points.astype(np.float32)[corners])
-    z = np.einsum("kj,kj->k", cov.bary, depth.astype(np.float32)[corners])
-    n = np.einsum("kj,kjc->kc", cov.bary, normals[corners])
-    facing = (n @ towards) / np.maximum(np.linalg.norm(n, axis=1), 1e-12)
-    return xy, z, facing
+    """Surface positions (3, K), unit normals (3, K) and fill colours (K, 3) behind the texels `part`
+    of `cov`, from the per-vertex `attributes` (N, 9): computed once per texel, whatever the number
+    of views. Rows per coordinate keep the per-view products contiguous."""
+    corners = attributes[faces[cov.faces[part]]]
+    values = np.einsum("kj,kjc->ck", cov.bary[part], corners)
+    normals = values[3:6]
+    normals /= np.maximum(np.sqrt(np.einsum("ck,ck->k", normals, normals)), 1e-12)
+    return values[:3], normals, values[6:].T
+
+
+def _paint_texels(surface: tuple[np.ndarray, np.ndarray, np.ndarray], cameras: list[_Camera]) -> np.ndarray:
+    """(K, 3) uint8 colour of texels: the views' colours where they see well, the fill elsewhere."""
+    positions, normals, fill = surface
+    paint = _Paint.empty(len(fill))
+    for camera in cameras:
+        x, y, depth = camera.to_image.T @ positions + camera.offset[:, None]
+        _add_view(paint, camera, x, y, depth, camera.towards @ normals)
+    confidence = np.minimum(paint.weight / FULL_CONFIDENCE, 1.0)[:, None]
+    projected = paint.colour / np.maximum(paint.blend, 1e-12)[:, None]
+    colour = projected * confidence + fill * (1 - confidence)
+    return np.clip(colour + 0.5, 0, 255).astype(np.uint8)
+
+
+def _add_view(
+    paint: _Paint, camera: _Camera, x: np.ndarray, y: np.ndarray, depth: np.ndarray, facing: np.ndarray
+) -> None:
+    """Add `camera`'s colours and weights to the points (picture positions, depths, facings) it sees."""
+    seen = np.flatnonzero(facing > MIN_FACING)
+    x, y = x[seen], y[seen]
+    nearest = _lookup(camera.depth_map, x * camera.to_depth, y * camera.to_depth)
+    visible = depth[seen] <= nearest + camera.tolerance
+    seen, x, y = seen[visible], x[visible], y[visible]
+    rgba = _sample(camera, x, y)
+    weight = (facing[seen] * facing[seen] * rgba[:, 3]).astype(np.float32)
+    blend = weight * np.float32(camera.view.weight)
+    paint.colour[seen] += rgba[:, :3] * blend[:, None]
+    paint.weight[seen] += weight
+    paint.blend[seen] += blend
 
 
 def _depth_map(points: np.ndarray, depth: np.ndarray, faces: np.ndarray, side: int) -> np.ndarray:
@@ -182,34 +245,37 @@ def _depth_map(points: np.ndarray, depth: np.ndarray, faces: np.ndarray, side: i
     nearest[cov.pixels] = np.einsum("kj,kj->k", cov.bary, depth.astype(np.float32)[faces[cov.faces]])
     nearest = nearest.reshape(side, side)
     finite = np.where(np.isfinite(nearest), nearest, -np.inf)
-    padded = np.pad(finite, 1, constant_values=-np.inf)
-    widest = np.max(
-        np.stack([padded[dy : dy + side, dx : dx + side] for dy in range(3) for dx in range(3)]), axis=0
-    )
+    widest = ndimage.maximum_filter(finite, size=3, mode="constant", cval=-np.inf)
     return np.where(np.isfinite(nearest), np.maximum(nearest, widest), np.inf)
 
 
-def _lookup(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+def _lookup(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     side = image.shape[0]
-    cols = np.clip(points[:, 0].astype(np.int64), 0, side - 1)
-    rows = np.clip(points[:, 1].astype(np.int64), 0, side - 1)
+    cols = np.clip(x.astype(np.int64), 0, side - 1)
+    rows = np.clip(y.astype(np.int64), 0, side - 1)
     return image[rows, cols]
 
 
-def _sample(picture: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """(K, 4) bilinear samples of an (H, W, 4) float32 picture at continuous pixel coordinates."""
-    height, width = picture.shape[:2]
-    flat = picture.reshape(-1, 4)
-    x = np.clip(points[:, 0] - 0.5, 0, width - 1)
-    y = np.clip(points[:, 1] - 0.5, 0, height - 1)
+def _sample(camera: _Camera, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(K, 4) float32 bilinear RGBA samples of `camera`'s picture at continuous pixel coordinates."""
+    height, width = camera.shape
+    x = np.clip(x - 0.5, 0, width - 1)
+    y = np.clip(y - 0.5, 0, height - 1)
     x0 = np.minimum(x.astype(np.int64), max(width - 2, 0))
     y0 = np.minimum(y.astype(np.int64), max(height - 2, 0))
     fx, fy = (x - x0).astype(np.float32)[:, None], (y - y0).astype(np.float32)[:, None]
     at = y0 * width + x0
     right = np.minimum(x0 + 1, width - 1) - x0
     down = (np.minimum(y0 + 1, height - 1) - y0) * width
-    top = np.take(flat, at, axis=0) * (1 - fx) + np.take(flat, at + right, axis=0) * fx
-    bottom = np.take(flat, at + down, axis=0) * (1 - fx) + np.take(flat, at + down + right, axis=0) * fx
+
+    def texels(index: np.ndarray) -> np.ndarray:
+        rgba = np.empty((len(index), 4), dtype=np.float32)
+        rgba[:, :3] = np.take(camera.rgb, index, axis=0)
+        rgba[:, 3] = np.take(camera.alpha, index)
+        return rgba
+
+    top = texels(at) * (1 - fx) + texels(at + right) * fx
+    bottom = texels(at + down) * (1 - fx) + texels(at + down + right) * fx
     return top * (1 - fy) + bottom * fy
 
 
@@ -239,7 +305,7 @@ def _harmonic_fill(paint: _Paint, welded_faces: np.ndarray, index_map: np.ndarra
         # touch no seen vertex (hidden inner shells) defined.
         system = sparse.diags(degree[u] + 1e-3) - adjacency[u][:, u]
         rhs = adjacency[u][:, k] @ values[k] + 1e-3 * mean
-        values[u] = np.column_stack([spsolve(system.tocsc(), rhs[:, c]) for c in range(3)])
+        values[u] = spsolve(system.tocsc(), rhs).reshape(-1, 3)
     return values[index_map].astype(np.float32)
 
 
