@@ -9,9 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from app.core.base.errors import SweedleError
-from app.core.base.rules import DEFAULT_LODS, DEFAULT_TEXTURE_SIZE, TEXTURE_SIZES, LodTarget, parse_lods
+from app.core.base.rules import (
+    CUTOUT_MODES,
+    DEFAULT_LODS,
+    DEFAULT_TEXTURE_SIZE,
+    TEXTURE_SIZES,
+    LodTarget,
+    parse_lods,
+)
 from app.core.generation.request import GenerationRequest
-from app.core.imaging.mask import CUTOUT_MODES
 from app.core.texture.paint_options import TEXTURE_METHODS
 
 

@@ -5,17 +5,21 @@
 Runs `python -m app generate IMAGE -o out.glb --force -q` (and the same with `--no-library`)
 `--repeat` times after one warm-up run, each a fresh process with SWEEDLE_HOME in a temp folder
 (the warm-up creates the library, so the timed runs record into an existing one, as a user's
-would), and prints the median and minimum wall time. `--force` makes every run really generate
-instead of reusing the identical version the warm-up saved. Next to them it times a bare
+would), and prints the median and minimum wall time and the median CPU time (user + system; on a
+shared machine the steadier figure, since waiting for a core is not in it). `--force` makes every
+run really generate instead of reusing the identical version the warm-up saved. Next to them it times a bare
 `python -c pass` and `python -c "import numpy"`, the floor any Python command pays, and the
 in-process pipeline alone, so start-up = whole process - pipeline. `--importtime` prints the
-modules that took longest to import (cumulative, `python -X importtime`).
+modules that took longest to import (cumulative, `python -X importtime`). The processes write
+their bytecode to a temporary cache (PYTHONPYCACHEPREFIX), as an installed Sweedle has it;
+`--no-bytecode` compiles every module at every run (PYTHONDONTWRITEBYTECODE=1).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -27,18 +31,24 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "resources" / "samples" / "robot.png"
 
 
-def _timed(cmd: list[str], env: dict[str, str], repeat: int) -> list[float]:
-    times = []
+def _timed(cmd: list[str], env: dict[str, str], repeat: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of each run after a warm-up run."""
+    wall, cpu = [], []
     for _ in range(repeat + 1):  # the first run warms the file cache (and creates the library)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
+        wall.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr}")
-    return times[1:]
+    return wall[1:], cpu[1:]
 
 
-def _pipeline_seconds(image: Path, out: Path, repeat: int) -> list[float]:
+def _pipeline_seconds(
+    image: Path, out: Path, repeat: int, env: dict[str, str]
+) -> tuple[list[float], list[float]]:
     code = (
         "import sys, time\n"
         "from pathlib import Path\n"
@@ -46,9 +56,9 @@ def _pipeline_seconds(image: Path, out: Path, repeat: int) -> list[float]:
         "from app.core.generation.stages import generate\n"
         "request = GenerationRequest(image_path=Path(sys.argv[1]))\n"
         "for _ in range(int(sys.argv[3]) + 1):\n"
-        "    start = time.perf_counter()\n"
+        "    start, start_cpu = time.perf_counter(), time.process_time()\n"
         "    generate(request, Path(sys.argv[2]), 'glb')\n"
-        "    print(time.perf_counter() - start)\n"
+        "    print(time.perf_counter() - start, time.process_time() - start_cpu)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(image), str(out), str(repeat)],
@@ -56,9 +66,10 @@ def _pipeline_seconds(image: Path, out: Path, repeat: int) -> list[float]:
         capture_output=True,
         text=True,
         check=True,
-        env=dict(os.environ, SWEEDLE_HOME=str(out.parent / "home-pipeline")),
+        env=dict(env, SWEEDLE_HOME=str(out.parent / "home-pipeline")),
     )
-    return [float(line) for line in done.stdout.split()][1:]
+    rows = [[float(v) for v in line.split()] for line in done.stdout.splitlines()][1:]
+    return [wall for wall, _ in rows], [cpu for _, cpu in rows]
 
 
 def _import_offenders(cmd: list[str], env: dict[str, str], top: int) -> list[tuple[float, str]]:
@@ -73,8 +84,12 @@ def _import_offenders(cmd: list[str], env: dict[str, str], top: int) -> list[tup
     return sorted(rows, reverse=True)[:top]
 
 
-def _line(label: str, times: list[float]) -> str:
-    return f"  {label:34s} median {statistics.median(times):5.2f} s   min {min(times):5.2f} s"
+def _line(label: str, times: tuple[list[float], list[float]]) -> str:
+    wall, cpu = times
+    return (
+        f"  {label:30s} wall median {statistics.median(wall):5.2f} s, min {min(wall):5.2f} s;"
+        f"  CPU median {statistics.median(cpu):5.2f} s"
+    )
 
 
 def main() -> None:
@@ -83,25 +98,31 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--image", type=Path, default=SAMPLE)
     parser.add_argument("--importtime", action="store_true", help="print the slowest imports")
+    parser.add_argument("--no-bytecode", action="store_true", help="compile every module at every run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sweedle-bench-cli-") as tmp:
         env = dict(os.environ, SWEEDLE_HOME=str(Path(tmp) / "home"))
+        if not args.no_bytecode:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         out = Path(tmp) / "out.glb"
         generate = [sys.executable, "-m", "app", "generate", str(args.image), "-o", str(out), "-q"]
         print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-        print(f"whole process, {args.image.name}, median of {args.repeat} after a warm-up:")
+        cache = "no bytecode cache" if args.no_bytecode else "bytecode cache"
+        print(f"whole process, {args.image.name}, median of {args.repeat} after a warm-up, {cache}:")
         bare = _timed([sys.executable, "-c", "pass"], env, args.repeat)
         numpy = _timed([sys.executable, "-c", "import numpy"], env, args.repeat)
         ours = _timed([*generate, "--force"], env, args.repeat)
         no_library = _timed([*generate, "--no-library"], env, args.repeat)
-        pipeline = _pipeline_seconds(args.image, Path(tmp) / "pipeline.glb", args.repeat)
+        pipeline = _pipeline_seconds(args.image, Path(tmp) / "pipeline.glb", args.repeat, env)
         print(_line("python -c pass", bare))
         print(_line('python -c "import numpy"', numpy))
         print(_line("sweedle generate (library)", ours) + "   (target median <= 1.2 s)")
         print(_line("sweedle generate --no-library", no_library))
         print(_line("pipeline alone, in process", pipeline))
-        start_up = statistics.median(ours) - statistics.median(pipeline)
-        print(f"  start-up and library = whole - pipeline: {start_up:.2f} s")
+        for label, kind in (("wall", 0), ("CPU", 1)):
+            start_up = statistics.median(ours[kind]) - statistics.median(pipeline[kind])
+            print(f"  start-up and library = whole - pipeline ({label}): {start_up:.2f} s")
         print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
         if args.importtime:
             print("slowest imports of `generate` (cumulative seconds, one run):")

@@ -1,6 +1,6 @@
 """What the window's start does not load before its first frame: the library (SQLAlchemy), the
-pipeline (SciPy, the LOD tools), the mesh readers and the model configs' reader (PyYAML) load
-afterwards, on the pool or on first use. Checked in a fresh process right after MainWindow() and
+pipeline (SciPy, the LOD tools), the picture code (Pillow), the mesh readers and the model configs'
+reader (PyYAML) load afterwards, on the pool or on first use. Checked in a fresh process right after MainWindow() and
 show(), before the event loop starts the background work."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "fast_simplification",
     "pyqtgraph",
     "yaml",
+    "PIL",
     "torch",
     "hy3dgen",
     "cv2",

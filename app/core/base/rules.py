@@ -17,6 +17,10 @@ DEFAULT_TEXTURE_SIZE = 1024
 DEFAULT_ROUGHNESS = 0.85
 """A material's PBR roughness when nobody chose one (metallic is always 0): matte, as most props."""
 DEFAULT_LODS: tuple[str, ...] = ("50%", "25%", "10%")
+CUTOUT_MODES: tuple[str, ...] = ("auto", "alpha", "model", "classical")
+"""How the subject is found: `auto` tries the picture's alpha, then a cutout model, then the
+classical cutout, and stops when that is unsure; the others use one method whatever it gives.
+Here rather than in `imaging.mask`, so a request can be checked without loading the imaging code."""
 MAX_SEED = 2**32 - 1
 """Seeds are 32-bit: every engine's random generator accepts them, and provenance can be replayed."""
 MAX_NAME_LENGTH = 200

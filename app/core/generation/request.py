@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.core.base.errors import InputError
 from app.core.base.rules import (
+    CUTOUT_MODES,
     DEFAULT_LODS,
     DEFAULT_ROUGHNESS,
     DEFAULT_TEXTURE_SIZE,
@@ -27,7 +28,6 @@ from app.core.base.rules import (
     name_from_prompt,
     visible_name,
 )
-from app.core.imaging.mask import CUTOUT_MODES
 from app.core.texture.paint_options import TEXTURE_METHODS, PaintOptions
 
 if TYPE_CHECKING:  # numpy stays out of the window's start-up

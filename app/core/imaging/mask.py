@@ -19,11 +19,9 @@ from PIL import Image
 
 from app.core.base.cancel import CancelToken
 from app.core.base.errors import InputError
+from app.core.base.rules import CUTOUT_MODES
 from app.core.imaging.loading import LoadedImage
 
-CUTOUT_MODES: tuple[str, ...] = ("auto", "alpha", "model", "classical")
-"""How the subject is found: `auto` tries the picture's alpha, then a cutout model, then the
-classical cutout, and stops when that is unsure; the others use one method whatever it gives."""
 LOW_CONFIDENCE = 0.5
 """Below this the cutout is probably wrong: the window opens the mask editor, the CLI stops and
 says how to give a mask."""
