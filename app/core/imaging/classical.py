@@ -86,8 +86,12 @@ def classical_cut(
     else:
         labels, story = _artist_seeds(small, seeds, factor), None
     token.raise_if_cancelled()
-    cut = _grabcut(small, labels)
-    if story is not None:
+    smooth = None if story is None else _smooth_backdrop_cut(small, story)
+    if smooth is not None:
+        cut, story = smooth
+    else:
+        cut = _grabcut(small, labels)
+    if story is not None and smooth is None:
         cut = _outlined(_without_specks(cut), story.edges)
         if outline_share(cut, story.edges) < RETRY_OUTLINE:
             token.raise_if_cancelled()
@@ -145,6 +149,29 @@ def _automatic_seeds(small: np.ndarray) -> tuple[np.ndarray, _Story]:
     labels[(inside & unlike) | chosen] = cv2.GC_PR_FGD
     labels[border] = cv2.GC_BGD
     return labels, _Story(unlike, spread, edges)
+
+
+def _smooth_backdrop_cut(small: np.ndarray, story: _Story) -> tuple[np.ndarray, _Story] | None:
+    """On a smooth (graded) backdrop: GrabCut on the picture with the backdrop surface taken out,
+    seeded by what stands off that surface; None when the backdrop is not smooth."""
+    import cv2
+
+    from app.core.imaging.smooth_backdrop import smooth_backdrop
+
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    backdrop = smooth_backdrop(lab, story.unlike_border)
+    if backdrop is None:
+        return None
+    height, width = backdrop.stands_off.shape
+    labels = np.full((height, width), cv2.GC_PR_BGD, np.uint8)
+    labels[backdrop.stands_off] = cv2.GC_PR_FGD
+    border = _ring(height, width, max(2, round(BORDER_SHARE * max(height, width))))
+    labels[(border & ~backdrop.stands_off) | backdrop.surely_backdrop] = cv2.GC_BGD
+    cut = _outlined(_without_specks(_grabcut(backdrop.flat, labels)), story.edges)
+    if not cut.any():
+        return None
+    unlike = backdrop.stands_off | (cut & ~backdrop.surely_backdrop)
+    return cut, _Story(unlike, backdrop.spread, story.edges)
 
 
 def _nearest_distance(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
