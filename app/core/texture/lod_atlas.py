@@ -22,6 +22,7 @@ remakes the chain does the same.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -113,10 +114,12 @@ def fit_chain(
     squeeze = old_height / height
     shared = [_in_square(lod, squeeze) for lod in lods[:first]]
     placed: list[Lod] = []
-    for lod, region in zip(remade, regions, strict=False):
-        cancel.raise_if_cancelled()
-        unwrapped = unwrap(lod.mesh, region.size, cancel)
-        placed.append(replace(lod, mesh=_in_region(unwrapped, region, width, height)))
+    # Each unwrap runs in its own child process, mostly starting up: side by side they overlap.
+    sizes = [region.size for region in regions[: len(remade)]]
+    with ThreadPoolExecutor(max_workers=max(len(remade), 1)) as pool:
+        unwrapped = list(pool.map(lambda lod, size: unwrap(lod.mesh, size, cancel), remade, sizes))
+    for lod, region, mesh in zip(remade, regions, unwrapped, strict=False):
+        placed.append(replace(lod, mesh=_in_region(mesh, region, width, height)))
     reference = _with_frames(lod0) if material.maps.normal is not None else lod0
     if material.maps.normal is not None:
         placed = [replace(lod, mesh=with_tangents(lod.mesh)) for lod in placed]
