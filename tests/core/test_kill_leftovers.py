@@ -141,7 +141,7 @@ def test_sigkill_during_export(tmp_path: Path, capsys: pytest.CaptureFixture[str
         )
         fbx = project / "Assets/Sweedle/robot/robot.fbx"
         assert fbx.read_bytes().startswith(b"Kaydara FBX Binary")
-    assert sorted(p.name for p in (project / "Assets/Sweedle").iterdir()) == ["robot"], (
+    assert sorted(p.name for p in (project / "Assets/Sweedle").iterdir()) == ["Editor", "robot"], (
         "a second asset folder"
     )
     print(f"export: full run {full_s:.1f} s; leftovers per kill {found} (seed {seed})")
