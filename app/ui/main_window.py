@@ -598,7 +598,7 @@ class MainWindow(QMainWindow):
             )
         elif result.message:
             self.show_error(f"{job.label}: {result.message}")
-        self.viewport.set_lodset(result.lodset)
+        self.viewport.set_lodset_later(result.lodset)  # staged on the pool, copied over frames
         self.inspector.show_result(result, asset_id)
         self.image_panel.show_source(job.request.image_path, job.label)
         triangles = result.lodset.lod0.triangle_count

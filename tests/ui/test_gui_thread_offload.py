@@ -17,6 +17,8 @@ from app.ui.panels import library as library_panel_module
 from app.ui.panels import library_model
 from app.ui.panels.library import LibraryPanel
 
+from qt_events import drop_files
+
 
 class ThreadSpy:
     """Wraps a function; remembers whether each call ran in the GUI (main) thread."""
@@ -112,3 +114,27 @@ def test_grid_thumbnails_are_decoded_on_the_pool(
     panel = _panel(qtbot, library)
     qtbot.waitUntil(lambda: len(decode.in_gui_thread) == 3 and not panel.model.loading(), timeout=10_000)
     assert decode.in_gui_thread == [False, False, False]
+
+
+def test_a_relief_job_and_its_result_leave_the_heavy_work_to_other_threads(
+    qtbot, window, sample_image: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.library import saving
+    from app.ui.viewport import gl_widget
+
+    thumbnail = ThreadSpy(saving.thumbnail_png)
+    stage = ThreadSpy(gl_widget.stage_lodset)
+    view = ThreadSpy(library_model.read_view)
+    monkeypatch.setattr(saving, "thumbnail_png", thumbnail)
+    monkeypatch.setattr(gl_widget, "stage_lodset", stage)
+    monkeypatch.setattr(library_model, "read_view", view)
+    qtbot.waitUntil(lambda: window.library_panel is not None, timeout=30_000)
+    drop_files(window, [sample_image])
+    with qtbot.waitSignal(window.runner.sig_finished, timeout=60_000):
+        [job] = window.generate()
+    asset_id = window.library_sink.saved_asset_ids[job.id]
+    qtbot.waitUntil(lambda: window.library_panel.selected_ids() == [asset_id], timeout=10_000)
+    qtbot.waitUntil(lambda: not window.viewport.uploading(), timeout=30_000)
+    assert thumbnail.in_gui_thread == [False], "the thumbnail was rendered by the worker"
+    assert stage.in_gui_thread == [False], "the result was packed and mipmapped on the pool"
+    assert view.in_gui_thread and not any(view.in_gui_thread), "the library was re-read on the pool"

@@ -80,6 +80,7 @@ def test_generate_runs_through_the_worker_with_ordered_progress_and_shows_the_me
     assert window.library_sink.library.get_asset(asset_id).summary.name == "robot"
     viewport = window.viewport
     assert viewport.lodset is job.result.lodset and len(viewport.lodset.lods) == 3
+    qtbot.waitUntil(lambda: not viewport.uploading(), timeout=30_000)  # staged, copied over frames
     frame = viewport.grabFramebuffer()
     pixels = np.array(frame.constBits(), np.uint8).reshape(frame.height(), frame.width(), 4)
     h, w = frame.height(), frame.width()

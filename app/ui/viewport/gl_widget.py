@@ -14,6 +14,7 @@ camera, so every orbit, zoom and LOD choice applies to both; Esc or showing anot
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,9 @@ from app.ui.viewport.compare import CompareOverlay
 from app.ui.viewport.gpu import GLSetupError
 from app.ui.viewport.lod_choice import auto_lod_level
 from app.ui.viewport.renderer import Renderer, Shading
+from app.ui.viewport.staging import StagedAsset, stage_lodset
+from app.ui.viewport.uploads import AssetUpload
+from app.ui.workers.tasks import run_task
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,8 @@ WHEEL_ZOOM_PER_NOTCH = 0.85
 DRAG_ZOOM_PER_PX = 1.01
 TURNTABLE_DEG_PER_S = 30.0
 TURNTABLE_INTERVAL_MS = 33
+UPLOAD_BUDGET_S = 0.008
+"""GPU copying per frame while a staged asset goes up; the old asset is drawn until it is done."""
 
 _VIEW_KEYS = {
     Qt.Key.Key_1: ("front", "back"),
@@ -104,6 +110,11 @@ class ViewportWidget(QOpenGLWidget):
         self.gl_error: str | None = None
         self._lodset: LodSet | None = None
         self._pending_upload = False
+        self._staged: StagedAsset | None = None
+        """Set by `set_lodset_later`: the next frames copy this instead of uploading `_lodset`."""
+        self._upload: AssetUpload | None = None
+        self._staging: LodSet | None = None
+        """The asset being staged on the pool (a newer request replaces it)."""
         self._lod = 0
         self._auto_lod = False
         self._drag_origin: QPointF | None = None
@@ -148,6 +159,37 @@ class ViewportWidget(QOpenGLWidget):
             self._stop_compare()
         self._show(lodset, frame)
 
+    def set_lodset_later(self, lodset: LodSet, frame: bool = True) -> None:
+        """Show `lodset` (as `lodset`, framed, with its signals) now, and its pixels once it is
+        staged on the pool and copied to the GPU a slice per frame: a generated result's maps
+        and LODs would otherwise be packed, mipmapped and copied inside one paint."""
+        self.set_lodset(lodset, frame)
+        self._pending_upload = False
+        self._staging = lodset
+        run_task(
+            stage_lodset,
+            lodset,
+            on_result=lambda staged: self._on_staged(lodset, staged),
+            on_error=lambda exc: self._on_stage_failed(lodset, exc),
+            owner=self,
+        )
+
+    def uploading(self) -> bool:
+        """Whether a `set_lodset_later` asset is still being staged or copied (for tests)."""
+        return self._staging is not None or self._staged is not None
+
+    def _on_staged(self, lodset: LodSet, staged: StagedAsset) -> None:
+        if self._staging is lodset and self._lodset is lodset:
+            self._staging = None
+            self._staged = staged
+            self._pending_upload = True
+            self.update()
+
+    def _on_stage_failed(self, lodset: LodSet, exc: BaseException) -> None:
+        if self._staging is lodset:
+            self._staging = None
+            log.error("could not prepare %s for the viewport: %s", lodset.name, exc)
+
     def compare(self, left: LodSet, right: LodSet, captions: tuple[str, str]) -> None:
         """Show `left` and `right` side by side under their `captions`, framed together; the
         asset shown before comes back when the comparison ends."""
@@ -176,6 +218,7 @@ class ViewportWidget(QOpenGLWidget):
     def _show(self, lodset: LodSet | None, frame: bool) -> None:
         self._lodset = lodset
         self._pending_upload = True
+        self._staging = self._staged = None
         self._lod = 0
         if lodset is not None and frame:
             self.camera.frame(lodset.lod0.bounds(), self._aspect())
@@ -310,6 +353,9 @@ class ViewportWidget(QOpenGLWidget):
         if self._compare_renderer is not None:
             self._compare_renderer.release()
             self._compare_renderer = None
+        if self._upload is not None:
+            self._upload.discard()
+            self._upload = None  # a staged asset still waiting is copied anew into the next context
         self.doneCurrent()
         self._pending_upload = self._compare_upload = True
 
@@ -317,8 +363,7 @@ class ViewportWidget(QOpenGLWidget):
         if self.gl_error is not None:
             return
         if self._pending_upload:
-            self.renderer.set_lodset(self._lodset)
-            self._pending_upload = False
+            self._upload_pending()
         if self._compare_upload:
             self._upload_compared()
         if self._auto_lod:
@@ -333,6 +378,27 @@ class ViewportWidget(QOpenGLWidget):
         half = size[0] // 2
         self.renderer.render(view, projection, (half, size[1]), self._lod)
         self._compare_renderer.render(view, projection, (size[0] - half, size[1]), self._lod, (half, 0))
+
+    def _upload_pending(self) -> None:
+        """Upload the shown asset: all at once, or a staged one a frame's budget at a time (the
+        next frame is asked for until it is all there, then the renderer swaps to it)."""
+        if self._staged is None:
+            if self._upload is not None:
+                self._upload.discard()
+                self._upload = None
+            self.renderer.set_lodset(self._lodset)
+            self._pending_upload = False
+            return
+        if self._upload is None or self._upload.staged is not self._staged:
+            if self._upload is not None:
+                self._upload.discard()
+            self._upload = AssetUpload(self._staged)
+        if self._upload.step(time.perf_counter() + UPLOAD_BUDGET_S):
+            self.renderer.adopt(self._staged, self._upload.uploaded)
+            self._upload = self._staged = None
+            self._pending_upload = False
+        else:
+            self.update()
 
     def _upload_compared(self) -> None:
         """The right half's renderer (made on first use, sharing the display options) gets the

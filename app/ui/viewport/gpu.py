@@ -101,8 +101,12 @@ class MeshBuffers:
 
     @classmethod
     def upload(cls, mesh: Mesh) -> MeshBuffers:
-        vertices = interleave(mesh)
         indices = np.ascontiguousarray(mesh.faces, dtype=np.uint32)
+        return cls.from_arrays(interleave(mesh), indices, mesh.tangents is not None)
+
+    @classmethod
+    def from_arrays(cls, vertices: np.ndarray, indices: np.ndarray, has_tangents: bool) -> MeshBuffers:
+        """Upload vertices already in VERTEX_DTYPE and uint32 indices (packed on another thread)."""
         vao = GL.glGenVertexArrays(1)
         GL.glBindVertexArray(vao)
         vbo, ebo = (int(b) for b in GL.glGenBuffers(2))
@@ -120,7 +124,7 @@ class MeshBuffers:
         GL.glBindBuffer(GL.GL_ELEMENT_ARRAY_BUFFER, ebo)
         GL.glBufferData(GL.GL_ELEMENT_ARRAY_BUFFER, indices.nbytes, indices, GL.GL_STATIC_DRAW)
         GL.glBindVertexArray(0)
-        return cls(int(vao), (vbo, ebo), int(indices.size), mesh.tangents is not None)
+        return cls(int(vao), (vbo, ebo), int(indices.size), has_tangents)
 
     def draw(self) -> None:
         GL.glBindVertexArray(self.vao)

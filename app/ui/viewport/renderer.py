@@ -22,10 +22,12 @@ from pathlib import Path
 import numpy as np
 from OpenGL import GL
 
-from app.core.mesh.types import LodSet, MaterialMaps, Mesh, NormalConvention
+from app.core.mesh.types import LodSet
 from app.core.paths import resources_dir
 from app.ui.viewport.gpu import GLSetupError, MeshBuffers, build_program, upload_lines, upload_texture
 from app.ui.viewport.scenery import clay_matcap, grid_lines
+from app.ui.viewport.staging import StagedAsset, stage_lodset
+from app.ui.viewport.uploads import AssetUpload, UploadedAsset
 
 SHADER_DIR = resources_dir() / "shaders"
 
@@ -58,20 +60,6 @@ class RenderOptions:
     background_top: tuple[float, float, float] = (0.27, 0.28, 0.31)
     background_bottom: tuple[float, float, float] = (0.11, 0.11, 0.12)
     wire_colour: tuple[float, float, float] = (0.05, 0.05, 0.06)
-
-
-def _linear(srgb: tuple[float, ...]) -> tuple[float, ...]:
-    return tuple(float(c) ** 2.2 for c in srgb)
-
-
-def _with_tangents_for(mesh: Mesh, maps: MaterialMaps) -> Mesh:
-    """`mesh`, with MikkTSpace tangents computed when a normal map needs them and the file had
-    none (Sweedle's own files always carry them; a foreign GLB may not)."""
-    if maps.normal is None or mesh.tangents is not None or mesh.uvs is None:
-        return mesh
-    from app.core.mesh.tangents import with_tangents  # scipy: loaded by then, kept off start-up
-
-    return with_tangents(mesh)
 
 
 class Renderer:
@@ -142,22 +130,25 @@ class Renderer:
         self._grid = (vao, vbo, len(lines))
 
     def set_lodset(self, lodset: LodSet | None) -> None:
-        """Upload every LOD of `lodset` (and its texture), replacing what was shown; None clears."""
+        """Upload every LOD of `lodset` (and its texture) now, replacing what was shown; None
+        clears. The window stages on the pool and copies a slice per frame instead (`adopt`)."""
         self._clear_asset()
         if lodset is None:
             return
-        material = lodset.material
-        maps = material.maps
-        self._lods = [MeshBuffers.upload(_with_tangents_for(lod.mesh, maps)) for lod in lodset.lods]
-        self._base_factor = (*_linear(material.base_color_factor[:3]), material.base_color_factor[3])
-        if material.base_color_texture is not None:
-            self._base_texture = upload_texture(material.base_color_texture, srgb=True)
-        if maps.normal is not None:
-            self._normal_texture = upload_texture(maps.normal_for(NormalConvention.OPENGL), srgb=False)
-        if maps.occlusion is not None:
-            grey = np.repeat(maps.occlusion[..., None], 3, axis=2)
-            self._occlusion_texture = upload_texture(grey, srgb=False)
-        self._bounds = lodset.lod0.bounds()
+        staged = stage_lodset(lodset)
+        upload = AssetUpload(staged)
+        upload.step()
+        self.adopt(staged, upload.uploaded)
+
+    def adopt(self, staged: StagedAsset, uploaded: UploadedAsset) -> None:
+        """Show an asset whose GL objects `AssetUpload` made, replacing (and deleting) the shown one."""
+        self._clear_asset()
+        self._lods = list(uploaded.lods)
+        self._base_factor = staged.base_factor
+        self._base_texture = uploaded.base_color
+        self._normal_texture = uploaded.normal
+        self._occlusion_texture = uploaded.occlusion
+        self._bounds = staged.bounds
         self._set_grid(self._bounds)
 
     def _clear_asset(self) -> None:
