@@ -52,6 +52,17 @@ def test_backdrops_that_are_not_plain_are_cut_out_with_confidence(name: str) -> 
     assert mask.confidence >= LOW_CONFIDENCE and mask.alpha.dtype == np.float32
 
 
+@pytest.mark.parametrize("name", ["hunyuan_073/gradient", "hunyuan_195/gradient", "sf3d_axe/gradient"])
+def test_a_graded_backdrop_is_taken_out_as_a_smooth_surface(name: str) -> None:
+    """Radial gradients: Luffy and the axe stand next to the gradient's bright centre (unlike the
+    border, but no part of the subject); the snowman is white on a backdrop fading to light grey."""
+    scene = next(s for s in scenes(SIZE, ("gradient",), 2) if s.name == name)
+    mask = foreground_mask(scene.image, mode="classical")
+    assert mask.method == "grabcut"
+    assert iou(mask.alpha > 0.5, scene.truth) >= 0.95
+    assert mask.confidence >= LOW_CONFIDENCE
+
+
 def test_a_busy_photo_backdrop_is_flagged_unsure_with_the_reason() -> None:
     scene = _scene("hunyuan_195/photo")  # a snowman pasted over the astronaut's shoulder
     mask = foreground_mask(scene.image)

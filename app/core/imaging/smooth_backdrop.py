@@ -24,11 +24,14 @@ peak of a radial gradient is fitted before the subject is cut away from the fit.
 SMOOTH_SPREAD = 2.0
 """Median residual of the backdrop (Lab units) above which it is not smooth: gradients stay
 under 1.5 in the cutout benchmark, a night sky in a photo is near 2.6, textures far above."""
+NOT_SMOOTH = 2 * SMOOTH_SPREAD
+"""A first fit with a quarter of the backdrop this far off is not refined: a textured backdrop or
+a photo (the subject's parts first taken for backdrop can be most of the rest); saves ~0.3 s."""
 STANDS_OFF = 8.0
 """Residual (Lab units) from which a pixel stands off the backdrop."""
 FLOOD_STEP = 3
 """Largest colour step (per Lab channel, 8-bit) between neighbours inside the backdrop."""
-FIT_SAMPLES = 20_000
+FIT_SAMPLES = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,14 @@ def smooth_backdrop(lab: np.ndarray, unlike: np.ndarray) -> SmoothBackdrop | Non
             return None
         step = max(1, rows.size // FIT_SAMPLES)
         rows, cols = rows[::step], cols[::step]
-        coeffs = np.linalg.lstsq(terms[rows, cols], lab[rows, cols], rcond=None)[0]
-        surface = terms @ coeffs
+        design = terms[rows, cols].astype(np.float64)
+        normal = design.T @ design + 1e-6 * np.eye(design.shape[1])
+        coeffs = np.linalg.solve(normal, design.T @ lab[rows, cols])
+        surface = terms @ coeffs.astype(np.float32)
         residual = np.sqrt(np.sum((lab - surface) ** 2, axis=2))
         level = float(np.median(residual[outside]))
+        if limit == FIT_LIMITS[0] and np.percentile(residual[outside], 25) > NOT_SMOOTH:
+            return None
         use = residual <= max(limit, 3.0 * level)
     if level > SMOOTH_SPREAD:
         return None
