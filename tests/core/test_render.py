@@ -62,7 +62,7 @@ def test_grown_coverage_adds_a_ring_of_pixels_and_never_takes_a_covered_centre()
     points = np.vstack([square + np.array([5.0, 3.0]), square + np.array([9.25, 3.0])])  # columns 5-8, 9-12
     faces = np.array([[0, 3, 2], [0, 2, 1], [4, 7, 6], [4, 6, 5]])
     exact = rasterize(points, faces, (20, 12))
-    grown = rasterize(points, faces, (20, 12), grow=1.0)
+    grown = rasterize(points, faces, (20, 12), grow=1)
     covered, reached = exact.triangle >= 0, grown.triangle >= 0
     assert covered.sum() == 32 and (exact.triangle[3:7, 9] >= 2).all()
     assert np.array_equal(grown.triangle[covered], exact.triangle[covered])
@@ -71,7 +71,7 @@ def test_grown_coverage_adds_a_ring_of_pixels_and_never_takes_a_covered_centre()
     ring = ~covered.ravel()[grown.pixels]
     assert ring.any() and (grown.bary[ring].min(axis=1) < 1e-6).all()  # on an edge or a corner
     with pytest.raises(ValueError, match="without depth"):
-        rasterize(points, faces, (20, 12), np.zeros(8), grow=1.0)
+        rasterize(points, faces, (20, 12), np.zeros(8), grow=1)
 
 
 def test_a_triangle_much_larger_than_a_chunk_is_drawn_whole() -> None:

@@ -53,7 +53,7 @@ def rasterize(
     *,
     cull_clockwise: bool = False,
     inv_w: np.ndarray | None = None,
-    grow: float = 0.0,
+    grow: int = 0,
 ) -> Coverage:
     """Rasterise triangles given by `points` (N, 2) in pixel coordinates into a `size` (W, H) buffer.
 
@@ -63,11 +63,11 @@ def rasterize(
     front faces wind counter-clockwise seen from outside. `inv_w` (N,) makes the barycentrics
     perspective-correct.
 
-    `grow` (pixels, without `depth`) also covers pixels whose centre lies within that distance of
-    a triangle along x or y (per edge, and inside the triangle's box grown as much), with barycentrics clipped
-    to the triangle's border; a pixel whose centre a triangle covers always keeps that triangle.
-    A UV atlas grown by one texel gives every texel that bilinear filtering reads from a chart the
-    colour of the chart's own surface, not the gutter's.
+    `grow` (rings of pixels, without `depth`): a pixel no triangle covers, next to one that is
+    covered (8-neighbourhood), takes that pixel's triangle, with barycentrics clipped to the
+    triangle's border; repeated `grow` times. Covered pixels keep their triangle. A UV atlas grown
+    by one texel gives every texel that bilinear filtering reads from a chart the colour of the
+    chart's own surface, not the gutter's.
     """
     if grow and depth is not None:
         raise ValueError("grow is for triangles without depth (a UV atlas)")
@@ -75,7 +75,7 @@ def rasterize(
     faces = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
     pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
     corner_depth = _corner_depths(depth, faces)
-    if corner_depth is None and not grow:
+    if corner_depth is None:
         buffer = np.full(width * height, _NO_TRIANGLE, dtype=np.int32)
     else:
         buffer = np.full(width * height, _EMPTY, dtype=np.uint64)
@@ -84,18 +84,23 @@ def rasterize(
     keep = np.abs(area2) > 1e-12
     if cull_clockwise:
         keep &= area2 < 0  # counter-clockwise in y-up is negative area in y-down pixel coordinates
-    top = np.ceil(np.minimum(np.minimum(a[:, 1], b[:, 1]), c[:, 1]) - 0.5 - grow)
-    bottom = np.floor(np.maximum(np.maximum(a[:, 1], b[:, 1]), c[:, 1]) - 0.5 + grow)
+    top = np.ceil(np.minimum(np.minimum(a[:, 1], b[:, 1]), c[:, 1]) - 0.5)
+    bottom = np.floor(np.maximum(np.maximum(a[:, 1], b[:, 1]), c[:, 1]) - 0.5)
     top = np.maximum(top, 0)
     bottom = np.minimum(bottom, height - 1)
     keep &= bottom >= top
-    keep &= np.maximum(np.maximum(a[:, 0], b[:, 0]), c[:, 0]) >= 0.5 - grow - 1e-9
-    keep &= np.minimum(np.minimum(a[:, 0], b[:, 0]), c[:, 0]) <= width - 0.5 + grow + 1e-9
+    left = np.minimum(np.minimum(a[:, 0], b[:, 0]), c[:, 0])
+    right = np.maximum(np.maximum(a[:, 0], b[:, 0]), c[:, 0])
+    keep &= right >= 0.5 - 1e-9
+    keep &= left <= width - 0.5 + 1e-9
     tri = np.flatnonzero(keep)
     table = _bary_table(pts, faces)
     if len(tri):
-        spans = _Spans((a, b, c), area2, top, corner_depth, table, width, grow)
-        _draw(buffer, tri, bottom, spans)
+        columns = np.clip(np.floor(right - 0.5) - np.ceil(left - 0.5) + 1, 1, width)
+        spans = _Spans((a, b, c), area2, top, corner_depth, table, width)
+        _draw(buffer, tri, bottom, columns, spans)
+    for _ in range(grow):
+        _grow_ring(buffer.reshape(height, width))
     return _coverage(buffer, table, faces, (width, height), inv_w)
 
 
@@ -118,26 +123,26 @@ class _Spans:
     corner_depth: np.ndarray | None
     table: np.ndarray
     width: int
-    grow: float
 
 
-def _draw(buffer: np.ndarray, tri: np.ndarray, bottom: np.ndarray, spans: _Spans) -> None:
+def _draw(
+    buffer: np.ndarray, tri: np.ndarray, bottom: np.ndarray, columns: np.ndarray, spans: _Spans
+) -> None:
+    """Draw `tri` in chunks of at most _CHUNK_PIXELS fragments, bounded by each triangle's box
+    (`columns` wide), so a chunk of small triangles is not cut as short as one of huge ones."""
     rows = (bottom[tri] - spans.top[tri] + 1).astype(np.int64)
-    ends = np.cumsum(rows)
-    rows_per_chunk = max(_CHUNK_PIXELS // spans.width, 1)  # a row spans at most `width` pixels
+    box = rows * columns[tri].astype(np.int64)
+    ends = np.cumsum(box)
     start = 0
     while start < len(tri):
-        stop = int(np.searchsorted(ends, ends[start] - rows[start] + rows_per_chunk, "right"))
+        stop = int(np.searchsorted(ends, ends[start] - box[start] + _CHUNK_PIXELS, "right"))
         stop = max(stop, start + 1)
         _draw_spans(buffer, tri[start:stop], rows[start:stop], spans)
         start = stop
 
 
-def _span_bounds(
-    spans: _Spans, span_tri: np.ndarray, y: np.ndarray, slack: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """First and last pixel column whose centre is inside each (triangle, row) span, every edge
-    moved out to take centres up to `slack` pixels beyond it along x or y."""
+def _span_bounds(spans: _Spans, span_tri: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last pixel column whose centre is inside each (triangle, row) span."""
     sign = np.sign(spans.area2[span_tri])
     lower = np.full(len(span_tri), -np.inf)
     upper = np.full(len(span_tri), np.inf)
@@ -148,16 +153,12 @@ def _span_bounds(
         px, py = p[span_tri, 0], p[span_tri, 1]
         dx, dy = q[span_tri, 0] - px, q[span_tri, 1] - py
         coef = -sign * dy
-        rest = sign * (dx * (y - py) + dy * px) + slack * (np.abs(dx) + np.abs(dy))
+        rest = sign * (dx * (y - py) + dy * px) + _EDGE_SLACK * (np.abs(dx) + np.abs(dy))
         with np.errstate(divide="ignore", invalid="ignore"):
             bound = -rest / coef
         lower = np.where(coef > 0, np.maximum(lower, bound), lower)
         upper = np.where(coef < 0, np.minimum(upper, bound), upper)
         empty |= (coef == 0) & (rest < 0)
-    if slack > _EDGE_SLACK:
-        xs = np.stack([a[span_tri, 0], b[span_tri, 0], c[span_tri, 0]])
-        lower = np.maximum(lower, xs.min(axis=0) - slack)
-        upper = np.minimum(upper, xs.max(axis=0) + slack)
     first = np.maximum(np.ceil(lower - 0.5), 0)
     last = np.minimum(np.floor(upper - 0.5), spans.width - 1)
     return first, np.where(empty, first - 1, last)
@@ -167,8 +168,7 @@ def _draw_spans(buffer: np.ndarray, tri: np.ndarray, rows: np.ndarray, spans: _S
     span_tri = np.repeat(tri, rows)
     first = np.cumsum(rows) - rows
     row = spans.top[span_tri] + (np.arange(len(span_tri)) - np.repeat(first, rows))
-    y = row + 0.5
-    x0, x1 = _span_bounds(spans, span_tri, y, _EDGE_SLACK + spans.grow)
+    x0, x1 = _span_bounds(spans, span_tri, row + 0.5)
     count = np.maximum(x1 - x0 + 1, 0).astype(np.int64)
     live = count > 0
     if not live.any():
@@ -181,13 +181,6 @@ def _draw_spans(buffer: np.ndarray, tri: np.ndarray, rows: np.ndarray, spans: _S
     frag_row = row[frag_span]
     frag_tri = span_tri[frag_span]
     at = frag_row * spans.width + x
-    if spans.grow:
-        # Pixels only the grown triangle covers lose against any triangle that covers their centre.
-        inside_first, inside_last = _span_bounds(spans, span_tri, row + 0.5, _EDGE_SLACK)
-        outside = (x < inside_first[frag_span]) | (x > inside_last[frag_span])
-        keys = frag_tri.astype(np.uint64) | (outside.astype(np.uint64) << np.uint64(_ID_BITS))
-        np.minimum.at(buffer, at, keys)
-        return
     if spans.corner_depth is None:
         np.minimum.at(buffer, at, frag_tri.astype(np.int32))
         return
@@ -196,6 +189,29 @@ def _draw_spans(buffer: np.ndarray, tri: np.ndarray, rows: np.ndarray, spans: _S
     z = np.einsum("ij,ij->i", bary, spans.corner_depth[frag_tri])
     keys |= np.clip(z, 0, 2.0**31 - 1).astype(np.uint64) << np.uint64(_ID_BITS)
     np.minimum.at(buffer, at, keys)
+
+
+_NEIGHBOURS = ((0, -1), (0, 1), (-1, 0), (1, 0), (-1, -1), (-1, 1), (1, -1), (1, 1))
+"""Where a ring pixel looks for a triangle, sides before corners."""
+
+
+def _grow_ring(triangle: np.ndarray) -> None:
+    """Give each uncovered pixel of the (H, W) int32 buffer next to a covered one its triangle."""
+    covered = triangle != _NO_TRIANGLE
+    near = covered.copy()
+    height, width = triangle.shape
+    for dy, dx in _NEIGHBOURS:
+        target = near[max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)]
+        target |= covered[max(-dy, 0) : height + min(-dy, 0), max(-dx, 0) : width + min(-dx, 0)]
+    rows, cols = np.nonzero(near & ~covered)
+    taken = np.full(len(rows), _NO_TRIANGLE, dtype=np.int32)
+    for dy, dx in _NEIGHBOURS:
+        r, c = rows + dy, cols + dx
+        inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
+        found = np.full(len(rows), _NO_TRIANGLE, dtype=np.int32)
+        found[inside] = triangle[r[inside], c[inside]]
+        np.copyto(taken, found, where=taken == _NO_TRIANGLE)
+    triangle[rows, cols] = taken
 
 
 def _bary_table(pts: np.ndarray, faces: np.ndarray) -> np.ndarray:

@@ -46,9 +46,9 @@ which a lone front picture is also projected onto the back."""
 DEPTH_MAP_MAX = 1024
 """Largest visibility depth map side; finer adds time, not accuracy, at typical triangle sizes."""
 BACK_MODES = ("auto", "mirror", "fill")
-TEXEL_GROWTH = 1.0
-"""Texels up to this far outside a chart are painted from its border: bilinear filtering reads
-them, and a gutter colour there would show the chart's seam."""
+TEXEL_GROWTH = 1
+"""Rings of texels round each chart painted from its border: bilinear filtering reads them, and
+a gutter colour there would show the chart's seam."""
 TEXEL_CHUNK = 1 << 18
 """Texels painted at once: their surface attributes and per-view temporaries stay at tens of MB."""
 
@@ -88,7 +88,7 @@ class _Camera:
 
     view: View
     rgb: np.ndarray
-    """(H * W, 3) uint8 picture, flat for gathers."""
+    """(H * W,) uint32: the picture's RGB bytes and a zero, so one gather fetches a pixel."""
     alpha: np.ndarray
     """(H * W,) float32."""
     shape: tuple[int, int]
@@ -145,7 +145,7 @@ def bake(
         cancel.raise_if_cancelled()
         report(0.05 + 0.25 * i / len(views), f"projecting the {view.name} picture")
         camera, points, depth = _camera(mesh, view)
-        _add_view(vertex_paint, camera, points[:, 0], points[:, 1], depth, normals @ camera.towards)
+        _add_view(vertex_paint, camera, points[:, 0], points[:, 1], depth, _dot(normals.T, camera.towards))
         cameras.append(camera)
     cancel.raise_if_cancelled()
     report(0.3, "filling surfaces no picture shows")
@@ -178,10 +178,11 @@ def _camera(mesh: Mesh, view: View) -> tuple[_Camera, np.ndarray, np.ndarray]:
     rotation = proj.rotation
     to_image = np.column_stack([rotation[0] * proj.scale, -rotation[1] * proj.scale, -rotation[2]])
     placed = np.column_stack([proj.points, proj.depth])
-    offset = (placed - np.asarray(mesh.vertices, dtype=np.float64) @ to_image).mean(axis=0)
+    vertices = np.asarray(mesh.vertices, dtype=np.float64).T
+    offset = (placed - np.column_stack([_dot(vertices, to_image[:, i]) for i in range(3)])).mean(axis=0)
     camera = _Camera(
         view=view,
-        rgb=np.ascontiguousarray(view.image.rgb).reshape(-1, 3),
+        rgb=_packed(view.image.rgb),
         alpha=np.asarray(view.image.alpha, dtype=np.float32).reshape(-1),
         shape=(side, view.image.rgb.shape[1]),
         to_image=to_image.astype(np.float32),
@@ -192,6 +193,12 @@ def _camera(mesh: Mesh, view: View) -> tuple[_Camera, np.ndarray, np.ndarray]:
         tolerance=1.5 / (proj.scale * to_depth),
     )
     return camera, proj.points, proj.depth
+
+
+def _packed(rgb: np.ndarray) -> np.ndarray:
+    rgbx = np.zeros((*rgb.shape[:2], 4), dtype=np.uint8)
+    rgbx[..., :3] = rgb
+    return rgbx.view(np.uint32).reshape(-1)
 
 
 def _texel_surface(
@@ -212,12 +219,18 @@ def _paint_texels(surface: tuple[np.ndarray, np.ndarray, np.ndarray], cameras: l
     positions, normals, fill = surface
     paint = _Paint.empty(len(fill))
     for camera in cameras:
-        x, y, depth = camera.to_image.T @ positions + camera.offset[:, None]
-        _add_view(paint, camera, x, y, depth, camera.towards @ normals)
+        x, y, depth = (_dot(positions, camera.to_image[:, i]) + camera.offset[i] for i in range(3))
+        _add_view(paint, camera, x, y, depth, _dot(normals, camera.towards))
     confidence = np.minimum(paint.weight / FULL_CONFIDENCE, 1.0)[:, None]
     projected = paint.colour / np.maximum(paint.blend, 1e-12)[:, None]
     colour = projected * confidence + fill * (1 - confidence)
     return np.clip(colour + 0.5, 0, 255).astype(np.uint8)
+
+
+def _dot(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """`vector @ rows` for (3, K) rows, written out: a threaded BLAS costs more to start than this
+    product takes, and its threads spin on a busy machine."""
+    return rows[0] * vector[0] + rows[1] * vector[1] + rows[2] * vector[2]
 
 
 def _add_view(
@@ -270,7 +283,7 @@ def _sample(camera: _Camera, x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     def texels(index: np.ndarray) -> np.ndarray:
         rgba = np.empty((len(index), 4), dtype=np.float32)
-        rgba[:, :3] = np.take(camera.rgb, index, axis=0)
+        rgba[:, :3] = np.take(camera.rgb, index).view(np.uint8).reshape(-1, 4)[:, :3]
         rgba[:, 3] = np.take(camera.alpha, index)
         return rgba
 
