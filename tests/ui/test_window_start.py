@@ -1,7 +1,7 @@
 """What the window's start does not load before its first frame: the library (SQLAlchemy), the
 pipeline (SciPy, the LOD tools), the picture code (Pillow), the mesh readers and the model configs'
-reader (PyYAML) load afterwards, on the pool or on first use. Checked in a fresh process right after MainWindow() and
-show(), before the event loop starts the background work."""
+reader (PyYAML) load afterwards, on the pool or on first use. Checked in a fresh process right
+after MainWindow() and show(), before the event loop starts the background work."""
 
 from __future__ import annotations
 
