@@ -51,7 +51,9 @@ DRAG_ZOOM_PER_PX = 1.01
 TURNTABLE_DEG_PER_S = 30.0
 TURNTABLE_INTERVAL_MS = 33
 UPLOAD_BUDGET_S = 0.008
-"""GPU copying per frame while a staged asset goes up; the old asset is drawn until it is done."""
+"""GPU copying per turn of the event loop while a staged asset goes up (the old asset is drawn
+until it is done). The turns make the context current without painting: each frame of a window
+that holds a QOpenGLWidget is composed anew, far dearer on a software rasterizer than a slice."""
 
 _VIEW_KEYS = {
     Qt.Key.Key_1: ("front", "back"),
@@ -115,6 +117,8 @@ class ViewportWidget(QOpenGLWidget):
         self._upload: AssetUpload | None = None
         self._staging: LodSet | None = None
         """The asset being staged on the pool (a newer request replaces it)."""
+        self._upload_timer = QTimer(self, singleShot=True, interval=0)
+        self._upload_timer.timeout.connect(self._upload_turn)
         self._lod = 0
         self._auto_lod = False
         self._drag_origin: QPointF | None = None
@@ -183,7 +187,7 @@ class ViewportWidget(QOpenGLWidget):
             self._staging = None
             self._staged = staged
             self._pending_upload = True
-            self.update()
+            self._upload_timer.start()
 
     def _on_stage_failed(self, lodset: LodSet, exc: BaseException) -> None:
         if self._staging is lodset:
@@ -363,7 +367,7 @@ class ViewportWidget(QOpenGLWidget):
         if self.gl_error is not None:
             return
         if self._pending_upload:
-            self._upload_pending()
+            self._upload_pending(painting=True)
         if self._compare_upload:
             self._upload_compared()
         if self._auto_lod:
@@ -379,9 +383,23 @@ class ViewportWidget(QOpenGLWidget):
         self.renderer.render(view, projection, (half, size[1]), self._lod)
         self._compare_renderer.render(view, projection, (size[0] - half, size[1]), self._lod, (half, 0))
 
-    def _upload_pending(self) -> None:
-        """Upload the shown asset: all at once, or a staged one a frame's budget at a time (the
-        next frame is asked for until it is all there, then the renderer swaps to it)."""
+    def _upload_turn(self) -> None:
+        """Copy a budget's worth of the staged asset with the context current, outside paintGL;
+        a viewport with no context yet copies from paintGL once it has one."""
+        if not self._pending_upload or self._staged is None:
+            return
+        if not self.isValid():
+            self.update()
+            return
+        self.makeCurrent()
+        try:
+            self._upload_pending()
+        finally:
+            self.doneCurrent()
+
+    def _upload_pending(self, painting: bool = False) -> None:
+        """Upload the shown asset: all at once, or a staged one a budget at a time (the next
+        turn is asked for until it is all there, then the renderer swaps to it and it is drawn)."""
         if self._staged is None:
             if self._upload is not None:
                 self._upload.discard()
@@ -397,8 +415,10 @@ class ViewportWidget(QOpenGLWidget):
             self.renderer.adopt(self._staged, self._upload.uploaded)
             self._upload = self._staged = None
             self._pending_upload = False
+            if not painting:
+                self.update()
         else:
-            self.update()
+            self._upload_timer.start()
 
     def _upload_compared(self) -> None:
         """The right half's renderer (made on first use, sharing the display options) gets the
