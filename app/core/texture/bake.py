@@ -9,7 +9,9 @@ several views see a point, the one that sees it best dominates. What no view see
 from the nearest seen surface by harmonic interpolation over the welded mesh (colours diffuse
 across seams and round the back smoothly), or, for a single front picture of a front/back
 symmetric object, first by the picture seen through from behind (a mirrored back projection).
-Finally the UV gutter is filled by push-pull so bilinear filtering and mip-maps show no seams.
+A ring of texels round each chart is traced to the chart's border too, so bilinear filtering at
+a seam reads the chart's own surface; the rest of the UV gutter is filled by push-pull so
+mip-maps show no seams.
 
 The views are prepared first (camera, depth map, vertex colours for the fill); then the texels
 are painted in chunks, each chunk's surface points and normals interpolated once and projected

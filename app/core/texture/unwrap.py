@@ -2,14 +2,16 @@
 
 xatlas holds the GIL for the whole `generate` call and has no progress callback: run in a
 thread it would freeze the GUI and could not be cancelled. A spawned child process costs ~0.3 s
-to start, leaves the parent's threads running, and is killed at once on cancel.
+to start (more when the parent's main script imports much: the child imports it first), leaves
+the parent's threads running, and is killed at once on cancel.
 
 Charts are capped at a fraction of the surface area: on smooth generator meshes xatlas otherwise
 grows a few huge charts whose parametrisation and validity checks dominate (50k triangles took
 22 s with the defaults here, ~3 s with a 1/64 cap), and smaller charts also waste less atlas
 space on distortion. With a 1/128 cap and no re-seeding iterations (xatlas's `max_iterations`,
 which regrows every chart from better seeds) the charts take about a third of that, for ~40 %
-more charts and 2 points less atlas use. Charts are packed on a grid of at most
+more charts and 2 points less atlas use; the bake paints a ring of texels round every chart
+from its own surface, so the extra seams do not show. Charts are packed on a grid of at most
 PACK_RESOLUTION texels: packing rasterises every chart at the grid's size, so at 4096² it cost
 more than the charts themselves, while the UVs are fractions of the atlas whatever its grid.
 Padding is given in texels of the grid, scaled with the texture size, so it survives
