@@ -41,6 +41,13 @@ class LodBar(QWidget):
         self.auto_button.toggled.connect(viewport.set_auto_lod)
         self._layout.addStretch(1)
         self._layout.addWidget(self.auto_button)
+        # As tall as its two-line LOD buttons from the start: a bar that grew when the first
+        # asset arrived resized the GL viewport above it (a new framebuffer and a repaint).
+        probe = QToolButton(self)
+        probe.setText(lod_label(0, 0, 0.0))
+        margins = self._layout.contentsMargins()
+        self.setMinimumHeight(probe.sizeHint().height() + margins.top() + margins.bottom())
+        probe.deleteLater()
         viewport.sig_lodset_changed.connect(self.set_lodset)
         viewport.sig_lod_changed.connect(self._show_current)
         self.set_lodset(viewport.lodset)
