@@ -63,6 +63,15 @@ def test_a_graded_backdrop_is_taken_out_as_a_smooth_surface(name: str) -> None:
     assert mask.confidence >= LOW_CONFIDENCE
 
 
+def test_parts_that_look_like_the_backdrop_outside_the_framing_are_kept() -> None:
+    """The robot's grey legs on a dark checkerboard are not unlike the border, so the framing box
+    first found covers its head only; the legs below it must still be cut out."""
+    scene = _scene("tsr_robot/checker")
+    mask = foreground_mask(scene.image, mode="classical")
+    assert iou(mask.alpha > 0.5, scene.truth) >= 0.95
+    assert mask.confidence >= LOW_CONFIDENCE
+
+
 def test_a_busy_photo_backdrop_is_flagged_unsure_with_the_reason() -> None:
     scene = _scene("hunyuan_195/photo")  # a snowman pasted over the astronaut's shoulder
     mask = foreground_mask(scene.image)

@@ -4,8 +4,10 @@ A photo or a concept sheet seldom has a plain backdrop, but its border is almost
 background and the subject is what stands apart from it. So the border's colours are learnt
 (k-means in Lab), pixels unlike all of them are the subject's likely pixels, the strongest such
 region (large, distinct, central, not running off the frame) gives the subject's framing box,
-and GrabCut separates the two inside that box at a working size of WORK_SIDE pixels. The edge
-is then sharpened at (up to) full size by projecting each edge pixel's colour between the
+and GrabCut separates the two, seeded by that box, at a working size of WORK_SIDE pixels. On a
+graded backdrop (a gradient, a vignette) the backdrop is first fitted as a smooth surface and
+taken out of the picture (`smooth_backdrop`), so GrabCut sees a flat one. The edge is then
+sharpened at (up to) full size by projecting each edge pixel's colour between the
 nearby subject and backdrop colours.
 
 The confidence says how much of the picture fits that story: a busy border (a scene rather than
@@ -120,8 +122,10 @@ class _Story:
 
 
 def _automatic_seeds(small: np.ndarray) -> tuple[np.ndarray, _Story]:
-    """GrabCut labels: border surely background, the framing box probable, unlike-border pixels
-    in it probable subject; and what was seen on the way."""
+    """GrabCut labels: border surely background, the rest probable background but for the
+    unlike-border pixels inside the framing box, probable subject; and what was seen on the way.
+    Outside the box is only probable background: parts of the subject that look like the border
+    (a robot's grey legs on a dark checkerboard) may fall outside it, and GrabCut gets them back."""
     import cv2
 
     height, width = small.shape[:2]
@@ -141,7 +145,7 @@ def _automatic_seeds(small: np.ndarray) -> tuple[np.ndarray, _Story]:
     unlike = ndi.binary_opening(unlike > 0) & ~border
     edges = _edges(lab)
     chosen = _subject_regions(unlike, distance, border, edges)
-    labels = np.full((height, width), cv2.GC_BGD, np.uint8)
+    labels = np.full((height, width), cv2.GC_PR_BGD, np.uint8)
     left, top_row, right, bottom = _framing(chosen, height, width)
     labels[top_row:bottom, left:right] = cv2.GC_PR_BGD
     inside = np.zeros_like(unlike)
