@@ -1,7 +1,8 @@
 """What `sweedle generate` does not load: the command line pays at every run for each module it
-imports, so Qt, OpenGL, the window, Alembic (for a library already at the newest schema) and every
-optional model dependency stay out of a whole Relief generation. The run is real (picture to GLB,
-recorded in the library); only the modules left in `sys.modules` afterwards are checked."""
+imports, so Qt, OpenGL, the window, Alembic (for a library already at the newest schema), the model
+store's checks (with PyYAML) and every optional model dependency stay out of a whole Relief
+generation. The run is real (picture to GLB, recorded in the library); only the modules left in
+`sys.modules` afterwards are checked."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ NOT_FOR_GENERATE = (
     "onnxruntime",
     "rembg",
     "xatlas",
+    "yaml",
+    "app.core.weights.store",
 )
 
 

@@ -1,16 +1,23 @@
 """Are the Hunyuan Paint weights there and whole? Asked by the window at start-up and by every job
-with automatic texturing, so it only looks at files (no torch, no numpy)."""
+with automatic texturing, so it only looks at files (no torch, no numpy). The store's checks are
+imported on the first question: a Relief job, which never asks, does not load them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app.core.weights.catalog import spec
-from app.core.weights.store import ModelStore
+
+if TYPE_CHECKING:
+    from app.core.weights.store import ModelStore
 
 PAINT_MODEL_IDS = ("hunyuan3d-delight-v2-0", "hunyuan3d-paint-v2-0")
 
 
 def paint_problem(store: ModelStore | None = None) -> str:
     """Why the paint models cannot be used ("" when both are installed and whole)."""
+    from app.core.weights.store import ModelStore
+
     store = store or ModelStore()
     states = [store.state(spec(model_id)) for model_id in PAINT_MODEL_IDS]
     missing = [state.spec.id for state in states if not state.installed]
@@ -25,5 +32,7 @@ def paint_problem(store: ModelStore | None = None) -> str:
 
 def paint_installed(store: ModelStore | None = None) -> bool:
     """Both paint models have a folder in the store (whole or not)."""
+    from app.core.weights.store import ModelStore
+
     store = store or ModelStore()
     return all(store.state(spec(model_id)).installed for model_id in PAINT_MODEL_IDS)
