@@ -30,13 +30,18 @@ _HEADER_BYTES = 1024
 
 
 def full_detail_bytes(mesh: Mesh) -> bytes:
-    """`mesh`'s positions and triangles as a compressed numpy archive."""
+    """`mesh`'s positions and triangles as a compressed numpy archive (what `np.savez_compressed`
+    writes, at deflate level 1: float bits hardly compress, and level 6 took five times as long,
+    a tenth of a second of every saved generation)."""
+    arrays = {
+        "vertices.npy": np.ascontiguousarray(mesh.vertices, dtype=np.float32),
+        "faces.npy": np.ascontiguousarray(mesh.faces, dtype=np.int32),
+    }
     buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer,
-        vertices=np.ascontiguousarray(mesh.vertices, dtype=np.float32),
-        faces=np.ascontiguousarray(mesh.faces, dtype=np.int32),
-    )
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, array in arrays.items():
+            with archive.open(name, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
     return buffer.getvalue()
 
 
