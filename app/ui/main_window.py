@@ -554,7 +554,8 @@ class MainWindow(QMainWindow):
             self.show_error("Open or generate an asset first, then export it.")
             return
         options = self.export_panel.options() if self.export_panel is not None else ExportOptions()
-        options = replace(options, collision=NO_COLLISION)  # collision is for engine exports
+        dropped = options.collision.wanted  # collision shapes are for the engine exports
+        options = replace(options, collision=NO_COLLISION)
         compress = self.export_panel is not None and self.export_panel.compress.isChecked()
         asset_id = self.inspector.asset_id if self.inspector.lodset is lodset else None
         self.statusBar().showMessage(f"Exporting {lodset.name} to {path.name}…")
@@ -566,7 +567,9 @@ class MainWindow(QMainWindow):
             options,
             self.library_sink.library,
             compress,
-            on_result=self._on_exported,
+            on_result=lambda result: self._on_exported(
+                replace(result, notes=[*result.notes, _NO_COLLISION_IN_FILES]) if dropped else result
+            ),
             on_error=lambda exc: self.show_error(f"Export As failed: {exc}"),
             owner=self,
         )
@@ -881,6 +884,11 @@ def _read_versions(
         shown.append((lodset, caption))
     (left, left_caption), (right, right_caption) = shown
     return left, right, (left_caption, right_caption)
+
+
+_NO_COLLISION_IN_FILES = (
+    "No collision shapes were written: a plain file has none. Export to Unity, Unreal or Godot for collision."
+)
 
 
 def _export_as(

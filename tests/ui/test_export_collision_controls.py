@@ -1,6 +1,6 @@
 """The Export panel's collision and compression controls reach the export: a decomposition
 chosen in the panel lands in the Godot project as collision nodes, and the Compress box makes
-File ▸ Export As… write a Draco GLB."""
+File ▸ Export As… write a Draco GLB (saying it carries no collision when some was chosen)."""
 
 from __future__ import annotations
 
@@ -67,3 +67,6 @@ def test_compress_box_makes_export_as_write_draco(qtbot, window, tmp_path: Path,
     data = target.read_bytes()
     length = struct.unpack_from("<I", data, 12)[0]
     assert json.loads(data[20 : 20 + length])["extensionsRequired"] == ["KHR_draco_mesh_compression"]
+    assert "No collision shapes were written" in window.export_panel.result.text(), (
+        "Export As with collision chosen must say the file carries none"
+    )
