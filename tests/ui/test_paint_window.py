@@ -136,9 +136,9 @@ def test_retexture_with_paint_from_the_library(qtbot, window, sample_image, tmp_
     corners = mesh.vertices[mesh.faces].astype(np.float64)
     normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
     uv = mesh.uvs[mesh.faces].mean(axis=1)
-    size = texture.shape[0]
+    height, width = texture.shape[:2]  # taller than wide when the LODs have their own strip
     texels = texture[
-        (uv[:, 1] * size).astype(int).clip(0, size - 1), (uv[:, 0] * size).astype(int).clip(0, size - 1)
+        (uv[:, 1] * height).astype(int).clip(0, height - 1), (uv[:, 0] * width).astype(int).clip(0, width - 1)
     ]
     back = texels[normals[:, 2] < -0.5 * np.linalg.norm(normals, axis=1)].mean(axis=0)
     front = texels[normals[:, 2] > 0.5 * np.linalg.norm(normals, axis=1)].mean(axis=0)
