@@ -44,6 +44,8 @@ RETRY_OUTLINE = 0.8
 """A cut whose outline is on clear picture edges less than this share of its length is cut again."""
 FAINT_OUTLINE = 0.3
 """A region whose outline is under this share of the strongest region's is a glow, not a part."""
+BOX_LIKE_OUTSIDE = 6.0
+"""Lab distance under which a pixel in the artist's box has a colour common outside it."""
 STROKE_MARGIN = 0.08
 """Strokes refine the mask only this far around them (share of the longer side)."""
 
@@ -92,7 +94,7 @@ def classical_cut(
     if smooth is not None:
         cut, story = smooth
     else:
-        cut = _grabcut(small, labels)
+        cut = _grabcut(_flattened(small, labels) if seeds is not None else small, labels)
     if story is not None and smooth is None:
         cut = _outlined(_without_specks(cut), story.edges)
         if outline_share(cut, story.edges) < RETRY_OUTLINE:
@@ -176,6 +178,21 @@ def _smooth_backdrop_cut(small: np.ndarray, story: _Story) -> tuple[np.ndarray, 
         return None
     unlike = backdrop.stands_off | (cut & ~backdrop.surely_backdrop)
     return cut, _Story(unlike, backdrop.spread, story.edges)
+
+
+def _flattened(small: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The picture for GrabCut from the artist's seeds: with a smooth backdrop around what they
+    marked as background, that backdrop taken out (Lab, flat), else the picture itself."""
+    import cv2
+
+    from app.core.imaging.smooth_backdrop import smooth_backdrop
+
+    certain = labels == cv2.GC_BGD
+    if np.count_nonzero(certain) < 0.2 * certain.size:
+        return small
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    backdrop = smooth_backdrop(lab, ~certain)
+    return small if backdrop is None else backdrop.flat
 
 
 def _nearest_distance(lab: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -263,11 +280,30 @@ def _artist_seeds(small: np.ndarray, seeds: Seeds, factor: float) -> np.ndarray:
         right, bottom = min(width, max(right, left + 1)), min(height, max(bottom, top + 1))
         labels[:] = cv2.GC_BGD
         labels[top:bottom, left:right] = cv2.GC_PR_FGD
+        labels[(labels == cv2.GC_PR_FGD) & _like_outside(small, labels == cv2.GC_BGD)] = cv2.GC_PR_BGD
     if seeds.keep is not None:
         labels[_resized(seeds.keep.astype(np.float32), size) > 0.25] = cv2.GC_FGD
     if seeds.remove is not None:
         labels[_resized(seeds.remove.astype(np.float32), size) > 0.25] = cv2.GC_BGD
     return labels
+
+
+def _like_outside(small: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """Pixels within BOX_LIKE_OUTSIDE (Lab) of a colour common outside the artist's box: a box
+    filled with probable subject teaches GrabCut the backdrop's colours inside it as subject (a
+    checkerboard's squares in the box are kept), so those start as probable backdrop instead."""
+    import cv2
+
+    if np.count_nonzero(outside) < BORDER_CLUSTERS * 10:
+        return np.zeros_like(outside)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    samples = np.ascontiguousarray(lab[outside])
+    samples = samples[:: max(1, len(samples) // 20_000)]
+    clusters = min(BORDER_CLUSTERS, len(np.unique(samples, axis=0)))
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
+    cv2.setRNGSeed(1)
+    _, _, centres = cv2.kmeans(samples, clusters, None, criteria, 2, cv2.KMEANS_PP_CENTERS)
+    return _nearest_distance(lab, centres) < BOX_LIKE_OUTSIDE
 
 
 def _grabcut(small: np.ndarray, labels: np.ndarray) -> np.ndarray:
