@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/bench/bench_lod_budgets.py [--lod0 N] [--lods 50%,25%,10%] [IMAGE ...]
 
-Each picture (default: the 14 in /work/shared/samples/images) goes through the real pipeline
+Each picture (default: the 14 in shared/samples/images beside the checkout) goes through the real pipeline
 with a texture baked anew (`--bake always`: xatlas charts, so the LODs carry UV seams) and
 ambient occlusion and the normal map baked, exactly as `sweedle generate --bake always --ao`
 does. Prints one line per asset (budget → triangles made, per LOD, and the LOD step's time) and
@@ -25,7 +25,8 @@ from app.core.base.rules import DEFAULT_LODS, parse_lods  # noqa: E402
 from app.core.generation.request import GenerationRequest  # noqa: E402
 from app.core.generation.stages import generate  # noqa: E402
 
-SAMPLES = Path("/work/shared/samples/images")
+SAMPLES = HERE.parents[2] / "shared" / "samples" / "images"
+"""The shared sample pictures beside the checkout, as the tests find them."""
 TOLERANCE = 0.02
 
 
