@@ -91,10 +91,11 @@ def _screenshot_when_idle(window, path: Path, expect_job: bool) -> None:
 
     def save() -> None:
         from app.ui.png_files import write_png
+        from app.ui.viewport.gl_widget import grab_window
 
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_png(window.grab().toImage(), path)
+            write_png(grab_window(window, window.viewport), path)
         except (OSError, RuntimeError) as exc:
             log.error("could not save the screenshot to %s: %s", path, exc)
         window.close()

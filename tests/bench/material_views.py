@@ -8,7 +8,7 @@ the full-detail shape, which is what a separate map per LOD would give.
     xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python tests/bench/material_views.py \
         [-o out/material_views] [--lod0 5000] [IMAGE ...]
 
-Drawn by the app's own viewport (a real QOpenGLWidget; `xvfb-run` gives it a display) in solid
+Drawn by the app's own viewport (real OpenGL; `xvfb-run` gives it a display) in solid
 shading, so the maps, not the colour texture, make the difference. Assets: a sphere with fine
 sine relief (327,680 triangles, the shape the Blender test measures) and each picture (default:
 the bundled sample) through the real pipeline (Relief at a fine grid, LOD0 reduced to `--lod0`

@@ -1,4 +1,4 @@
-"""The viewport shows the baked maps: pixels read back from a real QOpenGLWidget on llvmpipe, and
+"""The viewport shows the baked maps: pixels read back from the real viewport on llvmpipe, and
 the same normal-mapped LOD rendered by Blender (its own importer, MikkTSpace and normal-map node)
 agrees with ours normal for normal."""
 

@@ -1,4 +1,4 @@
-"""The viewport draws what it should: pixels read back from a real QOpenGLWidget on llvmpipe."""
+"""The viewport draws what it should: pixels read back from the real viewport on llvmpipe."""
 
 from __future__ import annotations
 

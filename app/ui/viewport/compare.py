@@ -1,6 +1,7 @@
 """What the viewport lays over a side-by-side comparison: a caption over each half, a line between
 them and a button that ends the comparison. Child widgets of the viewport, placed on resize; the
-3D halves themselves are drawn by the viewport."""
+3D halves themselves are drawn by the viewport. They are native windows stacked above the
+viewport's native GL window (a plain child widget would be hidden under it), opaque there."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ class CompareOverlay:
         self.end_button.setObjectName("compare_end")
         self.end_button.setText("End comparison (Esc)")
         self.end_button.setToolTip("Show the asset alone again")
+        for widget in (*self.captions, self.divider, self.end_button):
+            widget.setAttribute(Qt.WidgetAttribute.WA_DontCreateNativeAncestors)
+            widget.setAttribute(Qt.WidgetAttribute.WA_NativeWindow)
         self.show(None)
 
     def show(self, captions: tuple[str, str] | None) -> None:

@@ -1,5 +1,8 @@
-"""The 3D viewport widget: a thin QOpenGLWidget that turns input into camera moves and hands every
-frame to the Qt-free Renderer.
+"""The 3D viewport widget: a thin QWidget that turns input into camera moves and hands every frame
+to the Qt-free Renderer. It draws on a native GL window (`GLSurfaceWindow`, hosted in a window
+container) with a context of its own, not on a QOpenGLWidget: see gl_surface.py for why. Reading
+the view back (`grabFramebuffer`) draws a frame into a multisampled framebuffer object, so it
+works whether the viewport is on screen or not.
 
 Navigation as in Blender: middle-drag orbits, Shift+middle-drag pans, Ctrl+middle-drag and the
 wheel zoom; Alt+left-drag orbits and Alt+Shift+left-drag pans for laptops without a middle
@@ -18,24 +21,31 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QPoint, QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
+    QImage,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
+    QOffscreenSurface,
+    QOpenGLContext,
+    QPainter,
     QResizeEvent,
+    QSurface,
+    QSurfaceFormat,
     QWheelEvent,
 )
-from PySide6.QtOpenGLWidgets import QOpenGLWidget
-from PySide6.QtWidgets import QWidget
+from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectFormat
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.mesh.types import LodSet
 from app.ui.png_files import write_png
 from app.ui.viewport.camera import Camera
 from app.ui.viewport.compare import CompareOverlay
+from app.ui.viewport.gl_surface import GLSurfaceWindow
 from app.ui.viewport.gpu import GLSetupError
 from app.ui.viewport.lod_choice import auto_lod_level
 from app.ui.viewport.renderer import Renderer, Shading
@@ -52,8 +62,8 @@ TURNTABLE_DEG_PER_S = 30.0
 TURNTABLE_INTERVAL_MS = 33
 UPLOAD_BUDGET_S = 0.008
 """GPU copying per turn of the event loop while a staged asset goes up (the old asset is drawn
-until it is done). The turns make the context current without painting: each frame of a window
-that holds a QOpenGLWidget is composed anew, far dearer on a software rasterizer than a slice."""
+until it is done). The turns make the context current without drawing a frame: a frame per slice
+would be dearer on a software rasterizer than the slice."""
 
 _VIEW_KEYS = {
     Qt.Key.Key_1: ("front", "back"),
@@ -93,7 +103,7 @@ def _mesh_path(event: QDragEnterEvent | QDropEvent) -> Path | None:
     return None
 
 
-class ViewportWidget(QOpenGLWidget):
+class ViewportWidget(QWidget):
     sig_mesh_file_dropped = Signal(str)
     """A .glb or .obj file was dropped on the viewport (its path)."""
     sig_lodset_changed = Signal(object)
@@ -131,6 +141,14 @@ class ViewportWidget(QOpenGLWidget):
         self._before_compare: LodSet | None = None
         self._compare_renderer: Renderer | None = None
         self._compare_upload = False
+        self._context: QOpenGLContext | None = None
+        self._offscreen: QOffscreenSurface | None = None
+        self.surface = GLSurfaceWindow(self)
+        container = QWidget.createWindowContainer(self.surface, self)
+        container.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(container)
         self.compare_overlay = CompareOverlay(self)
         self.compare_overlay.end_button.clicked.connect(self.end_compare)
         self.setAcceptDrops(True)
@@ -228,7 +246,7 @@ class ViewportWidget(QOpenGLWidget):
             self.camera.frame(lodset.lod0.bounds(), self._aspect())
         self.sig_lodset_changed.emit(lodset)
         self.sig_lod_changed.emit(0)
-        self.update()
+        self._request_frame()
 
     def set_lod(self, level: int) -> None:
         """Show LOD `level` (clamped to the chain) and turn the automatic switch off."""
@@ -238,54 +256,56 @@ class ViewportWidget(QOpenGLWidget):
     def set_auto_lod(self, enabled: bool) -> None:
         """Pick the LOD from the asset's size on screen, as a game would."""
         self._auto_lod = enabled
-        self.update()
+        self._request_frame()
 
-    def _show_lod(self, level: int) -> None:
+    def _show_lod(self, level: int, drawing: bool = False) -> None:
+        """`drawing`: chosen by the frame being drawn, which shows it (no further frame)."""
         count = len(self._lodset.lods) if self._lodset is not None else 1
         level = min(max(level, 0), count - 1)
         if level != self._lod:
             self._lod = level
             self.sig_lod_changed.emit(level)
-        self.update()
+        if not drawing:
+            self._request_frame()
 
     def _pick_auto_lod(self) -> None:
         if self._lodset is None:
             return
         pixels = self.camera.pixels_per_metre(self.height() * self.devicePixelRatioF())
         errors = [lod.error_pct for lod in self._lodset.lods]
-        self._show_lod(auto_lod_level(errors, self._lodset.lod0.diagonal(), pixels))
+        self._show_lod(auto_lod_level(errors, self._lodset.lod0.diagonal(), pixels), drawing=True)
 
     # --- display options -----------------------------------------------------------------------
 
     def set_shading(self, shading: Shading | str) -> None:
         self.renderer.options.shading = Shading(shading)
-        self.update()
+        self._request_frame()
 
     def set_wireframe(self, enabled: bool) -> None:
         self.renderer.options.wireframe = enabled
-        self.update()
+        self._request_frame()
 
     def set_grid_visible(self, visible: bool) -> None:
         self.renderer.options.grid = visible
-        self.update()
+        self._request_frame()
 
     def set_back_faces(self, visible: bool) -> None:
         self.renderer.options.back_faces = visible
-        self.update()
+        self._request_frame()
 
     def set_normal_map(self, enabled: bool) -> None:
         """Shade with the asset's baked normal map, or with its bare geometry."""
         self.renderer.options.normal_map = enabled
-        self.update()
+        self._request_frame()
 
     def set_occlusion(self, enabled: bool) -> None:
         """Darken the ambient light by the asset's baked occlusion map."""
         self.renderer.options.occlusion = enabled
-        self.update()
+        self._request_frame()
 
     def set_ortho(self, ortho: bool) -> None:
         self.camera.ortho = ortho
-        self.update()
+        self._request_frame()
 
     def toggle_ortho(self) -> None:
         self.set_ortho(not self.camera.ortho)
@@ -293,7 +313,7 @@ class ViewportWidget(QOpenGLWidget):
     def set_view(self, name: str) -> None:
         """Look from a named side: front, back, left, right, top, bottom."""
         self.camera.set_view(name)
-        self.update()
+        self._request_frame()
 
     def frame(self) -> None:
         """Fit the asset (or the default box, or both compared assets) in the view without changing
@@ -301,7 +321,7 @@ class ViewportWidget(QOpenGLWidget):
         shown = [s for s in (self._lodset, self._compare) if s is not None]
         bounds = _union([s.lod0.bounds() for s in shown]) if shown else self.renderer.bounds
         self.camera.frame(bounds, self._aspect())
-        self.update()
+        self._request_frame()
 
     def set_turntable(self, enabled: bool) -> None:
         """Spin the camera round the asset at a steady rate, whatever the frame rate."""
@@ -318,7 +338,7 @@ class ViewportWidget(QOpenGLWidget):
     def _turntable_step(self) -> None:
         seconds = self._turntable_clock.restart() / 1000
         self.camera.orbit(TURNTABLE_DEG_PER_S * seconds, 0.0)
-        self.update()
+        self._request_frame()
 
     def screenshot(self, path: Path | str) -> Path:
         """Render the view and write it as a PNG (atomically); returns the path."""
@@ -341,27 +361,99 @@ class ViewportWidget(QOpenGLWidget):
         lo, hi = _union(bounds)
         return float(np.linalg.norm(hi - lo)) / 2
 
+    def _request_frame(self) -> None:
+        """Draw a frame on the surface at its next update (one per event-loop turn at most)."""
+        self.surface.requestUpdate()
+
+    def draw_to_window(self) -> None:
+        """Draw a frame on the exposed surface and show it (asked by the surface)."""
+        if self.surface.isExposed() and self._make_current(self.surface):
+            self.paintGL()
+            self._context.swapBuffers(self.surface)
+            self._context.doneCurrent()
+
+    def grabFramebuffer(self) -> QImage:
+        """Draw a frame into a multisampled framebuffer object and read it back, on screen or not;
+        a null image when GL cannot run the viewport."""
+        if not self._make_current():
+            return QImage()
+        try:
+            return self._draw_offscreen()
+        finally:
+            self._context.doneCurrent()
+
+    def _draw_offscreen(self) -> QImage:
+        ratio = self.devicePixelRatioF()
+        size = QSize(max(round(self.width() * ratio), 1), max(round(self.height() * ratio), 1))
+        fmt = QOpenGLFramebufferObjectFormat()
+        fmt.setAttachment(QOpenGLFramebufferObject.Attachment.CombinedDepthStencil)
+        fmt.setSamples(QSurfaceFormat.defaultFormat().samples())
+        fbo = QOpenGLFramebufferObject(size, fmt)
+        fbo.bind()
+        self.paintGL()
+        fbo.release()
+        image = fbo.toImage()
+        image.setDevicePixelRatio(ratio)
+        return image
+
+    def makeCurrent(self) -> None:
+        """Make the viewport's context current (on its window when exposed), as a benchmark
+        that calls `paintGL` itself needs."""
+        self._make_current()
+
+    def doneCurrent(self) -> None:
+        if self._context is not None:
+            self._context.doneCurrent()
+
+    def _make_current(self, surface: QSurface | None = None) -> bool:
+        """Make the context current on `surface` (the window when exposed, else an offscreen
+        surface), made with the renderer's GL objects the first time and again after a lost
+        context; False when GL cannot run the viewport."""
+        if self.gl_error is not None:
+            return False
+        if surface is None:
+            surface = self.surface if self.surface.isExposed() else self._offscreen_surface()
+        if self._context is not None and not self._context.isValid():
+            self._forget_context()
+        if self._context is not None:
+            return self._context.makeCurrent(surface)
+        context = QOpenGLContext(self)
+        context.setFormat(QSurfaceFormat.defaultFormat())
+        if not context.create() or not context.makeCurrent(surface):
+            self._disable("no OpenGL context could be made for the viewport")
+            return False
+        self._context = context
+        self.initializeGL()
+        return self.gl_error is None
+
+    def _offscreen_surface(self) -> QOffscreenSurface:
+        if self._offscreen is None:
+            self._offscreen = QOffscreenSurface(None, self)
+            self._offscreen.setFormat(QSurfaceFormat.defaultFormat())
+            self._offscreen.create()
+        return self._offscreen
+
+    def _forget_context(self) -> None:
+        """The context was lost (e.g. a GPU reset): its GL objects are gone with it, so fresh
+        renderers with the same options upload the shown assets into the next one."""
+        options = self.renderer.options
+        self.renderer = Renderer()
+        self.renderer.options = options
+        self._compare_renderer = self._upload = None
+        self._pending_upload = self._compare_upload = True
+        self._context.deleteLater()
+        self._context = None
+
+    def _disable(self, reason: str) -> None:
+        self.gl_error = reason
+        log.error("viewport disabled: %s", reason)
+        self.sig_gl_error.emit(reason)
+
     def initializeGL(self) -> None:
         try:
             self.renderer.initialize()
         except GLSetupError as exc:
-            self.gl_error = str(exc)
-            log.error("viewport disabled: %s", exc)
-            self.sig_gl_error.emit(self.gl_error)
-            return
-        self.context().aboutToBeDestroyed.connect(self._release_gl)
-
-    def _release_gl(self) -> None:
-        self.makeCurrent()
-        self.renderer.release()
-        if self._compare_renderer is not None:
-            self._compare_renderer.release()
-            self._compare_renderer = None
-        if self._upload is not None:
-            self._upload.discard()
-            self._upload = None  # a staged asset still waiting is copied anew into the next context
-        self.doneCurrent()
-        self._pending_upload = self._compare_upload = True
+            self._disable(str(exc))
 
     def paintGL(self) -> None:
         if self.gl_error is not None:
@@ -384,14 +476,12 @@ class ViewportWidget(QOpenGLWidget):
         self._compare_renderer.render(view, projection, (size[0] - half, size[1]), self._lod, (half, 0))
 
     def _upload_turn(self) -> None:
-        """Copy a budget's worth of the staged asset with the context current, outside paintGL;
-        a viewport with no context yet copies from paintGL once it has one."""
+        """Copy a budget's worth of the staged asset with the context current, outside paintGL
+        (on an offscreen surface while the viewport is hidden)."""
         if not self._pending_upload or self._staged is None:
             return
-        if not self.isValid():
-            self.update()
+        if not self._make_current():
             return
-        self.makeCurrent()
         try:
             self._upload_pending()
         finally:
@@ -416,7 +506,7 @@ class ViewportWidget(QOpenGLWidget):
             self._upload = self._staged = None
             self._pending_upload = False
             if not painting:
-                self.update()
+                self._request_frame()
         else:
             self._upload_timer.start()
 
@@ -463,7 +553,7 @@ class ViewportWidget(QOpenGLWidget):
             self.camera.pan(delta.x(), delta.y(), self.height())
         else:
             self.camera.zoom(DRAG_ZOOM_PER_PX ** delta.y())
-        self.update()
+        self._request_frame()
         event.accept()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
@@ -477,7 +567,7 @@ class ViewportWidget(QOpenGLWidget):
         notches = event.angleDelta().y() / 120
         if notches:
             self.camera.zoom(WHEEL_ZOOM_PER_NOTCH**notches)
-            self.update()
+            self._request_frame()
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -511,3 +601,13 @@ def _union(bounds: list[np.ndarray]) -> np.ndarray:
     """(2, 3) bounds holding every (2, 3) bounds in `bounds`."""
     stacked = np.asarray(bounds, dtype=np.float64)
     return np.stack([stacked[:, 0].min(axis=0), stacked[:, 1].max(axis=0)])
+
+
+def grab_window(window: QWidget, viewport: ViewportWidget) -> QImage:
+    """`window` as an image with the viewport's frame in it: `QWidget.grab` paints widgets only,
+    and the viewport draws on a native GL window."""
+    image = window.grab().toImage()
+    painter = QPainter(image)
+    painter.drawImage(viewport.mapTo(window, QPoint(0, 0)), viewport.grabFramebuffer())
+    painter.end()
+    return image
