@@ -63,3 +63,21 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("SWEEDLE_HOME", str(home))
     monkeypatch.setenv("SWEEDLE_MODELS", str(home / "models"))
     return home
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Delete the widgets the tests left (pytest-qt only asks for their deletion later, and no
+    event loop runs again) while Qt is whole: at interpreter exit PySide deletes the Python-owned
+    objects first, among them the viewport's GL window, and Qt then dereferences it from its still
+    living window container while it tears the widgets down (a segfault after a green run)."""
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    app = widgets.QApplication.instance() if widgets is not None else None
+    if app is None:
+        return
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    for widget in widgets.QApplication.topLevelWidgets():
+        if shiboken6.isValid(widget):
+            shiboken6.delete(widget)
