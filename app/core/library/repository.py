@@ -348,24 +348,7 @@ class Library:
             rows = s.execute(columns.where(Asset.id.in_(ids))).all()
             for asset_id, name in s.execute(tagged):
                 tags.setdefault(asset_id, []).append(name)
-        root = self.store.root
-        found = {
-            row.id: AssetSummary(
-                id=row.id,
-                name=row.name,
-                status=AssetStatus(row.status),
-                engine=row.engine,
-                source_type=SourceType(row.source_type),
-                triangles=row.triangles,
-                vertices=row.vertices,
-                favourite=row.favourite,
-                created_at=row.created_at,
-                tags=tuple(tags.get(row.id, ())),
-                folder=root / row.folder if row.folder else None,
-                in_trash=row.deleted_at is not None,
-            )
-            for row in rows
-        }
+        found = {row.id: self._summary(row, tuple(tags.get(row.id, ())), row.folder) for row in rows}
         return [found[i] for i in ids if i in found]
 
     def list_assets(self, query: AssetQuery, offset: int = 0, limit: int | None = None) -> list[AssetSummary]:
@@ -386,8 +369,9 @@ class Library:
             if asset is None:
                 raise LibraryError(f"there is no asset {asset_id} in the library")
             current = next((g for g in asset.versions if g.id == asset.current_version_id), None)
+            tags = tuple(t.name for t in asset.tags)
             return AssetRecord(
-                summary=self._summary(asset, current.folder if current else None),
+                summary=self._summary(asset, tags, current.folder if current else None),
                 uid=asset.uid,
                 notes=asset.notes,
                 prompt=asset.prompt,
@@ -731,7 +715,8 @@ class Library:
             rows[name.lower()] = row
         return list(rows.values())
 
-    def _summary(self, asset: Asset, folder: str | None) -> AssetSummary:
+    def _summary(self, asset: Any, tags: tuple[str, ...], folder: str | None) -> AssetSummary:
+        """One asset's summary from its row: an `Asset` or the plain columns a page reads."""
         return AssetSummary(
             id=asset.id,
             name=asset.name,
@@ -742,7 +727,7 @@ class Library:
             vertices=asset.vertices,
             favourite=asset.favourite,
             created_at=asset.created_at,
-            tags=tuple(t.name for t in asset.tags),
+            tags=tags,
             folder=self.store.root / folder if folder else None,
             in_trash=asset.deleted_at is not None,
         )
