@@ -453,6 +453,15 @@ def test_a_glb_with_an_eps_texture_is_refused_without_ghostscript(
     assert seen.processes == [] and seen.writes == []
 
 
+def test_compressing_a_glb_with_an_eps_base_colour_never_reaches_ghostscript(quiet_tempdir: Path) -> None:
+    from app.core.export.compression import compressed_glb  # the compress extra: part of the test install
+
+    with watching(forbid_processes=True) as seen, pytest.raises(InputError) as info:
+        compressed_glb(glb_with_texture(eps_bytes()))
+    assert str(info.value).startswith("the base colour texture is an EPS (PostScript) file")
+    assert seen.processes == []
+
+
 def test_a_144_megapixel_embedded_texture_is_refused_from_its_header(tmp_path: Path) -> None:
     path = _write(tmp_path / "model.glb", glb_with_texture(png_header_only(12_000, 12_000)))
     with pytest.raises(InputError) as info:

@@ -20,10 +20,10 @@ import io
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from app.core.export.errors import ExportError
 from app.core.formats.glb_edit import add_view, join_glb, split_glb
+from app.core.imaging.pictures import open_picture
 
 DRACO = "KHR_draco_mesh_compression"
 POSITION_BITS, UV_BITS, NORMAL_BITS = 14, 12, 10
@@ -162,7 +162,7 @@ def _float64(array: np.ndarray | None) -> np.ndarray | None:
 
 def _jpeg(png: bytes) -> bytes | None:
     """The picture as a JPEG, or None when it has transparency (JPEG has none to keep)."""
-    with Image.open(io.BytesIO(png)) as image:
+    with open_picture(io.BytesIO(png), "the base colour texture") as image:
         if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
             return None
         rgb = image.convert("RGB")
