@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fixtures.library.factory import new_version, tiny_png
 
+from app.core.library.records import AssetQuery
 from app.core.library.repository import Library
 from app.core.library.startup import open_library
 from app.ui.panels import library as library_panel_module
@@ -104,6 +105,22 @@ def test_the_grid_reads_the_next_page_ahead_on_the_pool(
     assert model.data(model.index(1)), "the page read ahead is shown"
     assert summaries.in_gui_thread[:calls].count(False) >= 1, "a page was read on the pool"
     assert all(not in_gui for in_gui in summaries.in_gui_thread[calls:]), "row 1 was not read again here"
+
+
+def test_every_page_the_grid_scrolls_onto_has_the_next_read_ahead_on_the_pool(
+    qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(library_model, "PAGE_SIZE", 1)  # three assets, three pages
+    summaries = ThreadSpy(library.summaries)
+    monkeypatch.setattr(library, "summaries", summaries)
+    model = library_model.LibraryModel(library, lambda _asset_id, _name: False)
+    model.set_query(AssetQuery())
+    names = [model.data(model.index(0))]
+    for row in range(1, model.rowCount()):
+        qtbot.waitUntil(lambda page=row: page in model._pages, timeout=10_000)
+        names.append(model.data(model.index(row)))
+    assert sorted(names) == ["Oak tree", "Rusty barrel", "Stone wall"]
+    assert summaries.in_gui_thread.count(True) == 1, "only the first page was read in the GUI thread"
 
 
 def test_grid_thumbnails_are_decoded_on_the_pool(

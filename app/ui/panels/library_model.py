@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from app.core.library.repository import Library  # SQLAlchemy loads with the library, after start-up
 
 PAGE_SIZE = 120
+MAX_PAGES = 16
+"""Pages of summaries kept, the most recently shown: screens' worth either way of a tall window.
+Bounded so the objects the garbage collector walks (four per row) stay the same however far the
+user scrolls; a page scrolled back to is read again on the pool, as any page is."""
 ICON_SIZE = 128
 THUMB_CACHE = 1500
 """Decoded thumbnails kept (about 64 KB each at 128 px)."""
@@ -109,7 +113,8 @@ class LibraryModel(QAbstractListModel):
         self.query = AssetQuery()
         self._ids: list[int] = []
         self._row_of: dict[int, int] = {}
-        self._pages: dict[int, list[AssetSummary]] = {}
+        self._pages: OrderedDict[int, list[AssetSummary]] = OrderedDict()
+        """Page number → its summaries, least recently shown first."""
         self._thumbs: OrderedDict[int, tuple[Path, QPixmap]] = OrderedDict()
         """Asset id → (the version folder, its thumbnail): a new version's thumbnail is read anew."""
         self._wanted: OrderedDict[int, Path] = OrderedDict()
@@ -118,6 +123,8 @@ class LibraryModel(QAbstractListModel):
         self._placeholder.fill(QColor(58, 60, 66))
         self._reading: set[int] = set()
         """Pages being read ahead on the pool."""
+        self._shown_page = -1
+        """The page of the row last asked for: its neighbours are read ahead when it changes."""
         self._refreshing = False
         self._refresh_again = False
         self._after_refresh: list[Callable[[], None] | None] = []
@@ -199,6 +206,7 @@ class LibraryModel(QAbstractListModel):
         self._row_of = {asset_id: row for row, asset_id in enumerate(ids)}
         self._pages.clear()
         self._reading.clear()
+        self._shown_page = -1
         self._wanted.clear()
         self.endResetModel()
 
@@ -215,6 +223,10 @@ class LibraryModel(QAbstractListModel):
         if page is None:
             ids = self._page_ids(page_no)
             page = self._keep_page(page_no, ids, self.library.summaries(ids))
+        else:
+            self._pages.move_to_end(page_no)
+        if page_no != self._shown_page:  # the next page is ready before the user scrolls onto it
+            self._shown_page = page_no
             self._read_ahead(page_no + 1)
             self._read_ahead(page_no - 1)
         return page[row % PAGE_SIZE]
@@ -226,6 +238,8 @@ class LibraryModel(QAbstractListModel):
         found = {s.id: s for s in summaries}
         page = [found.get(i) or _gone(i) for i in ids]
         self._pages[page_no] = page
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
         return page
 
     def _read_ahead(self, page_no: int) -> None:

@@ -1,0 +1,26 @@
+"""The GUI process's heap and Python's cyclic garbage collector.
+
+A full collection walks every container object the process holds, and it runs in whichever
+thread happens to allocate when it is due, holding the GIL, so the GUI thread waits for it. With
+the library open that is over 130,000 objects (modules, classes, functions, the window): a
+121 ms stall, once per scroll through a 10k-asset grid. The objects alive once start-up is done
+live as long as the app, so they are moved out of the collector's reach (`gc.freeze`); a full
+collection then walks only what was made since, a few milliseconds' worth.
+"""
+
+from __future__ import annotations
+
+import gc
+
+_frozen = False
+
+
+def freeze_start_up_objects() -> None:
+    """Once per process, when start-up is done: the young generations are collected first (a
+    millisecond), so only cyclic garbage already old stays frozen, a one-off few kilobytes."""
+    global _frozen
+    if _frozen:
+        return
+    _frozen = True
+    gc.collect(1)
+    gc.freeze()
