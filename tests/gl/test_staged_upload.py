@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from gl_meshes import lodset_of, textured_quad
 
-from app.ui.viewport import gl_widget, uploads
+from app.ui.viewport import gl_widget, staging, uploads
 from app.ui.viewport.staging import mip_chain
 
 
@@ -33,7 +33,7 @@ def test_a_later_asset_is_staged_off_the_gui_thread_and_copied_over_several_fram
     grab(viewport)
 
     staged_in_gui_thread: list[bool] = []
-    stage = gl_widget.stage_lodset
+    stage = staging.stage_lodset
 
     def spy(*args: Any) -> Any:
         staged_in_gui_thread.append(threading.current_thread() is threading.main_thread())
@@ -46,7 +46,7 @@ def test_a_later_asset_is_staged_off_the_gui_thread_and_copied_over_several_fram
         steps.append(deadline is not None)
         return step(self, deadline)
 
-    monkeypatch.setattr(gl_widget, "stage_lodset", spy)
+    monkeypatch.setattr(staging, "stage_lodset", spy)  # the viewport imports it when first used
     monkeypatch.setattr(uploads.AssetUpload, "step", counted)
     monkeypatch.setattr(gl_widget, "UPLOAD_BUDGET_S", 0.0)  # one slice per frame
     monkeypatch.setattr(uploads, "BAND_BYTES", 64 * 3 * 8)  # eight rows of level 0 per slice

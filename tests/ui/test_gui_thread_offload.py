@@ -137,13 +137,13 @@ def test_a_relief_job_and_its_result_leave_the_heavy_work_to_other_threads(
     qtbot, window, sample_image: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from app.core.library import saving
-    from app.ui.viewport import gl_widget
+    from app.ui.viewport import staging
 
     thumbnail = ThreadSpy(saving.thumbnail_png)
-    stage = ThreadSpy(gl_widget.stage_lodset)
+    stage = ThreadSpy(staging.stage_lodset)
     view = ThreadSpy(library_model.read_view)
     monkeypatch.setattr(saving, "thumbnail_png", thumbnail)
-    monkeypatch.setattr(gl_widget, "stage_lodset", stage)
+    monkeypatch.setattr(staging, "stage_lodset", stage)
     monkeypatch.setattr(library_model, "read_view", view)
     qtbot.waitUntil(lambda: window.library_panel is not None, timeout=30_000)
     drop_files(window, [sample_image])

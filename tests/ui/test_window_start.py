@@ -1,7 +1,9 @@
 """What the window's start does not load before its first frame: the library (SQLAlchemy), the
 pipeline (SciPy, the LOD tools), the picture code (Pillow), the mesh readers and the model configs'
-reader (PyYAML) load afterwards, on the pool or on first use. Checked in a fresh process right
-after MainWindow() and show(), before the event loop starts the background work."""
+reader (PyYAML) load afterwards, on the pool or on first use; the viewport's GL stack (numpy,
+PyOpenGL, the renderer) when the viewport first draws, once the window is on screen. Checked in a
+fresh process right after MainWindow() and show(), before the event loop starts the background
+work; and that the viewport does draw its first frame from there."""
 
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ NOT_BEFORE_THE_FIRST_FRAME = (
     "torch",
     "hy3dgen",
     "cv2",
+    "numpy",
+    "OpenGL",
+    "app.ui.viewport.renderer",
+    "app.ui.viewport.gpu",
+    "app.core.mesh.types",
     "app.core.generation.stages",
     "app.core.library.repository",
     "app.core.queue.store",
@@ -49,8 +56,37 @@ def test_the_window_shows_without_the_library_or_the_pipeline_loaded(tmp_path: P
     )
     assert proc.returncode == 0, proc.stderr
     modules = set(json.loads(proc.stdout.strip().splitlines()[-1]))
-    assert "app.ui.viewport.renderer" in modules  # the window really was built
+    assert {"app.ui.viewport.gl_widget", "app.ui.panels.inspector"} <= modules  # the window was built
     loaded = sorted(
         m for m in modules if any(m == top or m.startswith(top + ".") for top in NOT_BEFORE_THE_FIRST_FRAME)
     )
     assert loaded == []
+
+
+def test_the_viewport_draws_its_first_frame_with_the_gl_stack_it_loads_then(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from PySide6.QtCore import QElapsedTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from app.ui.surface import configure_surface_format\n"
+        "configure_surface_format()\n"
+        "qt = QApplication([])\n"
+        "from app.ui.main_window import MainWindow\n"
+        "w = MainWindow(); w.show()\n"
+        "before = 'OpenGL' in sys.modules or 'numpy' in sys.modules\n"
+        "clock = QElapsedTimer(); clock.start()\n"
+        "while w.viewport._context is None and w.viewport.gl_error is None and clock.elapsed() < 60000:\n"
+        "    qt.processEvents()\n"
+        "image = w.viewport.grabFramebuffer()\n"
+        "corner, centre = image.pixelColor(2, 2), image.pixelColor(image.width() // 2, image.height() // 2)\n"
+        "renderer = 'app.ui.viewport.renderer' in sys.modules\n"
+        "print('BEFORE', before, 'ERROR', w.viewport.gl_error, 'RENDERER', renderer,"
+        " 'NULL', image.isNull(), 'DRAWN', corner != centre)\n"
+        "w.close()\n"
+    )
+    env = dict(os.environ, SWEEDLE_HOME=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=REPO
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "BEFORE False ERROR None RENDERER True NULL False DRAWN True" in proc.stdout, proc.stdout

@@ -1,16 +1,19 @@
 """What an artist checks before using an asset, measured from the asset itself: its size in metres,
 triangles and vertices per LOD, the texture (size and a small preview), the UV layout and the
-file's size. Computed off the GUI thread, from the same LodSet the viewport shows."""
+file's size. Computed off the GUI thread, from the same LodSet the viewport shows. The inspector
+reads PREVIEW_SIZE and the records at the window's start, so numpy loads only when an asset is
+measured."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
-from app.core.mesh.types import LodSet
-from app.core.render.uv_layout import uv_layout
+    from app.core.mesh.types import LodSet
 
 PREVIEW_SIZE = 160
 
@@ -40,6 +43,8 @@ class AssetFacts:
 
 
 def inspect_asset(lodset: LodSet, file: Path | None = None, size: int = PREVIEW_SIZE) -> AssetFacts:
+    from app.core.render.uv_layout import uv_layout
+
     lo, hi = lodset.lod0.bounds()
     extent = (hi - lo).astype(float)
     texture = lodset.material.base_color_texture
@@ -65,6 +70,7 @@ def inspect_asset(lodset: LodSet, file: Path | None = None, size: int = PREVIEW_
 
 
 def _fit(image: np.ndarray, size: int) -> np.ndarray:
+    import numpy as np
     from PIL import Image
 
     return np.asarray(Image.fromarray(np.ascontiguousarray(image)).resize((size, size), Image.Resampling.BOX))

@@ -9,9 +9,8 @@ The measurements (`inspect_asset`) run on the thread pool; a newer asset drops a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
@@ -33,12 +32,16 @@ from app.core.base.errors import SweedleError
 from app.core.base.provenance import Provenance
 from app.core.generation.request import GenerationResult
 from app.core.library.records import AssetRecord
-from app.core.mesh.types import LodSet
 from app.core.render.inspection import PREVIEW_SIZE, AssetFacts, inspect_asset
 from app.ui.library_edits import Change, LibraryEdits
 from app.ui.panels.scrolling import fill_scrolled
 from app.ui.panels.versions import VersionHistory
 from app.ui.workers.tasks import run_task
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from app.core.mesh.types import LodSet
 
 EMPTY_TEXT = "Generate, open or double-click a library asset to inspect it."
 
@@ -342,6 +345,8 @@ def _set_picture(label: QLabel, rgb: np.ndarray | None) -> None:
     label.setVisible(rgb is not None)
     if rgb is None:
         return
+    import numpy as np  # loaded already: the measurements made `rgb`
+
     rgb = np.ascontiguousarray(rgb)
     image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], rgb.strides[0], QImage.Format.Format_RGB888)
     label.setPixmap(QPixmap.fromImage(image.copy()))

@@ -17,10 +17,11 @@ camera, so every orbit, zoom and LOD choice applies to both; Esc or showing anot
 from __future__ import annotations
 
 import logging
+import math
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QElapsedTimer, QPoint, QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
@@ -41,17 +42,20 @@ from PySide6.QtOpenGL import QOpenGLFramebufferObject, QOpenGLFramebufferObjectF
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.core.formats.suffixes import MESH_SUFFIXES
-from app.core.mesh.types import LodSet
 from app.ui.png_files import write_png
-from app.ui.viewport.camera import Camera
 from app.ui.viewport.compare import CompareOverlay
 from app.ui.viewport.gl_surface import GLSurfaceWindow
-from app.ui.viewport.gpu import GLSetupError
 from app.ui.viewport.lod_choice import auto_lod_level
-from app.ui.viewport.renderer import Renderer, Shading
-from app.ui.viewport.staging import StagedAsset, stage_lodset
-from app.ui.viewport.uploads import AssetUpload
 from app.ui.workers.tasks import run_task
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from app.core.mesh.types import LodSet
+    from app.ui.viewport.camera import Camera
+    from app.ui.viewport.renderer import Renderer, Shading
+    from app.ui.viewport.staging import StagedAsset
+    from app.ui.viewport.uploads import AssetUpload
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +121,8 @@ class ViewportWidget(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.camera = Camera()
-        self.renderer = Renderer()
+        self._camera: Camera | None = None
+        self._renderer: Renderer | None = None
         self.gl_error: str | None = None
         self._lodset: LodSet | None = None
         self._pending_upload = False
@@ -158,6 +162,24 @@ class ViewportWidget(QWidget):
     # --- what is shown -------------------------------------------------------------------------
 
     @property
+    def camera(self) -> Camera:
+        """Made on first use, as the renderer is: their modules load numpy and PyOpenGL, which the
+        window does not need before the viewport first draws, once the window is on screen."""
+        if self._camera is None:
+            from app.ui.viewport.camera import Camera
+
+            self._camera = Camera()
+        return self._camera
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            from app.ui.viewport.renderer import Renderer
+
+            self._renderer = Renderer()
+        return self._renderer
+
+    @property
     def lodset(self) -> LodSet | None:
         return self._lodset
 
@@ -188,6 +210,8 @@ class ViewportWidget(QWidget):
         self.set_lodset(lodset, frame)
         self._pending_upload = False
         self._staging = lodset
+        from app.ui.viewport.staging import stage_lodset
+
         run_task(
             stage_lodset,
             lodset,
@@ -278,6 +302,8 @@ class ViewportWidget(QWidget):
     # --- display options -----------------------------------------------------------------------
 
     def set_shading(self, shading: Shading | str) -> None:
+        from app.ui.viewport.renderer import Shading
+
         self.renderer.options.shading = Shading(shading)
         self._request_frame()
 
@@ -359,7 +385,7 @@ class ViewportWidget(QWidget):
         if self._compare is not None:
             bounds.append(self._compare.lod0.bounds())
         lo, hi = _union(bounds)
-        return float(np.linalg.norm(hi - lo)) / 2
+        return math.dist(lo, hi) / 2
 
     def _request_frame(self) -> None:
         """Draw a frame on the surface at its next update (one per event-loop turn at most)."""
@@ -436,9 +462,11 @@ class ViewportWidget(QWidget):
     def _forget_context(self) -> None:
         """The context was lost (e.g. a GPU reset): its GL objects are gone with it, so fresh
         renderers with the same options upload the shown assets into the next one."""
+        from app.ui.viewport.renderer import Renderer
+
         options = self.renderer.options
-        self.renderer = Renderer()
-        self.renderer.options = options
+        self._renderer = Renderer()
+        self._renderer.options = options
         self._compare_renderer = self._upload = None
         self._pending_upload = self._compare_upload = True
         self._context.deleteLater()
@@ -450,6 +478,8 @@ class ViewportWidget(QWidget):
         self.sig_gl_error.emit(reason)
 
     def initializeGL(self) -> None:
+        from app.ui.viewport.gpu import GLSetupError
+
         try:
             self.renderer.initialize()
         except GLSetupError as exc:
@@ -500,6 +530,8 @@ class ViewportWidget(QWidget):
         if self._upload is None or self._upload.staged is not self._staged:
             if self._upload is not None:
                 self._upload.discard()
+            from app.ui.viewport.uploads import AssetUpload
+
             self._upload = AssetUpload(self._staged)
         if self._upload.step(time.perf_counter() + UPLOAD_BUDGET_S):
             self.renderer.adopt(self._staged, self._upload.uploaded)
@@ -517,6 +549,8 @@ class ViewportWidget(QWidget):
         if self._compare_renderer is None:
             if self._compare is None:
                 return
+            from app.ui.viewport.renderer import Renderer
+
             self._compare_renderer = Renderer()
             self._compare_renderer.options = self.renderer.options
             self._compare_renderer.initialize()
@@ -599,6 +633,8 @@ class ViewportWidget(QWidget):
 
 def _union(bounds: list[np.ndarray]) -> np.ndarray:
     """(2, 3) bounds holding every (2, 3) bounds in `bounds`."""
+    import numpy as np
+
     stacked = np.asarray(bounds, dtype=np.float64)
     return np.stack([stacked[:, 0].min(axis=0), stacked[:, 1].max(axis=0)])
 

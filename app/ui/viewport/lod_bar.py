@@ -3,10 +3,14 @@ and an Auto toggle that lets the viewport pick by screen size. It binds itself t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QToolButton, QWidget
 
-from app.core.mesh.types import LodSet
 from app.ui.viewport.gl_widget import ViewportWidget
+
+if TYPE_CHECKING:
+    from app.core.mesh.types import LodSet
 
 
 def triangles_text(count: int) -> str:

@@ -18,7 +18,6 @@ from app.core.base.provenance import EngineFacts
 from app.core.generation.engines.base import Availability, EngineOutput, ParamSpec, ShapeInput
 from app.core.generation.engines.hunyuan_setup import install_steps_line, missing_packages
 from app.core.generation.torch_device import choose_device
-from app.core.mesh.types import Material, Mesh
 from app.core.weights.catalog import UNSUPPORTED_NOTE, ModelSpec, shape_variants, spec
 
 if TYPE_CHECKING:
@@ -154,6 +153,8 @@ class HunyuanEngine:
                 "timings": {"load_s": 0.0 if loaded is before else loaded.load_seconds, **out.timings},
             },
         )
+        from app.core.mesh.types import Material, Mesh  # numpy: not at the window's start
+
         return EngineOutput(
             Mesh(out.vertices, out.faces), Material(name="Hunyuan"), f"{model.repo}/{model.subfolder}", facts
         )

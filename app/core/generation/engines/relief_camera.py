@@ -7,13 +7,18 @@ Turning the solid by the camera's elevation about the left-right axis puts the p
 where the camera saw it, so a top-down subject lies on the ground. The side turned away from
 such a camera is the one the subject rests on, so it is flattened in proportion: as round as
 the front for a level camera, flat for one looking straight down.
+
+The engine's settings read the camera names here at the window's start, so numpy loads only
+when a solid is turned.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 CAMERAS = ("front", "raised", "top")
 DEFAULT_ELEVATION = 30.0
@@ -29,6 +34,8 @@ def underside(heights: np.ndarray, elevation: float) -> np.ndarray:
     tallest, so the part the subject rests on is flat when the camera looks down on it."""
     if elevation <= 0:
         return heights
+    import numpy as np
+
     cap = math.cos(math.radians(elevation)) * float(heights.max(initial=0.0))
     return np.minimum(heights, np.float32(cap))
 
@@ -38,6 +45,8 @@ def to_world(vertices: np.ndarray, elevation: float) -> np.ndarray:
     camera's up and back axes tilted down by `elevation` degrees about X."""
     if elevation <= 0:
         return vertices
+    import numpy as np
+
     c, s = math.cos(math.radians(elevation)), math.sin(math.radians(elevation))
     y, z = vertices[:, 1].astype(np.float64), vertices[:, 2].astype(np.float64)
     out = vertices.copy()
