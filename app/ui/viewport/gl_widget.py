@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from app.core.mesh.types import LodSet
+    from app.ui.viewport import fences
     from app.ui.viewport.camera import Camera
     from app.ui.viewport.renderer import Renderer, Shading
     from app.ui.viewport.staging import StagedAsset
@@ -68,6 +69,8 @@ UPLOAD_BUDGET_S = 0.008
 """GPU copying per turn of the event loop while a staged asset goes up (the old asset is drawn
 until it is done). The turns make the context current without drawing a frame: a frame per slice
 would be dearer on a software rasterizer than the slice."""
+FRAME_POLL_MS = 2
+"""How often a drawn frame's fence is polled until the frame can be shown (fences.py says why)."""
 
 _VIEW_KEYS = {
     Qt.Key.Key_1: ("front", "back"),
@@ -146,6 +149,12 @@ class ViewportWidget(QWidget):
         self._compare_renderer: Renderer | None = None
         self._compare_upload = False
         self._context: QOpenGLContext | None = None
+        self._frame_fence: fences.Fence | None = None
+        """The frame drawn on the window and not shown yet: the GPU is still at it."""
+        self._frame_again = False
+        """A frame was asked for while one was in flight: it is drawn when that one is shown."""
+        self._present_timer = QTimer(self, singleShot=True, interval=FRAME_POLL_MS)
+        self._present_timer.timeout.connect(self._present)
         self._offscreen: QOffscreenSurface | None = None
         self.surface = GLSurfaceWindow(self)
         container = QWidget.createWindowContainer(self.surface, self)
@@ -392,11 +401,42 @@ class ViewportWidget(QWidget):
         self.surface.requestUpdate()
 
     def draw_to_window(self) -> None:
-        """Draw a frame on the exposed surface and show it (asked by the surface)."""
+        """Draw a frame on the exposed surface (asked by the surface); it is shown by `_present`
+        once the GPU has finished it. While a frame is in flight, requests fold into one more."""
+        if self._frame_fence is not None:
+            self._frame_again = True
+            return
         if self.surface.isExposed() and self._make_current(self.surface):
+            from app.ui.viewport import fences
+
             self.paintGL()
-            self._context.swapBuffers(self.surface)
+            self._frame_fence = fences.submit_frame()
             self._context.doneCurrent()
+            self._present_timer.start()
+
+    def _present(self) -> None:
+        """Show the frame in flight if the GPU has finished it, else look again shortly; then
+        draw the frame asked for meanwhile. A frame whose window was hidden is dropped."""
+        if self._frame_fence is None:
+            return
+        from app.ui.viewport import fences
+
+        exposed = self.surface.isExposed()
+        if not self._make_current(self.surface if exposed else None) or self._frame_fence is None:
+            self._frame_fence = None
+            return
+        if exposed and not fences.finished(self._frame_fence):
+            self._context.doneCurrent()
+            self._present_timer.start()
+            return
+        fences.release(self._frame_fence)
+        self._frame_fence = None
+        if exposed:
+            self._context.swapBuffers(self.surface)
+        self._context.doneCurrent()
+        if self._frame_again:
+            self._frame_again = False
+            self._request_frame()
 
     def grabFramebuffer(self) -> QImage:
         """Draw a frame into a multisampled framebuffer object and read it back, on screen or not;
@@ -467,7 +507,7 @@ class ViewportWidget(QWidget):
         options = self.renderer.options
         self._renderer = Renderer()
         self._renderer.options = options
-        self._compare_renderer = self._upload = None
+        self._compare_renderer = self._upload = self._frame_fence = None
         self._pending_upload = self._compare_upload = True
         self._context.deleteLater()
         self._context = None
