@@ -37,6 +37,8 @@ VIEW_INTERVAL_S = 0.25
 REFRESH_S = 2.0
 """The queue is read again this often anyway: another process (`sweedle queue ...`) may change it."""
 WORKERS_INTERVAL_S = 1.0
+PROBLEM_REPEAT_S = 60.0
+"""A fault that stays (a damaged database fails every turn) is logged again only this often."""
 
 
 class QueueThreadWorker(QObject, RunnerListener):
@@ -60,6 +62,8 @@ class QueueThreadWorker(QObject, RunnerListener):
         self._executor: Executor | None = None
         self._executor_line = "this machine"
         self._sent: tuple[object, int] | None = None
+        self._logged: tuple[str, float] = ("", 0.0)
+        """The problem last logged and when (monotonic)."""
         self.queue_ids: dict[int, int] = {}
         """Window job id → queue job id, as this thread knows it (only this thread uses it)."""
 
@@ -161,8 +165,14 @@ class QueueThreadWorker(QObject, RunnerListener):
         try:
             call()
         except SweedleError as exc:
-            log.warning("queue: %s", exc)
-            self.sig_problem.emit(str(exc))
+            self._problem(str(exc))
         except OSError as exc:
-            log.warning("queue: %s", exc)
-            self.sig_problem.emit(f"the queue could not use a file: {exc}")
+            self._problem(f"the queue could not use a file: {exc}")
+
+    def _problem(self, text: str) -> None:
+        """Shown in the window every time; logged once, and again only after PROBLEM_REPEAT_S."""
+        now = time.monotonic()
+        if self._logged[0] != text or now - self._logged[1] >= PROBLEM_REPEAT_S:
+            self._logged = (text, now)
+            log.warning("queue: %s", text)
+        self.sig_problem.emit(text)
