@@ -1,11 +1,13 @@
 #version 330 core
-// One program for every shading mode: a uniform branch costs nothing next to a program switch.
-// Built twice: with NORMAL_MAP defined (tangents interpolated) and without.
-const int MODE_TEXTURED = 0;
-const int MODE_SOLID = 1;
-const int MODE_NORMALS = 2;
-const int MODE_MATCAP = 3;
-const int MODE_WIRE = 4;
+// Built once per shading mode and feature set, the renderer setting the defines: exactly one of
+// MODE_TEXTURED, MODE_SOLID, MODE_NORMALS, MODE_MATCAP, MODE_WIRE; HAS_TEXTURE (base colour
+// texture), USE_OCCLUSION (occlusion map), NORMAL_MAP (normal map, tangents interpolated).
+// Not one program branching on uniforms: a software rasterizer (llvmpipe) runs both sides of a
+// branch for every fragment, and on a million tiny triangles it shades ~60 fragments per visible
+// pixel, so each texture read or mode a frame does not show costs real time.
+#if defined(MODE_TEXTURED) || defined(MODE_SOLID)
+#define LIT
+#endif
 
 in vec3 v_normal;
 in vec2 v_uv;
@@ -13,14 +15,12 @@ in vec2 v_uv;
 in vec4 v_tangent;
 #endif
 
-uniform int u_mode;
 uniform mat3 u_view_rotation;
+uniform vec3 u_key_dir;          // world space: the key light, turned with the camera
 uniform sampler2D u_base_color;  // sRGB texture: samples come back linear
 uniform sampler2D u_matcap;      // display-referred, used as it is
-uniform sampler2D u_normal_map;  // linear, tangent space, green +Y (OpenGL); NORMAL_MAP variant only
+uniform sampler2D u_normal_map;  // linear, tangent space, green +Y (OpenGL)
 uniform sampler2D u_occlusion;   // linear, R = ambient occlusion
-uniform bool u_has_texture;
-uniform bool u_use_occlusion;
 uniform vec4 u_base_factor;      // linear
 uniform vec3 u_wire_color;       // display-referred
 
@@ -30,15 +30,15 @@ vec3 to_display(vec3 linear) {
     return pow(clamp(linear, 0.0, 1.0), vec3(1.0 / 2.2));
 }
 
-// A key light over the viewer's left shoulder and a sky/ground fill: reads shape from any angle.
+// A key light over the viewer's left shoulder (its direction comes in world space, so no normal
+// is turned into view space per fragment) and a sky/ground fill: reads shape from any angle.
 // Ambient occlusion darkens the fill only, as glTF prescribes (it stands for indirect light).
-vec3 lighting(vec3 n_world, vec3 n_view) {
-    vec3 key_dir = normalize(vec3(-0.35, 0.55, 0.75));
-    float key = max(dot(n_view, key_dir), 0.0);
+vec3 lighting(vec3 n_world) {
+    float key = max(dot(n_world, u_key_dir), 0.0);
     vec3 fill = mix(vec3(0.16, 0.15, 0.14), vec3(0.32, 0.34, 0.38), n_world.y * 0.5 + 0.5);
-    if (u_use_occlusion) {
-        fill *= texture(u_occlusion, v_uv).r;
-    }
+#ifdef USE_OCCLUSION
+    fill *= texture(u_occlusion, v_uv).r;
+#endif
     return fill + vec3(0.85) * key;
 }
 
@@ -57,26 +57,26 @@ vec3 shading_normal() {
 }
 
 void main() {
-    if (u_mode == MODE_WIRE) {
-        frag_color = vec4(u_wire_color, 1.0);
-        return;
-    }
+#ifdef MODE_WIRE
+    frag_color = vec4(u_wire_color, 1.0);
+#else
     vec3 n_world = shading_normal();
     if (!gl_FrontFacing) {
         n_world = -n_world;
     }
+#if defined(MODE_NORMALS)
+    frag_color = vec4(n_world * 0.5 + 0.5, 1.0);
+#elif defined(MODE_MATCAP)
     vec3 n_view = u_view_rotation * n_world;
-    if (u_mode == MODE_NORMALS) {
-        frag_color = vec4(n_world * 0.5 + 0.5, 1.0);
-    } else if (u_mode == MODE_MATCAP) {
-        frag_color = vec4(texture(u_matcap, n_view.xy * 0.49 + 0.5).rgb, 1.0);
-    } else {
-        vec3 albedo = u_base_factor.rgb;
-        if (u_mode == MODE_TEXTURED && u_has_texture) {
-            albedo *= texture(u_base_color, v_uv).rgb;
-        } else if (u_mode == MODE_SOLID) {
-            albedo = vec3(0.62);
-        }
-        frag_color = vec4(to_display(albedo * lighting(n_world, n_view)), 1.0);
-    }
+    frag_color = vec4(texture(u_matcap, n_view.xy * 0.49 + 0.5).rgb, 1.0);
+#elif defined(MODE_SOLID)
+    frag_color = vec4(to_display(vec3(0.62) * lighting(n_world)), 1.0);
+#else
+    vec3 albedo = u_base_factor.rgb;
+#ifdef HAS_TEXTURE
+    albedo *= texture(u_base_color, v_uv).rgb;
+#endif
+    frag_color = vec4(to_display(albedo * lighting(n_world)), 1.0);
+#endif
+#endif
 }

@@ -4,10 +4,11 @@ current context (the widget's, or EGL with no display at all).
 What makes a frame of a million triangles cheap on a software rasterizer (measured with
 tests/bench/bench_viewport.py on llvmpipe): back faces are culled, as glTF prescribes for a
 material that is not double-sided, which halves the triangles that reach setup and
-rasterization, by far the largest cost; the vertex is 24 bytes (packed normal) instead of 32; one
-program serves every shading mode and the draw is one glDrawElements per LOD with no state that
-did not change. The tangent is interpolated only by the normal-mapped variant of that program
-(about 7 % of a 1M-triangle frame: llvmpipe sets up every varying of every triangle). Every LOD
+rasterization, by far the largest cost; the vertex is 24 bytes (packed normal) instead of 32; the
+mesh program is built per shading mode and feature set (`_MeshProgram`), so a fragment does only
+the work of what is shown, with no uniform branch (llvmpipe runs both sides of one) and no varying
+the mode does not read (the linker drops it; llvmpipe sets up every varying of every triangle).
+The key light's direction is turned into world space once a frame, not per fragment. Every LOD
 is uploaded when the asset is set, not on first use: automatic LOD switches while the user zooms,
 and a first-use upload of a big level would stall that frame; the whole chain costs about twice
 LOD0's memory.
@@ -39,10 +40,32 @@ class Shading(StrEnum):
     MATCAP = "matcap"
 
 
-_MODE_INDEX = {Shading.TEXTURED: 0, Shading.SOLID: 1, Shading.NORMALS: 2, Shading.MATCAP: 3}
-_MODE_WIRE = 4
-_NORMAL_MAPPED = "mesh+normal_map"
-"""The mesh program built with NORMAL_MAP: used only while a normal map bends the shading."""
+KEY_LIGHT = np.array([-0.35, 0.55, 0.75]) / np.linalg.norm([-0.35, 0.55, 0.75])
+"""The key light's direction in view space: over the viewer's left shoulder."""
+
+
+@dataclass(frozen=True)
+class _MeshProgram:
+    """Which variant of the mesh program a draw needs: each field is a define of mesh.frag."""
+
+    mode: str
+    """TEXTURED, SOLID, NORMALS, MATCAP or WIRE."""
+    has_texture: bool = False
+    occlusion: bool = False
+    normal_map: bool = False
+
+    @property
+    def name(self) -> str:
+        return "mesh:" + "+".join(self.defines)
+
+    @property
+    def defines(self) -> tuple[str, ...]:
+        flags = (
+            ("HAS_TEXTURE", self.has_texture),
+            ("USE_OCCLUSION", self.occlusion),
+            ("NORMAL_MAP", self.normal_map),
+        )
+        return (f"MODE_{self.mode}", *(name for name, wanted in flags if wanted))
 
 
 @dataclass
@@ -100,20 +123,22 @@ class Renderer:
             )
         for name in ("lines", "background"):
             self._programs[name] = build_program(self._shader_dir, name)
-        self._build_mesh_program("mesh")
+        self._mesh_program(_MeshProgram(Shading.TEXTURED.name, has_texture=True))
         self._background_vao = int(GL.glGenVertexArrays(1))
         self._set_grid(self._bounds)
 
-    def _build_mesh_program(self, program: str) -> None:
-        """Build a variant of the mesh program and bind its samplers to their texture units."""
-        defines = ("NORMAL_MAP",) if program == _NORMAL_MAPPED else ()
-        self._programs[program] = build_program(self._shader_dir, "mesh", defines)
+    def _mesh_program(self, variant: _MeshProgram) -> str:
+        """The name of `variant`'s program, built and its samplers bound to their texture units on
+        first use (the window's start builds the textured one; another costs one compile)."""
+        program = variant.name
+        if program in self._programs:
+            return program
+        self._programs[program] = build_program(self._shader_dir, "mesh", variant.defines)
         GL.glUseProgram(self._programs[program])
-        GL.glUniform1i(self._uniform(program, "u_base_color"), 0)
-        GL.glUniform1i(self._uniform(program, "u_matcap"), 1)
-        GL.glUniform1i(self._uniform(program, "u_normal_map"), 2)
-        GL.glUniform1i(self._uniform(program, "u_occlusion"), 3)
+        for unit, sampler in enumerate(("u_base_color", "u_matcap", "u_normal_map", "u_occlusion")):
+            GL.glUniform1i(self._uniform(program, sampler), unit)
         GL.glUseProgram(0)
+        return program
 
     def _uniform(self, program: str, name: str) -> int:
         key = (program, name)
@@ -213,29 +238,27 @@ class Renderer:
             GL.glEnable(GL.GL_CULL_FACE)
             GL.glCullFace(GL.GL_BACK)
         use_normal_map = options.normal_map and bool(self._normal_texture) and buffers.has_tangents
-        program = _NORMAL_MAPPED if use_normal_map else "mesh"
-        if program not in self._programs:  # built when first needed: the window's start compiles one
-            self._build_mesh_program(program)
+        lit = options.shading in (Shading.TEXTURED, Shading.SOLID)
+        variant = _MeshProgram(
+            options.shading.name,
+            has_texture=options.shading is Shading.TEXTURED and bool(self._base_texture),
+            occlusion=lit and options.occlusion and bool(self._occlusion_texture),
+            normal_map=use_normal_map,
+        )
+        program = self._mesh_program(variant)
         GL.glUseProgram(self._programs[program])
         GL.glUniformMatrix4fv(self._uniform(program, "u_view_projection"), 1, GL.GL_TRUE, view_projection)
         rotation = np.ascontiguousarray(view[:3, :3], dtype=np.float32)
         GL.glUniformMatrix3fv(self._uniform(program, "u_view_rotation"), 1, GL.GL_TRUE, rotation)
+        GL.glUniform3f(self._uniform(program, "u_key_dir"), *(view[:3, :3].T @ KEY_LIGHT))
         GL.glUniform4f(self._uniform(program, "u_base_factor"), *self._base_factor)
-        GL.glUniform1i(self._uniform(program, "u_has_texture"), int(bool(self._base_texture)))
-        GL.glUniform1i(self._uniform(program, "u_mode"), _MODE_INDEX[options.shading])
-        GL.glActiveTexture(GL.GL_TEXTURE0)
-        GL.glBindTexture(GL.GL_TEXTURE_2D, self._base_texture)
         if options.shading is Shading.MATCAP and not self._matcap:
             # Made on first use: uploading it costs ~70 ms on llvmpipe, at every start otherwise.
             self._matcap = upload_texture(clay_matcap(), srgb=False)
-        GL.glActiveTexture(GL.GL_TEXTURE1)
-        GL.glBindTexture(GL.GL_TEXTURE_2D, self._matcap)
-        GL.glActiveTexture(GL.GL_TEXTURE2)
-        GL.glBindTexture(GL.GL_TEXTURE_2D, self._normal_texture)
-        use_occlusion = options.occlusion and bool(self._occlusion_texture)
-        GL.glUniform1i(self._uniform(program, "u_use_occlusion"), int(use_occlusion))
-        GL.glActiveTexture(GL.GL_TEXTURE3)
-        GL.glBindTexture(GL.GL_TEXTURE_2D, self._occlusion_texture)
+        textures = (self._base_texture, self._matcap, self._normal_texture, self._occlusion_texture)
+        for unit, texture in enumerate(textures):
+            GL.glActiveTexture(GL.GL_TEXTURE0 + unit)
+            GL.glBindTexture(GL.GL_TEXTURE_2D, texture)
         if options.wireframe:
             # Push the surface back a little so the edges drawn over it win the depth test.
             GL.glEnable(GL.GL_POLYGON_OFFSET_FILL)
@@ -243,8 +266,10 @@ class Renderer:
         buffers.draw()
         if options.wireframe:
             GL.glDisable(GL.GL_POLYGON_OFFSET_FILL)
-            GL.glUniform1i(self._uniform(program, "u_mode"), _MODE_WIRE)
-            GL.glUniform3f(self._uniform(program, "u_wire_color"), *options.wire_colour)
+            wire = self._mesh_program(_MeshProgram("WIRE"))
+            GL.glUseProgram(self._programs[wire])
+            GL.glUniformMatrix4fv(self._uniform(wire, "u_view_projection"), 1, GL.GL_TRUE, view_projection)
+            GL.glUniform3f(self._uniform(wire, "u_wire_color"), *options.wire_colour)
             GL.glPolygonMode(GL.GL_FRONT_AND_BACK, GL.GL_LINE)
             buffers.draw()
             GL.glPolygonMode(GL.GL_FRONT_AND_BACK, GL.GL_FILL)
