@@ -90,3 +90,34 @@ def test_the_viewport_draws_its_first_frame_with_the_gl_stack_it_loads_then(tmp_
     )
     assert proc.returncode == 0, proc.stderr
     assert "BEFORE False ERROR None RENDERER True NULL False DRAWN True" in proc.stdout, proc.stdout
+
+
+def test_the_library_opens_once_the_viewport_has_drawn_its_first_frame(qtbot, monkeypatch) -> None:
+    """The pool's imports (the library, the pipeline) would share the GIL with the frame that
+    loads the viewport's GL stack and double its time."""
+    from app.ui import main_window
+
+    drawn_when_started: list[bool] = []
+    real_run_task = main_window.run_task
+
+    def spy(fn, *args, **kwargs):
+        if fn in (main_window._open_library, main_window._warm_up):
+            drawn_when_started.append(window.viewport._context is not None)
+        return real_run_task(fn, *args, **kwargs)
+
+    monkeypatch.setattr(main_window, "run_task", spy)
+    window = main_window.MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.library_panel is not None, timeout=30_000)
+    assert drawn_when_started == [True, True]
+
+
+def test_the_library_opens_when_the_viewport_is_never_on_screen(qtbot, monkeypatch) -> None:
+    from app.ui import main_window
+
+    monkeypatch.setattr(main_window, "BACKGROUND_AT_THE_LATEST_MS", 50)
+    window = main_window.MainWindow()
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.library_panel is not None, timeout=30_000)
+    assert window.viewport._context is None
