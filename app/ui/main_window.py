@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Drop a picture on the window, then press Generate.")
         self._background_started = False
         self.viewport.surface.installEventFilter(self)
-        QTimer.singleShot(BACKGROUND_AT_THE_LATEST_MS, self._start_background_work)
+        QTimer.singleShot(BACKGROUND_AT_THE_LATEST_MS, self, self._start_background_work)
 
     # --- actions -------------------------------------------------------------------------------
     def generate(self, force: bool = False) -> list[Job]:
@@ -351,7 +351,7 @@ class MainWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.viewport.surface and event.type() == QEvent.Type.Expose:
-            QTimer.singleShot(0, self._start_background_work)  # after the frame this expose draws
+            QTimer.singleShot(0, self, self._start_background_work)  # after the frame this expose draws
         return super().eventFilter(watched, event)
 
     def _on_library_open(self, opened: tuple[Library, list[str]]) -> None:
