@@ -126,9 +126,22 @@ class MeshBuffers:
         GL.glBindVertexArray(0)
         return cls(int(vao), (vbo, ebo), int(indices.size), has_tangents)
 
-    def draw(self) -> None:
+    def draw(self, runs: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Draw every triangle, or only the runs given as (first index, index count) arrays."""
         GL.glBindVertexArray(self.vao)
-        GL.glDrawElements(GL.GL_TRIANGLES, self.index_count, GL.GL_UNSIGNED_INT, None)
+        if runs is None:
+            GL.glDrawElements(GL.GL_TRIANGLES, self.index_count, GL.GL_UNSIGNED_INT, None)
+            return
+        first, count = runs
+        if len(first) == 1:
+            GL.glDrawElements(
+                GL.GL_TRIANGLES, int(count[0]), GL.GL_UNSIGNED_INT, ctypes.c_void_p(int(first[0]) * 4)
+            )
+        elif len(first):
+            offsets = (first * 4).astype(np.uintp)
+            GL.glMultiDrawElements(
+                GL.GL_TRIANGLES, count.astype(np.int32), GL.GL_UNSIGNED_INT, offsets, len(first)
+            )
 
     def delete(self) -> None:
         GL.glDeleteVertexArrays(1, [self.vao])

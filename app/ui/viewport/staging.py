@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.core.mesh.types import LodSet, MaterialMaps, Mesh, NormalConvention
+from app.ui.viewport.clusters import Clusters, spatial_order
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,11 @@ class StagedTexture:
 @dataclass(frozen=True)
 class StagedLod:
     vertices: np.ndarray
-    """gpu.VERTEX_DTYPE records."""
+    """gpu.VERTEX_DTYPE records, in the order the reordered triangles first use them."""
     indices: np.ndarray
+    """uint32, the triangles in `clusters.spatial_order`: the same triangles, same winding."""
     has_tangents: bool
+    clusters: Clusters
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,11 @@ def stage_lodset(lodset: LodSet) -> StagedAsset:
     lods = []
     for lod in lodset.lods:
         mesh = with_tangents_for(lod.mesh, maps)
-        indices = np.ascontiguousarray(mesh.faces, dtype=np.uint32)
-        lods.append(StagedLod(interleave(mesh), indices, mesh.tangents is not None))
+        faces, old_vertex = spatial_order(mesh.vertices, mesh.faces)
+        vertices = interleave(mesh)[old_vertex]
+        indices = np.ascontiguousarray(faces, dtype=np.uint32)
+        clusters = Clusters.of(vertices["position"], faces)
+        lods.append(StagedLod(vertices, indices, mesh.tangents is not None, clusters))
     occlusion = None if maps.occlusion is None else np.repeat(maps.occlusion[..., None], 3, axis=2)
     normal = None if maps.normal is None else maps.normal_for(NormalConvention.OPENGL)
     factor = material.base_color_factor
