@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -91,8 +91,8 @@ _EXPORT_LABELS = {
 """File ▸ Export As…'s file types, in the order offered (every format the CLI's `--as` writes)."""
 BACKGROUND_AT_THE_LATEST_MS = 1500
 """The library opens and the pipeline's modules load on the pool once the viewport has drawn its
-first frame (its GL stack loads in that frame, and the pool's imports would share the GIL with
-it, doubling its time), or after this long when the viewport is not on screen."""
+first frame (the pool loads the viewport's drawing code first, and their imports would share the
+GIL with it, doubling its time), or after this long when the viewport is not on screen."""
 
 
 @dataclass
@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         self.runner.sig_failed.connect(self._on_job_failed)
         self.statusBar().showMessage("Drop a picture on the window, then press Generate.")
         self._background_started = False
-        self.viewport.surface.installEventFilter(self)
+        self.viewport.sig_first_frame.connect(self._start_background_work, Qt.ConnectionType.QueuedConnection)
         QTimer.singleShot(BACKGROUND_AT_THE_LATEST_MS, self, self._start_background_work)
 
     # --- actions -------------------------------------------------------------------------------
@@ -345,14 +345,8 @@ class MainWindow(QMainWindow):
         if self._background_started:
             return
         self._background_started = True
-        self.viewport.surface.removeEventFilter(self)
         run_task(_open_library, on_result=self._on_library_open, on_error=self._on_library_failed, owner=self)
         run_task(_warm_up)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.viewport.surface and event.type() == QEvent.Type.Expose:
-            QTimer.singleShot(0, self, self._start_background_work)  # after the frame this expose draws
-        return super().eventFilter(watched, event)
 
     def _on_library_open(self, opened: tuple[Library, list[str]]) -> None:
         from app.ui.panels.export import ExportPanel

@@ -4,6 +4,8 @@ into one more, drawn after it is shown."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from gl_meshes import box, lodset_of
 from test_native_surface import to_array
@@ -30,7 +32,7 @@ def test_a_frame_is_shown_after_its_fence_and_requests_in_flight_fold_into_one(v
     viewport.set_lodset(lodset_of(box((2.0, 0.5, 1.0))))
     viewport.show()
     qtbot.waitUntil(viewport.surface.isExposed, timeout=5000)
-    qtbot.waitUntil(lambda: viewport._frame_fence is None and not viewport._present_timer.isActive())
+    qtbot.waitUntil(lambda: viewport._drew_a_frame and viewport._frame_fence is None, timeout=10_000)
     calls = _counted(viewport)
 
     viewport.draw_to_window()
@@ -54,3 +56,27 @@ def test_a_frame_is_shown_after_its_fence_and_requests_in_flight_fold_into_one(v
         return float((difference > 8).mean())
 
     qtbot.waitUntil(lambda: unlike_offscreen_frame() < 0.02, timeout=5000)
+
+
+def test_the_first_frame_waits_for_its_drawing_code_loaded_on_the_pool(qapp, qtbot, monkeypatch):
+    """numpy, PyOpenGL and the renderer load off the GUI thread (~300 ms of CPU just after the
+    window shows), and the first frame is drawn once they are in."""
+    from app.ui.viewport import gl_widget
+
+    on_gui_thread: list[bool] = []
+    load = gl_widget._load_drawing_code
+
+    def spy() -> None:
+        on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        load()
+
+    monkeypatch.setattr(gl_widget, "_load_drawing_code", spy)
+    viewport = gl_widget.ViewportWidget()
+    qtbot.addWidget(viewport)
+    viewport.resize(160, 120)
+    with qtbot.waitSignal(viewport.sig_first_frame, timeout=10_000):
+        viewport.show()
+    assert on_gui_thread == [False]
+    viewport.set_view("top")
+    qtbot.waitUntil(lambda: viewport._frame_fence is None and not viewport._present_timer.isActive())
+    assert on_gui_thread == [False], "the drawing code loads once"

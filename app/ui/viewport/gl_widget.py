@@ -16,6 +16,7 @@ camera, so every orbit, zoom and LOD choice applies to both; Esc or showing anot
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 import time
@@ -121,11 +122,16 @@ class ViewportWidget(QWidget):
     """The GL context cannot run the viewport: the message says why."""
     sig_compare_changed = Signal(bool)
     """A side-by-side comparison started (True) or ended (False)."""
+    sig_first_frame = Signal()
+    """The first frame was drawn on the window (once per viewport)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._camera: Camera | None = None
         self._renderer: Renderer | None = None
+        self._drawing_code = "not loaded"
+        self._drew_a_frame = False
+        """"not loaded", "loading" (on the pool) or "loaded": see `_drawing_code_loaded`."""
         self.gl_error: str | None = None
         self._lodset: LodSet | None = None
         self._pending_upload = False
@@ -406,13 +412,39 @@ class ViewportWidget(QWidget):
         if self._frame_fence is not None:
             self._frame_again = True
             return
-        if self.surface.isExposed() and self._make_current(self.surface):
+        if self.surface.isExposed() and self._drawing_code_loaded() and self._make_current(self.surface):
             from app.ui.viewport import fences
 
             self.paintGL()
             self._frame_fence = fences.submit_frame()
             self._context.doneCurrent()
             self._present_timer.start()
+            if not self._drew_a_frame:
+                self._drew_a_frame = True
+                self.sig_first_frame.emit()
+
+    def _drawing_code_loaded(self) -> bool:
+        """Whether the modules a frame needs are in; the first time, they start loading on the pool
+        and the frame is drawn once they are. numpy, PyOpenGL and the renderer take ~300 ms of CPU
+        to import, which the GUI thread would otherwise spend blocked just after the window shows.
+        Reading the view back (`grabFramebuffer`) imports them in place instead."""
+        if self._drawing_code == "loaded":
+            return True
+        if self._drawing_code == "not loaded":
+            self._drawing_code = "loading"
+            run_task(
+                _load_drawing_code,
+                on_result=lambda _: self._on_drawing_code(None),
+                on_error=self._on_drawing_code,
+                owner=self,
+            )
+        return False
+
+    def _on_drawing_code(self, error: BaseException | None) -> None:
+        self._drawing_code = "loaded"
+        if error is not None:
+            self._disable(f"the viewport's drawing code could not load: {error}")
+        self._request_frame()
 
     def _present(self) -> None:
         """Show the frame in flight if the GPU has finished it, else look again shortly; then
@@ -669,6 +701,12 @@ class ViewportWidget(QWidget):
             return
         event.acceptProposedAction()
         self.sig_mesh_file_dropped.emit(str(path))
+
+
+def _load_drawing_code() -> None:
+    """Import what drawing a frame needs (on the pool)."""
+    for name in ("fences", "camera", "renderer", "staging", "uploads"):
+        importlib.import_module(f"app.ui.viewport.{name}")
 
 
 def _union(bounds: list[np.ndarray]) -> np.ndarray:
