@@ -61,3 +61,20 @@ def test_the_grid_keeps_only_the_pages_it_showed_last(
     assert 4 in model._pages and 0 not in model._pages, "the page shown last is kept, the first dropped"
     assert model.data(model.index(0)) == names[0], "a page dropped is read again when shown"
     assert sorted(names) == ["Brick arch", "Iron lamp", "Oak tree", "Rusty barrel", "Stone wall"]
+
+
+def test_a_selection_across_pages_no_longer_kept_reads_no_page_for_its_ids(
+    qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(library_model, "PAGE_SIZE", 1)
+    monkeypatch.setattr(library_model, "MAX_PAGES", 1)
+    panel = LibraryPanel(library)
+    qtbot.addWidget(panel)
+    model = panel.model
+    expected = [model.asset_id(row) for row in range(model.rowCount())]
+    panel.view.selectAll()
+    qtbot.waitUntil(lambda: not model._reading, timeout=10_000)
+    reads: list[list[int]] = []
+    monkeypatch.setattr(library, "summaries", lambda ids: reads.append(ids) or [])
+    assert panel.selected_ids() == expected
+    assert reads == [], "the ids come from the query's id list, not from pages read again"

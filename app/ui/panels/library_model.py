@@ -271,6 +271,8 @@ class LibraryModel(QAbstractListModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES or not index.isValid():
             return None
+        if role == ASSET_ID_ROLE:  # a selection's ids, however many pages it spans, read no page
+            return self._ids[index.row()]
         s = self.summary(index.row())
         if role in (_DISPLAY, _EDIT):
             return s.name
@@ -284,8 +286,6 @@ class LibraryModel(QAbstractListModel):
                 + (f"\ntags: {', '.join(s.tags)}" if s.tags else "")
                 + (f"\n{' '.join(flags)}" if flags else "")
             )
-        if role == ASSET_ID_ROLE:
-            return s.id
         if role == SUMMARY_ROLE:
             return s
         return None
