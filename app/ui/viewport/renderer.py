@@ -56,6 +56,7 @@ class _MeshProgram:
     has_texture: bool = False
     occlusion: bool = False
     normal_map: bool = False
+    double_sided: bool = False
 
     @property
     def name(self) -> str:
@@ -67,6 +68,7 @@ class _MeshProgram:
             ("HAS_TEXTURE", self.has_texture),
             ("USE_OCCLUSION", self.occlusion),
             ("NORMAL_MAP", self.normal_map),
+            ("DOUBLE_SIDED", self.double_sided),
         )
         return (f"MODE_{self.mode}", *(name for name, wanted in flags if wanted))
 
@@ -259,6 +261,7 @@ class Renderer:
             has_texture=options.shading is Shading.TEXTURED and bool(self._base_texture),
             occlusion=lit and options.occlusion and bool(self._occlusion_texture),
             normal_map=use_normal_map,
+            double_sided=options.back_faces,
         )
         program = self._mesh_program(variant)
         GL.glUseProgram(self._programs[program])
