@@ -18,9 +18,9 @@ from app.core.base.errors import Cancelled, SweedleError
 from app.core.generation.request import GenerationRequest, GenerationResult
 from app.core.library.cutout_record import describe_cutout
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
-from app.core.library.repository import Library
 
 if TYPE_CHECKING:
+    from app.core.library.repository import Library
     from app.core.library.saving import IdenticalVersion
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import app
+from app.cli.commands import COMMANDS
 from app.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from app.cli.library import add_max_triangles, library_recorder
 from app.cli.progress import ProgressBar, cancel_on_interrupt
@@ -35,19 +36,20 @@ if TYPE_CHECKING:
     from app.core.library.saving import IdenticalVersion
 
 
-# Command groups that live in their own modules; each has `register(subparsers)` and sets
-# `run=callable(args) -> exit code` on its parsers.
-_COMMAND_MODULES: tuple[str, ...] = (
-    "app.cli.library",
-    "app.cli.export",
-    "app.cli.weights",
-    "app.cli.queue",
-    "app.cli.farm",
-)
+# Commands that live in their own modules; each module has `register(subparsers)`, which adds
+# its command and sets `run=callable(args) -> exit code` on its parsers.
+_COMMAND_MODULES: dict[str, str] = {
+    "library": "app.cli.library",
+    "export": "app.cli.export",
+    "models": "app.cli.weights",
+    "queue": "app.cli.queue",
+    "farm": "app.cli.farm",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = _parser(_command_named(argv))
     args = parser.parse_args(argv)
     handler = logging.StreamHandler()
     handler.setFormatter(ShownFormatter(tracebacks=args.verbose))
@@ -68,7 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def _parser() -> argparse.ArgumentParser:
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs (its first word that is not an option), if it is one of ours."""
+    first = next((word for word in argv if not word.startswith("-")), None)
+    return first if first in COMMANDS else None
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with `command` only that command's: a run pays for importing and
+    building the parsers of the commands it does not run (help and a mistyped command get all)."""
     from app.core.generation.engines.registry import engine_names, get_engine
 
     parser = argparse.ArgumentParser(
@@ -134,8 +144,9 @@ def _parser() -> argparse.ArgumentParser:
     add_max_triangles(info)
     info.set_defaults(run=_cmd_info)
 
-    for module_name in _COMMAND_MODULES:
-        importlib.import_module(module_name).register(sub)
+    for name, module_name in _COMMAND_MODULES.items():
+        if command in (None, name):
+            importlib.import_module(module_name).register(sub)
     return parser
 
 

@@ -70,6 +70,26 @@ def test_generate_loads_no_qt_no_alembic_and_no_optional_dependency(tmp_path: Pa
     assert _offenders(modules) == []
 
 
+def test_generate_without_the_library_loads_no_database_and_no_other_command(tmp_path: Path) -> None:
+    """`--no-library` does not pay for SQLAlchemy, and no run pays for the parsers (and modules) of
+    the commands it does not run."""
+    out = tmp_path / "robot.glb"
+    picture = REPO / "resources" / "samples" / "robot.png"
+    code = (
+        "import json, sys\n"
+        "from app.__main__ import _run\n"
+        f"sys.argv = ['sweedle', 'generate', {str(picture)!r}, '-o', {str(out)!r}, '-q', '--no-library']\n"
+        "assert _run() == 0\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    modules = _loaded(code, tmp_path / "home")
+    assert out.stat().st_size > 10_000 and "app.core.generation.stages" in modules
+    assert _offenders(modules) == []
+    assert not any(m == "sqlalchemy" or m.startswith("sqlalchemy.") for m in modules)
+    assert not {"app.cli.export", "app.cli.weights", "app.cli.queue", "app.cli.farm"} & modules
+    assert not (tmp_path / "home" / "data" / "library").exists()
+
+
 def test_the_console_script_parses_without_the_pipeline_or_the_library(tmp_path: Path) -> None:
     """`sweedle --help` (the [project.scripts] entry, app.cli.main:main) builds every command's
     parser; none of them may pull in SciPy or the window to do so."""
