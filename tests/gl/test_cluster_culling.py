@@ -85,6 +85,23 @@ def test_every_triangle_facing_the_eye_in_view_is_drawn() -> None:
         assert drawn.mean() < 0.8, f"only {1 - drawn.mean():.0%} of the triangles were skipped"
 
 
+def test_no_triangles_and_a_broken_vertex_cull_nothing_they_should_not() -> None:
+    camera = Camera()
+    view, projection = camera.view_matrix(), camera.projection_matrix(4 / 3)
+    faces, old_vertex = spatial_order(np.zeros((3, 3)), np.zeros((0, 3), dtype=np.int32))
+    assert len(faces) == len(old_vertex) == 0
+    first, count = Clusters.of(np.zeros((0, 3)), faces).visible_runs(view, projection)
+    assert len(first) == len(count) == 0
+    mesh = _bumpy_sphere(2)
+    positions = mesh.vertices.copy()
+    positions[0] = np.nan
+    faces, old_vertex = spatial_order(positions, mesh.faces)
+    clusters = Clusters.of(positions[old_vertex], faces, size=16)
+    runs = clusters.visible_runs(view, projection)
+    broken = np.flatnonzero((old_vertex[faces] == 0).any(axis=1)) // 16
+    assert all(any(f <= b * 48 < f + c for f, c in zip(*runs, strict=True)) for b in broken)
+
+
 @pytest.fixture
 def every_triangle(monkeypatch):
     """Makes the renderer draw every triangle, as it did before cluster culling."""

@@ -47,9 +47,12 @@ def spatial_order(positions: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray,
     """Triangles sorted along a Morton curve of their centres, and vertices renumbered in the order
     the sorted triangles first use them: returns (new faces, old index of each new vertex).
     Winding is kept; a vertex no triangle uses is dropped."""
+    if len(faces) == 0:
+        return faces, np.zeros(0, dtype=np.int64)
     corners = positions.astype(np.float32, copy=False)[faces]
     centres = corners[:, 0] + corners[:, 1]
     centres += corners[:, 2]  # three times the centre: the scale does not matter
+    centres[~np.isfinite(centres)] = 0.0  # a broken vertex may go anywhere in the order
     low = centres.min(axis=0)
     extent = max(float((centres.max(axis=0) - low).max()), 1e-30)
     cells = ((centres - low) * (((1 << _MORTON_BITS) - 1) / extent)).astype(np.uint64)
@@ -84,11 +87,14 @@ class Clusters:
     def of(cls, positions: np.ndarray, faces: np.ndarray, size: int = CLUSTER_SIZE) -> Clusters:
         """Bounds of every run of `size` triangles of `faces` (float32 is plenty: the facing test
         keeps a margin far above its rounding; the sphere is the one round the run's box)."""
+        count = len(faces)
+        if count == 0:
+            empty = np.zeros((0, 3))
+            return cls(size, 0, empty, np.zeros(0), empty, np.zeros(0))
         corners = positions.astype(np.float32, copy=False)[faces]
         normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
         lengths = np.sqrt(np.einsum("ij,ij->i", normals, normals))[:, None]
         normals = np.divide(normals, lengths, out=np.zeros_like(normals), where=lengths > 0)
-        count = len(faces)
         starts = np.arange(0, count, size)
         axes = np.add.reduceat(normals, starts, axis=0, dtype=np.float64)
         axis_lengths = np.linalg.norm(axes, axis=1, keepdims=True)
