@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 120
 MAX_PAGES = 16
 """Pages of summaries kept, the most recently shown: screens' worth either way of a tall window.
-Bounded so the objects the garbage collector walks (four per row) stay the same however far the
+Bounded so the objects the garbage collector walks (a few per row) stay the same however far the
 user scrolls; a page scrolled back to is read again on the pool, as any page is."""
 ICON_SIZE = 128
 THUMB_CACHE = 1500
