@@ -247,7 +247,7 @@ class MainWindow(QMainWindow):
         except InputError as exc:
             self.show_error(str(exc))
             return
-        self.viewport.set_lodset(lodset)
+        self.viewport.set_lodset_later(lodset)  # staged on the pool, copied over frames
         self.inspector.show_lodset(lodset, file, asset_id)
         self.image_panel.show_source(source, lodset.name)
         self.statusBar().showMessage(

@@ -155,3 +155,45 @@ def test_a_relief_job_and_its_result_leave_the_heavy_work_to_other_threads(
     assert thumbnail.in_gui_thread == [False], "the thumbnail was rendered by the worker"
     assert stage.in_gui_thread == [False], "the result was packed and mipmapped on the pool"
     assert view.in_gui_thread and not any(view.in_gui_thread), "the library was re-read on the pool"
+
+
+def test_an_opened_mesh_and_a_comparison_are_staged_on_the_pool(
+    qtbot, window, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening an asset or a mesh file, and comparing two versions, pack and mipmap on the pool
+    too: uploading in place (Renderer.set_lodset) took 55-150 ms of the GUI thread for the robot."""
+    import numpy as np
+    import trimesh
+
+    from app.core.formats.glb import write_glb
+    from app.core.mesh.types import Lod, LodSet, Material, Mesh
+    from app.ui.viewport import staging
+    from app.ui.viewport.renderer import Renderer
+
+    stage = ThreadSpy(staging.stage_lodset)
+    monkeypatch.setattr(staging, "stage_lodset", stage)
+    in_place: list[str] = []
+    set_lodset = Renderer.set_lodset
+
+    def spy(self: Renderer, lodset: LodSet | None) -> None:
+        if lodset is not None:
+            in_place.append(lodset.name)
+        set_lodset(self, lodset)
+
+    monkeypatch.setattr(Renderer, "set_lodset", spy)
+
+    def crate(name: str, size: float) -> LodSet:
+        shape = trimesh.creation.box(extents=(size, size, size))
+        mesh = Mesh(np.asarray(shape.vertices), np.asarray(shape.faces))
+        return LodSet(name, [Lod(0, mesh, 0.0)], Material())
+
+    path = tmp_path / "crate.glb"
+    write_glb(crate("Crate", 1.0), path)
+    viewport = window.viewport
+    window.open_mesh(path)
+    qtbot.waitUntil(lambda: viewport.lodset is not None and not viewport.uploading(), timeout=30_000)
+    viewport.compare(crate("Small", 0.5), crate("Big", 1.5), ("v1", "v2"))
+    qtbot.waitUntil(lambda: not viewport.uploading(), timeout=30_000)
+    viewport.grabFramebuffer()
+    assert stage.in_gui_thread == [False, False, False], "the opened mesh and both compared halves"
+    assert in_place == []

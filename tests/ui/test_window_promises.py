@@ -128,7 +128,7 @@ def test_version_history_compares_two_versions_side_by_side_and_promotes(qtbot, 
     assert history.use_button.isEnabled() and history.compare_button.text() == "Compare v1 | v2"
     qtbot.mouseClick(history.compare_button, Qt.MouseButton.LeftButton)
     viewport = window.viewport
-    qtbot.waitUntil(lambda: viewport.compared is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: viewport.compared is not None and not viewport.uploading(), timeout=30_000)
     left, right = viewport.compare_overlay.captions
     assert left.isVisible() and left.toolTip().startswith("v1 · relief · ")
     assert right.toolTip().startswith("v2 (current) · relief · ") and right.text().startswith("v2")

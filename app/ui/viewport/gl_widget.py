@@ -154,6 +154,7 @@ class ViewportWidget(QWidget):
         self._before_compare: LodSet | None = None
         self._compare_renderer: Renderer | None = None
         self._compare_upload = False
+        self._compare_staged: StagedAsset | None = None
         self._context: QOpenGLContext | None = None
         self._frame_fence: fences.Fence | None = None
         """The frame drawn on the window and not shown yet: the GPU is still at it."""
@@ -223,6 +224,10 @@ class ViewportWidget(QWidget):
         staged on the pool and copied to the GPU a slice per frame: a generated result's maps
         and LODs would otherwise be packed, mipmapped and copied inside one paint."""
         self.set_lodset(lodset, frame)
+        self._stage(lodset)
+
+    def _stage(self, lodset: LodSet) -> None:
+        """Stage the shown `lodset` on the pool instead of uploading it with the next frame."""
         self._pending_upload = False
         self._staging = lodset
         from app.ui.viewport.staging import stage_lodset
@@ -236,8 +241,10 @@ class ViewportWidget(QWidget):
         )
 
     def uploading(self) -> bool:
-        """Whether a `set_lodset_later` asset is still being staged or copied (for tests)."""
-        return self._staging is not None or self._staged is not None
+        """Whether a `set_lodset_later` or compared asset is still being staged or copied (for
+        tests)."""
+        compared = self._compare is not None and (self._compare_staged is None or self._compare_upload)
+        return self._staging is not None or self._staged is not None or compared
 
     def _on_staged(self, lodset: LodSet, staged: StagedAsset) -> None:
         if self._staging is lodset and self._lodset is lodset:
@@ -245,6 +252,12 @@ class ViewportWidget(QWidget):
             self._staged = staged
             self._pending_upload = True
             self._upload_timer.start()
+
+    def _on_compare_staged(self, lodset: LodSet, staged: StagedAsset) -> None:
+        if self._compare is lodset:
+            self._compare_staged = staged
+            self._compare_upload = True
+            self._request_frame()
 
     def _on_stage_failed(self, lodset: LodSet, exc: BaseException) -> None:
         if self._staging is lodset:
@@ -257,8 +270,19 @@ class ViewportWidget(QWidget):
         if self._compare is None:
             self._before_compare = self._lodset
         self._compare = right
+        self._compare_staged = None
         self._compare_upload = True
         self._show(left, frame=False)
+        self._stage(left)
+        from app.ui.viewport.staging import stage_lodset
+
+        run_task(
+            stage_lodset,
+            right,
+            on_result=lambda staged: self._on_compare_staged(right, staged),
+            on_error=lambda exc: self._on_stage_failed(right, exc),
+            owner=self,
+        )
         self.compare_overlay.show(captions)
         self.frame()
         self.sig_compare_changed.emit(True)
@@ -271,7 +295,7 @@ class ViewportWidget(QWidget):
             self._show(before, frame=True)
 
     def _stop_compare(self) -> None:
-        self._compare = self._before_compare = None
+        self._compare = self._before_compare = self._compare_staged = None
         self._compare_upload = True
         self.compare_overlay.show(None)
         self.sig_compare_changed.emit(False)
@@ -616,7 +640,8 @@ class ViewportWidget(QWidget):
 
     def _upload_compared(self) -> None:
         """The right half's renderer (made on first use, sharing the display options) gets the
-        compared asset, or lets its GPU buffers go when the comparison ended."""
+        compared asset once it is staged on the pool (its copy to the GPU is one step: a
+        comparison is asked for once, not streamed), or lets its GPU buffers go."""
         self._compare_upload = False
         if self._compare_renderer is None:
             if self._compare is None:
@@ -626,7 +651,14 @@ class ViewportWidget(QWidget):
             self._compare_renderer = Renderer()
             self._compare_renderer.options = self.renderer.options
             self._compare_renderer.initialize()
-        self._compare_renderer.set_lodset(self._compare)
+        if self._compare is None or self._compare_staged is None:
+            self._compare_renderer.set_lodset(None)
+            return
+        from app.ui.viewport.uploads import AssetUpload
+
+        upload = AssetUpload(self._compare_staged)
+        upload.step()
+        self._compare_renderer.adopt(self._compare_staged, upload.uploaded)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
