@@ -23,6 +23,7 @@ from app.core.base.progress import Progress
 from app.core.generation.request import GenerationResult
 from app.core.queue.records import QueuedJob
 from app.core.queue.runner import RunnerListener
+from app.ui.workers.priority import lower_this_thread
 
 if TYPE_CHECKING:
     from app.core.queue.executor import Executor
@@ -100,6 +101,7 @@ class QueueThreadWorker(QObject, RunnerListener):
     def run(self) -> None:
         from app.core.queue.local import LocalExecutor
 
+        lower_this_thread()  # and the generation thread it starts
         try:
             while not self._stop.is_set():
                 library = self._sink.wait_for_library(0.2)

@@ -22,6 +22,8 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from app.ui.workers.priority import lower_this_thread
+
 log = logging.getLogger(__name__)
 
 ResultCallback = Callable[[Any], None]
@@ -94,6 +96,7 @@ class _Task(QRunnable):
         self._relay = relay
 
     def run(self) -> None:
+        lower_this_thread()
         fn, args, kwargs = self._call
         try:
             value = fn(*args, **kwargs)
