@@ -123,7 +123,7 @@ class ViewportWidget(QWidget):
     sig_compare_changed = Signal(bool)
     """A side-by-side comparison started (True) or ended (False)."""
     sig_first_frame = Signal()
-    """The first frame was drawn on the window (once per viewport)."""
+    """The first frame is on screen (once per viewport)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -443,9 +443,6 @@ class ViewportWidget(QWidget):
             self._frame_fence = fences.submit_frame()
             self._context.doneCurrent()
             self._present_timer.start()
-            if not self._drew_a_frame:
-                self._drew_a_frame = True
-                self.sig_first_frame.emit()
 
     def _drawing_code_loaded(self) -> bool:
         """Whether the modules a frame needs are in; the first time, they start loading on the pool
@@ -490,6 +487,9 @@ class ViewportWidget(QWidget):
         if exposed:
             self._context.swapBuffers(self.surface)
         self._context.doneCurrent()
+        if exposed and not self._drew_a_frame:
+            self._drew_a_frame = True
+            self.sig_first_frame.emit()
         if self._frame_again:
             self._frame_again = False
             self._request_frame()
