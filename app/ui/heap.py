@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import gc
 
-_frozen = False
+_frozen: set[str] = set()
+"""The parts of start-up whose objects are frozen."""
 
 
-def freeze_start_up_objects() -> None:
-    """Once per process, when start-up is done: the young generations are collected first (a
-    millisecond), so only cyclic garbage already old stays frozen, a one-off few kilobytes."""
-    global _frozen
-    if _frozen:
+def freeze_start_up_objects(part: str) -> None:
+    """Once per part of start-up (the library panel, the pipeline's warm-up imports), when it is
+    done; they finish in either order, so each freezes what exists by then. The young generations
+    are collected first (a millisecond), so only cyclic garbage already old stays frozen, a
+    one-off few kilobytes."""
+    if part in _frozen:
         return
-    _frozen = True
+    _frozen.add(part)
     gc.collect(1)
     gc.freeze()

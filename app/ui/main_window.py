@@ -46,6 +46,7 @@ from app.core.generation.engines.registry import engine_names, get_engine
 from app.core.generation.request import GenerationRequest
 from app.core.paths import cache_dir
 from app.core.settings import is_sealed, load_section, save_section, seal, setting, unseal
+from app.ui.heap import freeze_start_up_objects
 from app.ui.library_edits import LibraryEdits
 from app.ui.panels.generate_bar import GenerateBar
 from app.ui.panels.image import FILE_FILTER as PICTURE_FILTER
@@ -346,7 +347,7 @@ class MainWindow(QMainWindow):
             return
         self._background_started = True
         run_task(_open_library, on_result=self._on_library_open, on_error=self._on_library_failed, owner=self)
-        run_task(_warm_up)
+        run_task(_warm_up, on_result=lambda _: freeze_start_up_objects("warm-up"), owner=self)
 
     def _on_library_open(self, opened: tuple[Library, list[str]]) -> None:
         from app.ui.panels.export import ExportPanel

@@ -37,7 +37,7 @@ def _walked(obj: object) -> bool:
 def test_objects_alive_when_the_library_panel_is_built_are_out_of_the_collectors_reach(
     qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(heap, "_frozen", False)  # as in a process that has built no panel yet
+    monkeypatch.setattr(heap, "_frozen", set())  # as in a process that has built no panel yet
     made_at_start_up = [library]
     assert _walked(made_at_start_up)
     qtbot.addWidget(LibraryPanel(library))
@@ -78,3 +78,15 @@ def test_a_selection_across_pages_no_longer_kept_reads_no_page_for_its_ids(
     monkeypatch.setattr(library, "summaries", lambda ids: reads.append(ids) or [])
     assert panel.selected_ids() == expected
     assert reads == [], "the ids come from the query's id list, not from pages read again"
+
+
+def test_the_pipelines_warm_up_imports_are_frozen_once_loaded(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up may finish after the library panel is built: its modules are frozen then."""
+    from app.ui import main_window
+
+    parts: list[str] = []
+    monkeypatch.setattr(main_window, "freeze_start_up_objects", parts.append)
+    window = main_window.MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: "warm-up" in parts, timeout=30_000)

@@ -212,7 +212,7 @@ class LibraryPanel(QWidget):
         self.apply_filters()
         self.watcher = LibraryWatcher(self)
         """Refreshes the grid when another process (or window) changes the library."""
-        freeze_start_up_objects()  # the library panel is the last thing start-up builds
+        freeze_start_up_objects("library panel")
 
     # -- queries ------------------------------------------------------------------------------
 
