@@ -837,9 +837,15 @@ class MainWindow(QMainWindow):
 
 def _warm_up() -> None:
     """Runs in the pool right after start-up: load what the first job and its result need, so
-    neither the window's start nor the GUI thread pays for these imports (about a second here)."""
+    neither the window's start nor the GUI thread pays for these imports (about a second here).
+    The mesh simplifier's child process starts too: in this process its calls would hold the GIL,
+    and so the GUI thread, for as long as they run (core/mesh/simplifier.py)."""
     for module in _WARM_MODULES:
         importlib.import_module(module)
+    from app.core.mesh import simplifier
+
+    simplifier.use_child_process()
+    simplifier.start_child()
 
 
 _WARM_MODULES = (

@@ -9,11 +9,9 @@ gives watertight LODs.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from itertools import pairwise
 
-import fast_simplification
 import numpy as np
 
 from app.core.base.cancel import CancelToken
@@ -23,11 +21,10 @@ from app.core.mesh.cleanup import cancel_folds, group_rows, keep_faces, repeated
 from app.core.mesh.metrics import Deviation
 from app.core.mesh.normals import vertex_normals
 from app.core.mesh.seams import thin_seams
+from app.core.mesh.simplifier import simplify_arrays
 from app.core.mesh.topology import EdgeTable, next_and_previous
 from app.core.mesh.types import Lod, Mesh
 
-_SIMPLIFY_LOCK = threading.Lock()
-"""fast-simplification keeps the mesh being simplified in C module globals: one call at a time."""
 SEAM_VERTICES_PER_TRIANGLE = 8
 """A level over its budget keeps at most one UV-seam vertex per this many triangles of it:
 locked seams cost about four triangles per seam vertex, so the budget stays reachable."""
@@ -101,15 +98,9 @@ def _simplify_once(mesh: Mesh, target: int, locked: np.ndarray) -> tuple[Mesh, n
     """One simplification with `locked` vertices kept in place: (result, input vertices where
     the result is pinched)."""
     vertices, faces, uvs, origin = _with_locks(mesh, locked)
-    with _SIMPLIFY_LOCK:
-        points, faces_out, collapses = fast_simplification.simplify(
-            vertices,
-            faces,
-            target_count=target,
-            agg=7,
-            return_collapses=True,
-            preserve_border=uvs is not None or len(locked) > 0,
-        )
+    points, faces_out, collapses = simplify_arrays(
+        vertices, faces, target, preserve_border=uvs is not None or len(locked) > 0
+    )
     kept = None
     if uvs is not None:
         kept = _traced(vertices, faces, collapses, points)
