@@ -16,6 +16,12 @@ from app.core.mesh.lod import build_lods
 from app.core.mesh.types import Mesh
 
 
+@pytest.fixture(autouse=True)
+def _no_child_left() -> Iterator[None]:
+    yield
+    simplifier._stop_child()
+
+
 @pytest.fixture
 def in_child(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(simplifier, "_use_child", True)
