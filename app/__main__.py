@@ -22,7 +22,7 @@ def _run() -> int:
     return gui_main(args)
 
 
-if __name__ == "__main__":  # not when a spawned worker process (UV unwrap) re-imports this module
+if __name__ == "__main__":  # not when a spawned child (UV unwrap, mesh simplifier) re-imports this module
     import multiprocessing
 
     multiprocessing.freeze_support()
