@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from app.core.base.child_outcome import run_for_parent, value_from_child
 from app.core.base.errors import GenerationError
 
 AGGRESSIVENESS = 7
@@ -68,16 +69,14 @@ def simplify_arrays(
         child = _running_child()
         try:
             child.connection.send((vertices, faces, target, preserve_border))
-            status, payload = child.connection.recv()
+            outcome = child.connection.recv()
         except (EOFError, OSError) as exc:
             _stop_child()
             raise GenerationError(
                 f"the mesh simplifier stopped unexpectedly ({exc or type(exc).__name__}):"
                 " try a lower triangle budget"
             ) from exc
-    if status != "ok":
-        raise GenerationError(f"mesh simplification failed: {payload}")
-    return payload  # type: ignore[no-any-return]
+    return value_from_child(outcome, "mesh simplification")  # type: ignore[no-any-return]
 
 
 def _simplify(vertices: np.ndarray, faces: np.ndarray, target: int, preserve_border: bool) -> Simplified:
@@ -124,9 +123,4 @@ def _serve(connection: Connection) -> None:
             job = connection.recv()
         except (EOFError, OSError):
             return
-        try:
-            connection.send(("ok", _simplify(*job)))
-        except MemoryError:
-            connection.send(("error", "out of memory: lower the triangle budget"))
-        except Exception as exc:  # reported to the parent as a message, not a silent exit
-            connection.send(("error", f"{type(exc).__name__}: {exc}"))
+        connection.send(run_for_parent(lambda job=job: _simplify(*job), "lower the triangle budget"))

@@ -26,6 +26,7 @@ from multiprocessing.connection import Connection, wait
 import numpy as np
 
 from app.core.base.cancel import CancelToken
+from app.core.base.child_outcome import run_for_parent, value_from_child
 from app.core.base.errors import GenerationError
 from app.core.base.progress import StepProgress
 from app.core.mesh.geometry import double_areas
@@ -94,25 +95,19 @@ def _run_in_child(
                 f"the UV unwrapper stopped unexpectedly (exit code {child.exitcode}): "
                 "try a lower LOD0 triangle budget"
             )
-        status, payload = receive.recv()
+        outcome = receive.recv()
     finally:
         receive.close()
         child.join(timeout=5)
         if child.is_alive():
             child.kill()
             child.join()
-    if status != "ok":
-        raise GenerationError(f"UV unwrap failed: {payload}")
-    return payload
+    return value_from_child(outcome, "UV unwrap")  # type: ignore[no-any-return]
 
 
 def _child_main(send: Connection, job: tuple[np.ndarray, np.ndarray, float, int]) -> None:
     try:
-        send.send(("ok", atlas_uvs(*job)))
-    except MemoryError:
-        send.send(("error", "out of memory: lower the LOD0 triangle budget"))
-    except Exception as exc:  # reported to the parent as a message, not a silent exit
-        send.send(("error", f"{type(exc).__name__}: {exc}"))
+        send.send(run_for_parent(lambda: atlas_uvs(*job), "lower the LOD0 triangle budget"))
     finally:
         send.close()
 
