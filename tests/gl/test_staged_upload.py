@@ -78,6 +78,34 @@ def test_a_newer_asset_replaces_one_still_being_staged(viewport, grab, qtbot) ->
     assert viewport.lodset is second and centre[2] > centre[0] + 60, centre
 
 
+def test_a_compared_asset_that_cannot_be_staged_is_logged_and_not_waited_for(
+    viewport, grab, qtbot, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    left, right = lodset_of(textured_quad(), texture=_texture()), lodset_of(textured_quad())
+    stage = staging.stage_lodset
+
+    def failing(lodset: Any) -> Any:
+        if lodset is right:
+            raise MemoryError("no room for the right half")
+        return stage(lodset)
+
+    monkeypatch.setattr(staging, "stage_lodset", failing)
+    viewport.show()  # a hidden viewport keeps the staged asset until it is painted
+    qtbot.waitExposed(viewport)
+    viewport.compare(left, right, ("v1", "v2"))
+    qtbot.waitUntil(lambda: not viewport.uploading(), timeout=10_000)
+    assert "could not prepare test for the viewport: no room for the right half" in caplog.text
+    assert viewport.compared is right
+    pixels = grab(viewport).astype(int)
+    half = pixels.shape[1] // 2
+
+    def red(part: np.ndarray) -> int:
+        return int(np.count_nonzero(part[..., 0] > part[..., 1] + 80))
+
+    assert red(pixels[:, :half]) > 50, "the left half draws"
+    assert red(pixels[:, half:]) == 0, "the right half, which could not be staged, is empty"
+
+
 def test_mip_chain_halves_to_one_texel_and_averages_srgb_in_linear_light() -> None:
     checker = np.zeros((4, 6, 3), dtype=np.uint8)
     checker[::2, ::2] = checker[1::2, 1::2] = 255

@@ -50,6 +50,8 @@ from app.ui.viewport.lod_choice import auto_lod_level
 from app.ui.workers.tasks import run_task
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
     from app.core.mesh.types import LodSet
@@ -130,8 +132,8 @@ class ViewportWidget(QWidget):
         self._camera: Camera | None = None
         self._renderer: Renderer | None = None
         self._drawing_code = "not loaded"
-        self._drew_a_frame = False
         """"not loaded", "loading" (on the pool) or "loaded": see `_drawing_code_loaded`."""
+        self._drew_a_frame = False
         self.gl_error: str | None = None
         self._lodset: LodSet | None = None
         self._pending_upload = False
@@ -154,6 +156,8 @@ class ViewportWidget(QWidget):
         self._before_compare: LodSet | None = None
         self._compare_renderer: Renderer | None = None
         self._compare_upload = False
+        self._compare_staging: LodSet | None = None
+        """The compared asset being staged on the pool."""
         self._compare_staged: StagedAsset | None = None
         self._context: QOpenGLContext | None = None
         self._frame_fence: fences.Fence | None = None
@@ -230,12 +234,15 @@ class ViewportWidget(QWidget):
         """Stage the shown `lodset` on the pool instead of uploading it with the next frame."""
         self._pending_upload = False
         self._staging = lodset
+        self._stage_on_pool(lodset, lambda staged: self._on_staged(lodset, staged))
+
+    def _stage_on_pool(self, lodset: LodSet, on_staged: Callable[[StagedAsset], None]) -> None:
         from app.ui.viewport.staging import stage_lodset
 
         run_task(
             stage_lodset,
             lodset,
-            on_result=lambda staged: self._on_staged(lodset, staged),
+            on_result=on_staged,
             on_error=lambda exc: self._on_stage_failed(lodset, exc),
             owner=self,
         )
@@ -243,7 +250,7 @@ class ViewportWidget(QWidget):
     def uploading(self) -> bool:
         """Whether a `set_lodset_later` or compared asset is still being staged or copied (for
         tests)."""
-        compared = self._compare is not None and (self._compare_staged is None or self._compare_upload)
+        compared = self._compare_staging is not None or (self._compare is not None and self._compare_upload)
         return self._staging is not None or self._staged is not None or compared
 
     def _on_staged(self, lodset: LodSet, staged: StagedAsset) -> None:
@@ -254,7 +261,8 @@ class ViewportWidget(QWidget):
             self._upload_timer.start()
 
     def _on_compare_staged(self, lodset: LodSet, staged: StagedAsset) -> None:
-        if self._compare is lodset:
+        if self._compare_staging is lodset:
+            self._compare_staging = None
             self._compare_staged = staged
             self._compare_upload = True
             self._request_frame()
@@ -262,27 +270,23 @@ class ViewportWidget(QWidget):
     def _on_stage_failed(self, lodset: LodSet, exc: BaseException) -> None:
         if self._staging is lodset:
             self._staging = None
-            log.error("could not prepare %s for the viewport: %s", lodset.name, exc)
+        elif self._compare_staging is lodset:
+            self._compare_staging = None
+        else:
+            return  # a newer asset replaced it meanwhile
+        log.error("could not prepare %s for the viewport: %s", lodset.name, exc)
 
     def compare(self, left: LodSet, right: LodSet, captions: tuple[str, str]) -> None:
         """Show `left` and `right` side by side under their `captions`, framed together; the
         asset shown before comes back when the comparison ends."""
         if self._compare is None:
             self._before_compare = self._lodset
-        self._compare = right
+        self._compare = self._compare_staging = right
         self._compare_staged = None
         self._compare_upload = True
         self._show(left, frame=False)
         self._stage(left)
-        from app.ui.viewport.staging import stage_lodset
-
-        run_task(
-            stage_lodset,
-            right,
-            on_result=lambda staged: self._on_compare_staged(right, staged),
-            on_error=lambda exc: self._on_stage_failed(right, exc),
-            owner=self,
-        )
+        self._stage_on_pool(right, lambda staged: self._on_compare_staged(right, staged))
         self.compare_overlay.show(captions)
         self.frame()
         self.sig_compare_changed.emit(True)
@@ -295,7 +299,7 @@ class ViewportWidget(QWidget):
             self._show(before, frame=True)
 
     def _stop_compare(self) -> None:
-        self._compare = self._before_compare = self._compare_staged = None
+        self._compare = self._before_compare = self._compare_staging = self._compare_staged = None
         self._compare_upload = True
         self.compare_overlay.show(None)
         self.sig_compare_changed.emit(False)
