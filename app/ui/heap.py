@@ -17,10 +17,10 @@ _frozen: set[str] = set()
 
 
 def freeze_start_up_objects(part: str) -> None:
-    """Once per part of start-up (the library panel, the pipeline's warm-up imports), when it is
-    done; they finish in either order, so each freezes what exists by then. The young generations
-    are collected first (a millisecond), so only cyclic garbage already old stays frozen, a
-    one-off few kilobytes."""
+    """Once per part of start-up (the library with its panels, the pipeline's warm-up imports),
+    when the main window sees it done; they finish in either order, so each freezes what exists
+    by then. The young generations are collected first (a millisecond), so only cyclic garbage
+    already old stays frozen, a one-off few kilobytes."""
     if part in _frozen:
         return
     _frozen.add(part)

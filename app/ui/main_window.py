@@ -373,6 +373,7 @@ class MainWindow(QMainWindow):
         self.export_panel.sig_finished.connect(lambda _items: self.library_panel.refresh())
         if recovery_lines:
             self.show_error("Library check after an unclean exit: " + " ".join(recovery_lines))
+        freeze_start_up_objects("library")
         self.sig_library_ready.emit()
 
     def _on_library_failed(self, exc: BaseException) -> None:

@@ -34,18 +34,18 @@ def _walked(obj: object) -> bool:
     return any(o is obj for o in gc.get_objects())
 
 
-def test_objects_alive_when_the_library_panel_is_built_are_out_of_the_collectors_reach(
-    qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
+def test_objects_alive_when_a_part_of_start_up_is_done_are_out_of_the_collectors_reach(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(heap, "_frozen", set())  # as in a process that has built no panel yet
-    made_at_start_up = [library]
+    monkeypatch.setattr(heap, "_frozen", set())  # as in a process whose start-up is under way
+    made_at_start_up = [object()]
     assert _walked(made_at_start_up)
-    qtbot.addWidget(LibraryPanel(library))
+    heap.freeze_start_up_objects("library")
     assert gc.get_freeze_count() > 0
-    assert not _walked(made_at_start_up), "start-up objects are frozen once the panel is built"
-    made_later = [library]
-    qtbot.addWidget(LibraryPanel(library))
-    assert _walked(made_later), "frozen once: what the app makes afterwards is collected as usual"
+    assert not _walked(made_at_start_up), "start-up objects are frozen once the part is done"
+    made_later = [object()]
+    heap.freeze_start_up_objects("library")
+    assert _walked(made_later), "once per part: what the app makes afterwards is collected as usual"
 
 
 def test_the_grid_keeps_only_the_pages_it_showed_last(
@@ -80,8 +80,10 @@ def test_a_selection_across_pages_no_longer_kept_reads_no_page_for_its_ids(
     assert reads == [], "the ids come from the query's id list, not from pages read again"
 
 
-def test_the_pipelines_warm_up_imports_are_frozen_once_loaded(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The warm-up may finish after the library panel is built: its modules are frozen then."""
+def test_the_window_freezes_the_library_and_the_warm_up_once_each_is_in(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """They finish in either order: each is frozen when it is done."""
     from app.ui import main_window
 
     parts: list[str] = []
@@ -89,4 +91,5 @@ def test_the_pipelines_warm_up_imports_are_frozen_once_loaded(qtbot, monkeypatch
     window = main_window.MainWindow()
     qtbot.addWidget(window)
     window.show()
-    qtbot.waitUntil(lambda: "warm-up" in parts, timeout=30_000)
+    qtbot.waitUntil(lambda: sorted(parts) == ["library", "warm-up"], timeout=30_000)
+    assert window.library_panel is not None and "library" in parts

@@ -46,7 +46,6 @@ from app.core.formats.suffixes import MESH_SUFFIXES
 from app.core.library.importer import import_mesh
 from app.core.library.records import AssetQuery, AssetRecord, AssetStatus, SortKey
 from app.core.library.repository import Library
-from app.ui.heap import freeze_start_up_objects
 from app.ui.library_edits import Change, LibraryEdits
 from app.ui.panels.library_model import ASSET_ID_ROLE, SUMMARY_ROLE, LibraryModel
 from app.ui.panels.library_watch import LibraryWatcher
@@ -212,7 +211,6 @@ class LibraryPanel(QWidget):
         self.apply_filters()
         self.watcher = LibraryWatcher(self)
         """Refreshes the grid when another process (or window) changes the library."""
-        freeze_start_up_objects("library panel")
 
     # -- queries ------------------------------------------------------------------------------
 
