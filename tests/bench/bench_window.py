@@ -66,8 +66,9 @@ from PySide6.QtWidgets import QApplication, QMainWindow
 from app.ui.surface import configure_surface_format
 configure_surface_format()
 app = QApplication(sys.argv[:1])
-w = QMainWindow(); w.setCentralWidget(QOpenGLWidget()); w.resize(1440, 900); w.show()
-QTimer.singleShot(0, lambda: (print("READY", time.process_time(), flush=True), app.quit()))
+gl = QOpenGLWidget(); w = QMainWindow(); w.setCentralWidget(gl); w.resize(1440, 900); w.show()
+when_ready = {ready}
+when_ready(lambda: (print("READY", time.process_time(), flush=True), app.quit()))
 app.exec()
 """
 
@@ -82,24 +83,18 @@ from app.ui.theme import apply_dark_theme
 apply_dark_theme(app)
 from app.ui.main_window import MainWindow
 w = MainWindow(); w.show()
-QTimer.singleShot(0, lambda: (print("READY", time.process_time(), flush=True), w.close(), app.quit()))
+when_ready = {ready}
+when_ready(lambda: (print("READY", time.process_time(), flush=True), w.close(), app.quit()))
 app.exec()
 """
 
-_GL_FLOOR_FRAME = _GL_FLOOR.replace(
-    "w = QMainWindow(); w.setCentralWidget(QOpenGLWidget()); w.resize(1440, 900); w.show()\n"
-    "QTimer.singleShot(0, lambda: (",
-    "gl = QOpenGLWidget(); w = QMainWindow(); w.setCentralWidget(gl); w.resize(1440, 900); w.show()\n"
-    "gl.frameSwapped.connect(lambda: (",
-)
-"""The floor until its GL widget's first frame is swapped."""
-
-_SWEEDLE_FRAME = _SWEEDLE.replace(
-    "QTimer.singleShot(0, lambda: (", "w.viewport.sig_first_frame.connect(lambda: ("
-)
-"""Sweedle until its viewport's first frame is on screen (the viewport's drawing code loads on
-the pool after the window is shown, so this comes after the idle window)."""
-assert _GL_FLOOR_FRAME != _GL_FLOOR and _SWEEDLE_FRAME != _SWEEDLE
+_IDLE = "lambda ready: QTimer.singleShot(0, ready)"
+"""A program's `{ready}`: what calls back when it is ready, here the event loop idle after show()."""
+_FLOOR_FRAME = "gl.frameSwapped.connect"
+"""The floor's GL widget has swapped its first frame."""
+_SWEEDLE_FRAME = "w.viewport.sig_first_frame.connect"
+"""Sweedle's viewport has its first frame on screen (its drawing code loads on the pool after the
+window is shown, so this comes after the idle window)."""
 
 
 def _launch(code: str, env: dict[str, str]) -> tuple[float, float]:
@@ -213,10 +208,10 @@ def main() -> None:
         )
         codes = {
             "bare": _BARE,
-            "floor": _GL_FLOOR,
-            "sweedle": _SWEEDLE,
-            "floor_frame": _GL_FLOOR_FRAME,
-            "sweedle_frame": _SWEEDLE_FRAME,
+            "floor": _GL_FLOOR.format(ready=_IDLE),
+            "sweedle": _SWEEDLE.format(ready=_IDLE),
+            "floor_frame": _GL_FLOOR.format(ready=_FLOOR_FRAME),
+            "sweedle_frame": _SWEEDLE.format(ready=_SWEEDLE_FRAME),
         }
         runs = cold_starts(codes, args.repeat, child_env)
         wall = {name: statistics.median(w for w, _ in r) for name, r in runs.items()}

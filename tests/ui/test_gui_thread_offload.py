@@ -91,12 +91,18 @@ def test_refreshes_asked_for_while_one_runs_end_in_one_more_that_sees_the_latest
     assert view.in_gui_thread == [False, False], "two reads: the one running and one after it"
 
 
+@pytest.fixture
+def summaries(library: Library, monkeypatch: pytest.MonkeyPatch) -> ThreadSpy:
+    """The library's page reads, spied on, with one asset a page (three assets, three pages)."""
+    monkeypatch.setattr(library_model, "PAGE_SIZE", 1)
+    spy = ThreadSpy(library.summaries)
+    monkeypatch.setattr(library, "summaries", spy)
+    return spy
+
+
 def test_the_grid_reads_the_next_page_ahead_on_the_pool(
-    qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
+    qtbot, library: Library, summaries: ThreadSpy
 ) -> None:
-    monkeypatch.setattr(library_model, "PAGE_SIZE", 1)  # three assets, three pages
-    summaries = ThreadSpy(library.summaries)
-    monkeypatch.setattr(library, "summaries", summaries)
     panel = _panel(qtbot, library)
     model = panel.model
     model.data(model.index(0))
@@ -108,11 +114,8 @@ def test_the_grid_reads_the_next_page_ahead_on_the_pool(
 
 
 def test_every_page_the_grid_scrolls_onto_has_the_next_read_ahead_on_the_pool(
-    qtbot, library: Library, monkeypatch: pytest.MonkeyPatch
+    qtbot, library: Library, summaries: ThreadSpy
 ) -> None:
-    monkeypatch.setattr(library_model, "PAGE_SIZE", 1)  # three assets, three pages
-    summaries = ThreadSpy(library.summaries)
-    monkeypatch.setattr(library, "summaries", summaries)
     model = library_model.LibraryModel(library, lambda _asset_id, _name: False)
     model.set_query(AssetQuery())
     names = [model.data(model.index(0))]

@@ -37,25 +37,37 @@ NOT_BEFORE_THE_FIRST_FRAME = (
 )
 
 
-def test_the_window_shows_without_the_library_or_the_pipeline_loaded(tmp_path: Path) -> None:
-    code = (
-        "import json, sys\n"
-        "from PySide6.QtWidgets import QApplication\n"
-        "from app.ui.surface import configure_surface_format\n"
-        "configure_surface_format()\n"
-        "qt = QApplication([])\n"
-        "from app.ui.main_window import MainWindow\n"
-        "w = MainWindow(); w.show()\n"
-        "shown = sorted(sys.modules)\n"
-        "w.close()\n"
-        "print(json.dumps(shown))\n"
-    )
-    env = dict(os.environ, SWEEDLE_HOME=str(tmp_path))
+_SHOWN_WINDOW = (
+    "import json, sys\n"
+    "from PySide6.QtCore import QElapsedTimer\n"
+    "from PySide6.QtWidgets import QApplication\n"
+    "from app.ui.surface import configure_surface_format\n"
+    "configure_surface_format()\n"
+    "qt = QApplication([])\n"
+    "from app.ui.main_window import MainWindow\n"
+    "w = MainWindow(); w.show()\n"
+)
+"""The start of a fresh process's program: the main window built and shown."""
+
+
+def _run_fresh(code: str, home: Path) -> str:
+    """Run `code` in a fresh Python process with its own Sweedle home; its standard output."""
+    env = dict(os.environ, SWEEDLE_HOME=str(home))
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=REPO
     )
     assert proc.returncode == 0, proc.stderr
-    modules = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return proc.stdout
+
+
+def test_the_window_shows_without_the_library_or_the_pipeline_loaded(tmp_path: Path) -> None:
+    code = _SHOWN_WINDOW + (
+        "shown = sorted(sys.modules)\n"
+        "w.close()\n"
+        "print(json.dumps(shown))\n"
+    )
+    stdout = _run_fresh(code, tmp_path)
+    modules = set(json.loads(stdout.strip().splitlines()[-1]))
     assert {"app.ui.viewport.gl_widget", "app.ui.panels.inspector"} <= modules  # the window was built
     loaded = sorted(
         m for m in modules if any(m == top or m.startswith(top + ".") for top in NOT_BEFORE_THE_FIRST_FRAME)
@@ -64,15 +76,7 @@ def test_the_window_shows_without_the_library_or_the_pipeline_loaded(tmp_path: P
 
 
 def test_the_viewport_draws_its_first_frame_with_the_gl_stack_it_loads_then(tmp_path: Path) -> None:
-    code = (
-        "import sys\n"
-        "from PySide6.QtCore import QElapsedTimer\n"
-        "from PySide6.QtWidgets import QApplication\n"
-        "from app.ui.surface import configure_surface_format\n"
-        "configure_surface_format()\n"
-        "qt = QApplication([])\n"
-        "from app.ui.main_window import MainWindow\n"
-        "w = MainWindow(); w.show()\n"
+    code = _SHOWN_WINDOW + (
         "before = 'OpenGL' in sys.modules or 'numpy' in sys.modules\n"
         "clock = QElapsedTimer(); clock.start()\n"
         "while w.viewport._context is None and w.viewport.gl_error is None and clock.elapsed() < 60000:\n"
@@ -84,12 +88,8 @@ def test_the_viewport_draws_its_first_frame_with_the_gl_stack_it_loads_then(tmp_
         " 'NULL', image.isNull(), 'DRAWN', corner != centre)\n"
         "w.close()\n"
     )
-    env = dict(os.environ, SWEEDLE_HOME=str(tmp_path))
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env, cwd=REPO
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "BEFORE False ERROR None RENDERER True NULL False DRAWN True" in proc.stdout, proc.stdout
+    stdout = _run_fresh(code, tmp_path)
+    assert "BEFORE False ERROR None RENDERER True NULL False DRAWN True" in stdout, stdout
 
 
 def test_the_library_opens_once_the_viewport_has_drawn_its_first_frame(qtbot, monkeypatch) -> None:
