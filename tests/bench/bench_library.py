@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.core.library.records import AssetQuery, SortKey, version_glb
 from app.core.library.startup import open_library
+from app.ui.heap import freeze_start_up_objects
 from app.ui.panels.library import LibraryPanel
 
 WORDS = [
@@ -177,6 +178,7 @@ def main() -> None:
         watch = _PaintWatch()
         t = time.perf_counter()
         panel = LibraryPanel(library)
+        freeze_start_up_objects("library")  # as the main window does once the panel is built
         panel.view.viewport().installEventFilter(watch)
         panel.resize(1200, 800)
         panel.show()
